@@ -1,0 +1,151 @@
+import mitt from 'mitt';
+import type { CloudEvent, EventBus, EventHandler, Subscription } from '../../modules/kernel/mod.ts';
+
+export interface DeadLetter {
+  group: string;
+  event: CloudEvent;
+  error: string;
+  attempts: number;
+}
+
+export interface MemoryEventBusOptions {
+  /** Deliveries of one event to one group before it is dead-lettered. */
+  maxAttempts?: number;
+  /** Delay before redelivery number `attempt` (1-based). */
+  retryDelayMs?: (attempt: number) => number;
+  /** Dead letters kept for inspection; the oldest are dropped past this. */
+  deadLetterLimit?: number;
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+export interface MemoryEventBus extends EventBus {
+  deadLetters(): readonly DeadLetter[];
+}
+
+interface Consumer {
+  handler: EventHandler;
+  closed: boolean;
+  idle: Promise<void>;
+}
+
+interface Group {
+  name: string;
+  types: Set<string>;
+  queue: CloudEvent[];
+  consumers: Consumer[];
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * In-process EventBus on mitt. mitt's emit is synchronous and drops rejected promises, so mitt
+ * only routes an event to each subscribed group's queue; every consumer pulls from its group's
+ * queue on its own async loop, retries a failing handler with backoff and then dead-letters the
+ * event. A group's queue outlives its consumers, so a consumer that starts after another closed
+ * picks up what arrived in between.
+ */
+export function createMemoryEventBus({
+  maxAttempts = 5,
+  retryDelayMs = (attempt) => Math.min(1000, 20 * 2 ** attempt),
+  deadLetterLimit = 1000,
+  onDeadLetter,
+}: MemoryEventBusOptions = {}): MemoryEventBus {
+  const emitter = mitt<Record<string, CloudEvent>>();
+  const groups = new Map<string, Group>();
+  const deadLetters: DeadLetter[] = [];
+
+  function groupFor(name: string): Group {
+    let group = groups.get(name);
+    if (!group) {
+      group = { name, types: new Set(), queue: [], consumers: [] };
+      groups.set(name, group);
+    }
+    return group;
+  }
+
+  function route(group: Group, type: string) {
+    if (group.types.has(type)) return;
+    group.types.add(type);
+    emitter.on(type, (event) => {
+      group.queue.push(event);
+      group.consumers.forEach(pump);
+    });
+  }
+
+  function deadLetter(letter: DeadLetter) {
+    deadLetters.push(letter);
+    if (deadLetters.length > deadLetterLimit) deadLetters.shift();
+    onDeadLetter?.(letter);
+  }
+
+  async function deliver(group: Group, consumer: Consumer, event: CloudEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.handler(structuredClone(event));
+        return;
+      } catch (error) {
+        if (consumer.closed) {
+          group.queue.unshift(event); // hand it to whoever consumes the group next
+          return;
+        }
+        if (attempt >= maxAttempts) {
+          deadLetter({ group: group.name, event, error: error instanceof Error ? error.message : String(error), attempts: attempt });
+          return;
+        }
+        await sleep(retryDelayMs(attempt));
+      }
+    }
+  }
+
+  const running = new WeakSet<Consumer>();
+  const groupOf = new WeakMap<Consumer, Group>();
+
+  function pump(consumer: Consumer) {
+    if (running.has(consumer) || consumer.closed) return;
+    const group = groupOf.get(consumer)!;
+    running.add(consumer);
+    consumer.idle = (async () => {
+      while (!consumer.closed) {
+        const event = group.queue.shift();
+        if (!event) break;
+        await deliver(group, consumer, event);
+      }
+      running.delete(consumer);
+    })();
+  }
+
+  const bus: MemoryEventBus = {
+    async publish(event) {
+      emitter.emit(event.type, structuredClone(event));
+    },
+
+    subscribe({ group: name, types, handler }): Subscription {
+      const group = groupFor(name);
+      types.forEach((type) => route(group, type));
+      const consumer: Consumer = { handler, closed: false, idle: Promise.resolve() };
+      groupOf.set(consumer, group);
+      group.consumers.push(consumer);
+      pump(consumer);
+      return {
+        async close() {
+          consumer.closed = true;
+          group.consumers = group.consumers.filter((c) => c !== consumer);
+          await consumer.idle;
+        },
+      };
+    },
+
+    async close() {
+      await Promise.all([...groups.values()].flatMap((g) => g.consumers.map((c) => ({ c, g }))).map(async ({ c, g }) => {
+        c.closed = true;
+        g.consumers = g.consumers.filter((x) => x !== c);
+        await c.idle;
+      }));
+      emitter.all.clear();
+      groups.clear();
+    },
+
+    deadLetters: () => deadLetters,
+  };
+  return bus;
+}

@@ -1,0 +1,85 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { SqlError, type SqlDatabase, type SqlExecutor, type SqlTransaction } from '../sql/database.ts';
+
+type PgliteExecutor = Pick<Transaction, 'query' | 'exec'>;
+
+/** Turns a PGlite DatabaseError into a SqlError; its own fields hold the query parameters. */
+function toSqlError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null || !('severity' in error) || !('code' in error)) return error;
+  const { message, code, constraint } = error as { message?: unknown; code: unknown; constraint?: unknown };
+  return new SqlError(String(message), String(code), typeof constraint === 'string' ? constraint : null);
+}
+
+function executor(pg: PgliteExecutor): SqlExecutor {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      try {
+        return (await pg.query<Row>(text, [...params])).rows;
+      } catch (error) {
+        throw toSqlError(error);
+      }
+    },
+    async exec(text) {
+      try {
+        await pg.exec(text);
+      } catch (error) {
+        throw toSqlError(error);
+      }
+    },
+  };
+}
+
+/**
+ * Opens embedded PostgreSQL (PGlite, WebAssembly): `location` is a directory, created and kept
+ * across restarts, or `'memory'` for a database that lives as long as the process. Runs no
+ * migrations (the composition root does).
+ *
+ * PGlite has one connection. Its own locks run one transaction at a time, and a statement on the
+ * database waits while a transaction is open, so nothing interleaves with a transaction; the
+ * price is that a transaction must use only its `tx` (see SqlDatabase.transaction).
+ */
+export async function createPgliteDatabase(location: string): Promise<SqlDatabase> {
+  const pg = await PGlite.create(location === 'memory' ? 'memory://' : location);
+  const listeners = new Map<string, Set<() => void>>();
+  const direct = executor(pg);
+
+  function signal(channel: string) {
+    for (const listener of listeners.get(channel) ?? []) {
+      try {
+        listener();
+      } catch {
+        // A wake-up is a hint (the relay polls as well); a failing listener must not fail a commit.
+      }
+    }
+  }
+
+  return {
+    ...direct,
+
+    async transaction(fn) {
+      const signalled = new Set<string>();
+      let result;
+      try {
+        result = await pg.transaction((t) => {
+          const tx: SqlTransaction = { ...executor(t), notify: (channel) => void signalled.add(channel) };
+          return fn(tx);
+        });
+      } catch (error) {
+        throw toSqlError(error); // also a COMMIT that turned into ROLLBACK
+      }
+      signalled.forEach(signal);
+      return result;
+    },
+
+    listen(channel, listener) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set.add(listener));
+      return () => void set.delete(listener);
+    },
+
+    async close() {
+      listeners.clear();
+      if (!pg.closed) await pg.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { AuditEntry, AuditRepository } from '../../modules/audit/mod.ts';
+import { queryCount, type SqlDatabase } from './database.ts';
+
+interface AuditRow {
+  id: string;
+  user_id: string;
+  type: string;
+  time: Date;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+const toEntry = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  userId: r.user_id,
+  type: r.type,
+  time: r.time,
+  sessionId: r.session_id,
+  ip: r.ip,
+  userAgent: r.user_agent,
+});
+
+/** The security activity log in `audit_entries`, keyed by event id. */
+export function createSqlAuditRepository({ db }: { db: SqlDatabase }): AuditRepository {
+  return {
+    async record(e) {
+      // Events arrive at least once: a redelivered event keeps the first row.
+      await db.query(
+        `INSERT INTO audit_entries (id, user_id, type, time, session_id, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+        [e.id, e.userId, e.type, e.time, e.sessionId, e.ip, e.userAgent],
+      );
+    },
+
+    async listByUser(userId, limit) {
+      const rows = await db.query<AuditRow>(
+        `SELECT id, user_id, type, time, session_id, ip, user_agent FROM audit_entries
+         WHERE user_id = $1 ORDER BY time DESC, id DESC LIMIT $2`,
+        [userId, limit],
+      );
+      return rows.map(toEntry);
+    },
+
+    async deleteByUser(userId) {
+      return queryCount(
+        db,
+        `WITH deleted AS (DELETE FROM audit_entries WHERE user_id = $1 RETURNING 1)
+         SELECT count(*)::int AS count FROM deleted`,
+        [userId],
+      );
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type { SqlDatabase } from './database.ts';
+
+/** One schema change. Versions only grow; an applied migration is never edited, only followed. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, in plain PostgreSQL (15+) so PGlite and Postgres run the same text. Tables of one
+ * module are never referenced by another's (a module owns its state), so there are no foreign
+ * keys across modules: sessions.user_id is not a reference to users.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'outbox',
+    sql: `
+      CREATE TABLE outbox (
+        id uuid PRIMARY KEY,
+        -- Orders events written by one transaction, whose created_at is the same.
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        event jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        sent_at timestamptz
+      );
+      CREATE INDEX outbox_unsent_idx ON outbox (seq) WHERE sent_at IS NULL;
+      CREATE INDEX outbox_sent_at_idx ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+    `,
+  },
+  {
+    version: 2,
+    name: 'users',
+    sql: `
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        email text NOT NULL,
+        display_name text,
+        password_hash text NOT NULL,
+        status text NOT NULL CHECK (status IN ('active', 'disabled')),
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
+    `,
+  },
+  {
+    version: 3,
+    name: 'sessions',
+    sql: `
+      CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_used_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        user_agent text,
+        ip text,
+        revoked_at timestamptz,
+        revoke_reason text,
+        refresh_hash text NOT NULL,
+        rotation_key text NOT NULL,
+        rotated_at timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX sessions_refresh_hash_key ON sessions (refresh_hash);
+      CREATE INDEX sessions_user_idx ON sessions (user_id, created_at DESC);
+      CREATE INDEX sessions_revoked_at_idx ON sessions (revoked_at) WHERE revoked_at IS NOT NULL;
+      CREATE INDEX sessions_ended_at_idx ON sessions ((coalesce(revoked_at, expires_at)));
+      -- Hashes a session's family has rotated away, kept to detect a replayed refresh token.
+      CREATE TABLE session_rotated_hashes (
+        hash text PRIMARY KEY,
+        session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        rotated_at timestamptz NOT NULL
+      );
+      CREATE INDEX session_rotated_hashes_session_idx ON session_rotated_hashes (session_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'audit_entries',
+    sql: `
+      CREATE TABLE audit_entries (
+        -- The event id; byte order ("C") so ties sort the same on every host and in memory.
+        id text COLLATE "C" PRIMARY KEY,
+        user_id text NOT NULL,
+        type text NOT NULL,
+        time timestamptz NOT NULL,
+        session_id text,
+        ip text,
+        user_agent text
+      );
+      CREATE INDEX audit_entries_user_time_idx ON audit_entries (user_id, time DESC, id DESC);
+    `,
+  },
+  {
+    version: 5,
+    name: 'signing_keys',
+    sql: `
+      CREATE TABLE signing_keys (
+        kid text PRIMARY KEY,
+        private_jwk jsonb NOT NULL,
+        public_jwk jsonb NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+    `,
+  },
+];
+
+/** Advisory lock key serialising migration runs across processes sharing one database. */
+const MIGRATION_LOCK_KEY = 7_361_920_114;
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, in version order, in one
+ * transaction: all of them or none. Holds a transaction-scoped advisory lock, so processes
+ * starting together apply each version once; the later ones find it recorded and do nothing.
+ * Returns the versions it applied.
+ */
+export async function migrate(db: SqlDatabase, list: readonly Migration[] = migrations): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    // Created under the lock: two racing CREATE TABLE IF NOT EXISTS can still collide in Postgres.
+    await tx.exec(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )
+    `);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    const pending = [...list].filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+    for (const migration of pending) {
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    }
+    return pending.map((m) => m.version);
+  });
+}

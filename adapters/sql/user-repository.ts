@@ -1,0 +1,82 @@
+import { EmailTakenError, type UserRecord, type UserRepository } from '../../modules/user/mod.ts';
+import { isUniqueViolation, type SqlDatabase } from './database.ts';
+import { insertOutboxEvents } from './outbox.ts';
+
+interface UserRow {
+  id: string;
+  email: string;
+  display_name: string | null;
+  password_hash: string;
+  status: UserRecord['status'];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toRecord = (r: UserRow): UserRecord => ({
+  id: r.id,
+  email: r.email,
+  displayName: r.display_name,
+  passwordHash: r.password_hash,
+  status: r.status,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Accounts in the `users` table; the unique index on lower(email) decides racing registrations. */
+export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserRepository {
+  return {
+    async create(user, events) {
+      try {
+        await db.transaction(async (tx) => {
+          await tx.query(
+            `INSERT INTO users (id, email, display_name, password_hash, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [user.id, user.email, user.displayName, user.passwordHash, user.status, user.createdAt, user.updatedAt],
+          );
+          await insertOutboxEvents(tx, events);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_lower_key')) throw new EmailTakenError();
+        throw error;
+      }
+    },
+
+    async findById(id) {
+      const [row] = await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+      return row ? toRecord(row) : null;
+    },
+
+    async findByEmail(email) {
+      const [row] = await db.query<UserRow>('SELECT * FROM users WHERE lower(email) = lower($1)', [email]);
+      return row ? toRecord(row) : null;
+    },
+
+    async update(id, changes, events) {
+      // One static statement: a flag per column says whether `changes` carries it.
+      const setName = changes.displayName !== undefined;
+      const setHash = changes.passwordHash !== undefined;
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query<UserRow>(
+          `UPDATE users SET
+             display_name = CASE WHEN $2::boolean THEN $3::text ELSE display_name END,
+             password_hash = CASE WHEN $4::boolean THEN $5::text ELSE password_hash END,
+             updated_at = $6
+           WHERE id = $1 RETURNING *`,
+          [id, setName, changes.displayName ?? null, setHash, changes.passwordHash ?? null, changes.updatedAt],
+        );
+        if (!row) return null;
+        await insertOutboxEvents(tx, events);
+        return toRecord(row);
+      });
+    },
+
+    async delete(id, events) {
+      return db.transaction(async (tx) => {
+        const rows = await tx.query('DELETE FROM users WHERE id = $1 RETURNING id', [id]);
+        if (rows.length === 0) return false;
+        await insertOutboxEvents(tx, events);
+        return true;
+      });
+    },
+  };
+}

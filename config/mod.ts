@@ -1,0 +1,2 @@
+export { loadConfig, describeConfig, ConfigError, type Config } from './load.ts';
+export type { ModuleName } from './schema.ts';

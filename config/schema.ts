@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const moduleNames = ['gateway', 'auth', 'user', 'session', 'audit'] as const;
+export type ModuleName = (typeof moduleNames)[number];
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalUrl = z.string().url().optional();
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** Every environment variable the process reads, with its default (DESIGN.md, "Placement"). */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  SERVICES: z
+    .string()
+    .default('all')
+    .transform((value, ctx): ModuleName[] => {
+      const names = list(value);
+      if (names.length === 1 && names[0] === 'all') return [...moduleNames];
+      const unknown = names.filter((n) => !(moduleNames as readonly string[]).includes(n));
+      if (unknown.length > 0 || names.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `unknown module(s) ${unknown.join(', ') || '(none)'}; use "all" or a comma list of ${moduleNames.join(', ')}` });
+        return z.NEVER;
+      }
+      return names as ModuleName[];
+    }),
+  AUTH_SERVICE_URL: optionalUrl,
+  USER_SERVICE_URL: optionalUrl,
+  SESSION_SERVICE_URL: optionalUrl,
+  AUDIT_SERVICE_URL: optionalUrl,
+  DATABASE_URL: z
+    .string()
+    .default('pglite://./.data/db')
+    .refine((v) => v === 'memory' || /^pglite:\/\/.+/.test(v) || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must be "memory", "pglite://<dir>" or "postgres://…"',
+    }),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  EVENT_BUS: z.enum(['memory', 'redis']).default('memory'),
+  SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform(list)
+    .refine((origins) => origins.every((o) => o !== '*' && /^https?:\/\/[^/]+$/.test(o)), {
+      message: 'must be a comma list of exact origins like https://app.example.com (never *)',
+    }),
+  TOKEN_ISSUER: z.string().min(1).default('modular-auth'),
+  TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof envSchema>;

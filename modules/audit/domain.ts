@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** The event types that make up a user's security activity (API.md). */
+export const auditedEventTypes = [
+  'user.registered',
+  'user.login',
+  'user.login_failed',
+  'user.logout',
+  'user.password_changed',
+  'session.revoked',
+  'session.refresh_reuse_detected',
+] as const;
+
+/** One line of the activity log; `id` is the event id, which makes recording idempotent. */
+export interface AuditEntry {
+  id: string;
+  userId: string;
+  type: string;
+  time: Date;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export const auditEventViewSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  time: z.string(),
+  sessionId: z.string().optional(),
+  ip: z.string().optional(),
+  userAgent: z.string().optional(),
+});
+export type AuditEventView = z.infer<typeof auditEventViewSchema>;
+
+export const listInputSchema = z.object({
+  userId: z.string(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export type ListInput = z.input<typeof listInputSchema>;
+
+export function toAuditEventView(e: AuditEntry): AuditEventView {
+  return {
+    id: e.id,
+    type: e.type,
+    time: e.time.toISOString(),
+    ...(e.sessionId ? { sessionId: e.sessionId } : {}),
+    ...(e.ip ? { ip: e.ip } : {}),
+    ...(e.userAgent ? { userAgent: e.userAgent } : {}),
+  };
+}

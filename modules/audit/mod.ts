@@ -1,0 +1,9 @@
+/**
+ * The audit module: each user's security activity log, fed only by events.
+ * Other code imports only this file.
+ */
+export type { AuditApi, AuditRepository } from './ports.ts';
+export { auditedEventTypes, auditEventViewSchema, type AuditEntry, type AuditEventView } from './domain.ts';
+export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
+export { auditRoutes } from './http.ts';
+export { subscribeAuditHandlers } from './handlers.ts';

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { requestMetaSchema } from '../kernel/mod.ts';
+import { userViewSchema } from '../user/mod.ts';
+
+export const loginInputSchema = z.object({
+  email: z.string().min(1).max(254),
+  password: z.string().min(1).max(128),
+  meta: requestMetaSchema.optional(),
+});
+export type LoginInput = z.infer<typeof loginInputSchema>;
+
+export const refreshInputSchema = z.object({
+  refreshToken: z.string().min(1).max(512),
+  meta: requestMetaSchema.optional(),
+});
+export type RefreshInput = z.infer<typeof refreshInputSchema>;
+
+export const logoutInputSchema = z.object({
+  userId: z.string(),
+  sessionId: z.string(),
+  meta: requestMetaSchema.optional(),
+});
+export type LogoutInput = z.infer<typeof logoutInputSchema>;
+
+/** The body of a successful login or refresh (API.md). */
+export const tokenResponseSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int(),
+  sessionId: z.string(),
+  user: userViewSchema,
+});
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/** A public Ed25519 key as published in the JWKS. */
+export const publicJwkSchema = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string(),
+  kid: z.string(),
+  alg: z.literal('EdDSA'),
+  use: z.literal('sig'),
+});
+export const jwksSchema = z.object({ keys: z.array(publicJwkSchema) });
+export type Jwks = z.infer<typeof jwksSchema>;
+
+/** A signing key as stored: the private half never leaves the auth module. */
+export interface SigningKeyRecord {
+  kid: string;
+  privateJwk: Record<string, unknown>;
+  publicJwk: Record<string, unknown>;
+  createdAt: Date;
+}

@@ -1,0 +1,18 @@
+/**
+ * The auth module: login, refresh, logout, access-token issuance (EdDSA), signing keys and JWKS.
+ * Other code imports only this file.
+ */
+export type { AuthApi, SigningKeyRepository } from './ports.ts';
+export {
+  tokenResponseSchema,
+  jwksSchema,
+  loginInputSchema,
+  type TokenResponse,
+  type Jwks,
+  type LoginInput,
+  type SigningKeyRecord,
+} from './domain.ts';
+export { authEventTypes } from './events.ts';
+export { createAuthService, type AuthServiceDeps } from './service.ts';
+export type { TokenSettings } from './signing.ts';
+export { authRoutes, jwksRoutes } from './http.ts';

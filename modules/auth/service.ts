@@ -1,0 +1,73 @@
+import { parseInput, systemClock, UnauthenticatedError, type Clock, type Outbox } from '../kernel/mod.ts';
+import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession } from '../session/mod.ts';
+import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
+import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
+import { authEvent, authEventTypes } from './events.ts';
+import type { AuthApi, SigningKeyRepository } from './ports.ts';
+import { createTokenSigner, type TokenSettings } from './signing.ts';
+
+export interface AuthServiceDeps {
+  users: UserApi;
+  sessions: SessionApi;
+  keys: SigningKeyRepository;
+  /** For the auth module's own events (it owns no state they could commit with). */
+  outbox: Outbox;
+  tokens: TokenSettings;
+  clock?: Clock;
+}
+
+export function createAuthService({ users, sessions, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
+  const signer = createTokenSigner(keys, tokens, () => clock.now());
+
+  async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
+    const { accessToken, expiresIn } = await signer.sign(issued);
+    return { accessToken, refreshToken: issued.refreshToken, tokenType: 'Bearer', expiresIn, sessionId: issued.session.id, user };
+  }
+
+  return {
+    register: (input) => users.register(input),
+
+    async login(input) {
+      const { email, password, meta } = parseInput(loginInputSchema, input);
+      const check = await users.verifyCredentials({ email, password });
+      if (!check.ok) {
+        await outbox.append([authEvent(authEventTypes.loginFailed, check.userId, { ...meta })]);
+        throw new InvalidCredentialsError();
+      }
+      const issued = await sessions.create({ userId: check.user.id, meta });
+      await outbox.append([authEvent(authEventTypes.login, check.user.id, { sessionId: issued.session.id, ...meta })]);
+      return tokenResponse(issued, check.user);
+    },
+
+    async refresh(input) {
+      const { refreshToken, meta } = parseInput(refreshInputSchema, input);
+      let issued: IssuedSession;
+      try {
+        issued = await sessions.refresh({ refreshToken, meta });
+      } catch (error) {
+        if (error instanceof RefreshTokenReusedError) {
+          await outbox.append([
+            authEvent(authEventTypes.refreshReuseDetected, error.userId, { sessionId: error.sessionId, ...meta }),
+          ]);
+        }
+        throw error;
+      }
+      const user = await users.getById(issued.session.userId);
+      if (!user) throw new InvalidRefreshTokenError();
+      return tokenResponse(issued, user);
+    },
+
+    async logout(input) {
+      const { userId, sessionId, meta } = parseInput(logoutInputSchema, input);
+      try {
+        await sessions.revoke({ userId, sessionId, reason: 'logout' });
+      } catch (error) {
+        if (error instanceof SessionNotFoundError) throw new UnauthenticatedError();
+        throw error;
+      }
+      await outbox.append([authEvent(authEventTypes.logout, userId, { sessionId, ...meta })]);
+    },
+
+    jwks: () => signer.jwks(),
+  };
+}

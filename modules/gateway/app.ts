@@ -1,0 +1,119 @@
+import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppEnv, StatusTable } from '../kernel/http.ts';
+import { UnauthenticatedError } from '../kernel/mod.ts';
+import type { AccessTokenVerifier } from './access-tokens.ts';
+import { PayloadTooLargeError, RouteNotFoundError, type GatewayErrorCode } from './errors.ts';
+import type { RevocationSet } from './revocations.ts';
+
+export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } satisfies StatusTable<GatewayErrorCode>;
+
+/** The public route groups, each a Hono app: a module's own routes, or a proxy to where it runs. */
+export interface GatewayRoutes {
+  auth: Hono<AppEnv>;
+  users: Hono<AppEnv>;
+  sessions: Hono<AppEnv>;
+  audit: Hono<AppEnv>;
+  wellKnown: Hono<AppEnv>;
+  /** Health (and, later, metrics and docs): not under /api, so no CORS limits or auth. */
+  operations: Hono<AppEnv>;
+}
+
+export interface GatewayOptions {
+  routes: GatewayRoutes;
+  verifyAccessToken: AccessTokenVerifier;
+  revocations: RevocationSet;
+  /** Exact origins allowed to call with credentials; never a wildcard. */
+  corsOrigins: readonly string[];
+  /** The client's address as the runtime sees the peer. */
+  clientIp: (c: Context) => string | undefined;
+  onError: ErrorHandler<AppEnv>;
+  bodyLimitBytes?: number;
+}
+
+/** Bearer authentication: a locally verified token of a session that is not revoked. */
+export function bearerAuth(verify: AccessTokenVerifier, revocations: RevocationSet): MiddlewareHandler<AppEnv> {
+  return async function bearerAuth(c, next) {
+    const header = c.req.header('Authorization') ?? '';
+    const match = /^Bearer ([\w\-.~+/]+=*)$/i.exec(header);
+    const principal = match ? await verify(match[1]!) : null;
+    if (!principal || revocations.has(principal.sessionId)) throw new UnauthenticatedError();
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+/** The public HTTP edge: request ids, security headers, CORS, body limit, authentication, routing. */
+export function createGatewayApp({
+  routes,
+  verifyAccessToken,
+  revocations,
+  corsOrigins,
+  clientIp,
+  onError,
+  bodyLimitBytes = 64 * 1024,
+}: GatewayOptions): Hono<AppEnv> {
+  const allowed = new Set(corsOrigins);
+  const authenticate = bearerAuth(verifyAccessToken, revocations);
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(
+    secureHeaders({
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      xFrameOptions: 'DENY',
+      xContentTypeOptions: 'nosniff',
+      referrerPolicy: 'no-referrer',
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    }),
+  );
+  app.use(
+    cors({
+      origin: (origin) => (allowed.has(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'traceparent'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+      maxAge: 600,
+    }),
+  );
+  app.use('/api/*', async function noStore(c, next) {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(bodyLimitBytes);
+      },
+    }),
+  );
+  app.use(async function requestMeta(c, next) {
+    c.set('meta', { ip: clientIp(c), userAgent: c.req.header('User-Agent')?.slice(0, 512) });
+    await next();
+  });
+
+  app.use('/api/auth/logout', authenticate);
+  app.use('/api/users/*', authenticate);
+  app.use('/api/sessions', authenticate);
+  app.use('/api/sessions/*', authenticate);
+  app.use('/api/audit/*', authenticate);
+
+  app.route('/api/auth', routes.auth);
+  app.route('/api/users', routes.users);
+  app.route('/api/sessions', routes.sessions);
+  app.route('/api/audit', routes.audit);
+  app.route('/.well-known', routes.wellKnown);
+  app.route('/', routes.operations);
+
+  app.notFound(() => {
+    throw new RouteNotFoundError();
+  });
+  app.onError(onError);
+  return app;
+}

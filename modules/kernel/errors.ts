@@ -1,0 +1,40 @@
+/**
+ * Base of every typed domain error. `code` is a stable snake_case id that survives a trip over
+ * the wire (an `instanceof` check cannot cross a process); `details` must be safe to show a client.
+ * Domain errors carry no HTTP status: each module's http.ts maps codes to statuses.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks a schema or rule; `details.fields` lists each failing path. */
+export class ValidationError extends DomainError {
+  constructor(message: string, fields: Array<{ path: string; message: string }>) {
+    super('validation_failed', message, { fields });
+  }
+}
+
+/** The caller is not (or no longer) authenticated. */
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'Authentication is required.') {
+    super('unauthenticated', message);
+  }
+}
+
+/** A dependency (database, broker, remote module) cannot serve the request right now. */
+export class UnavailableError extends DomainError {
+  constructor(message = 'A dependency is unavailable; try again shortly.', options?: { cause?: unknown }) {
+    super('service_unavailable', message, undefined, options);
+  }
+}
+
+export const kernelErrorCodes = ['validation_failed', 'unauthenticated', 'service_unavailable'] as const;
+export type KernelErrorCode = (typeof kernelErrorCodes)[number];

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * CloudEvents 1.0 JSON envelope (plus the W3C `traceparent` extension). Every event that crosses
+ * the bus has this shape; `subject` is the user id the event concerns.
+ */
+export const cloudEventSchema = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().uuid(),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  time: z.string().datetime(),
+  subject: z.string().optional(),
+  datacontenttype: z.literal('application/json'),
+  data: z.record(z.string(), z.unknown()),
+  traceparent: z.string().optional(),
+});
+
+export type CloudEvent<Data extends Record<string, unknown> = Record<string, unknown>> = Omit<
+  z.infer<typeof cloudEventSchema>,
+  'data'
+> & { data: Data };
+
+/** Builds an envelope; ids are random UUIDs so consumers can deduplicate by `id`. */
+export function createEvent<Data extends Record<string, unknown>>(input: {
+  source: string;
+  type: string;
+  subject?: string;
+  data: Data;
+  time?: Date;
+}): CloudEvent<Data> {
+  return {
+    specversion: '1.0',
+    id: crypto.randomUUID(),
+    source: input.source,
+    type: input.type,
+    time: (input.time ?? new Date()).toISOString(),
+    ...(input.subject === undefined ? {} : { subject: input.subject }),
+    datacontenttype: 'application/json',
+    data: input.data,
+  };
+}
+
+/** A handler receives one event; throwing asks the bus to redeliver it. */
+export type EventHandler = (event: CloudEvent) => Promise<void>;
+
+export interface Subscription {
+  /** Stops delivery; resolves once the handler in flight (if any) has finished. */
+  close(): Promise<void>;
+}
+
+/**
+ * Moves CloudEvents from publishers to subscribers. Delivery is at-least-once, so handlers must be
+ * idempotent by event `id`.
+ */
+export interface EventBus {
+  /** Resolves once the event is accepted by the bus (durably, where the bus is durable). */
+  publish(event: CloudEvent): Promise<void>;
+  /**
+   * Delivers every published event whose `type` is in `types` to `handler`, one at a time, in
+   * publish order. Subscriptions sharing a `group` share the work (each event goes to one of
+   * them); different groups each get every event. A handler that throws is retried with backoff a
+   * bounded number of times, then the event is dead-lettered; a failing handler never blocks or
+   * breaks another subscription.
+   */
+  subscribe(options: { group: string; types: readonly string[]; handler: EventHandler }): Subscription;
+  /** Stops every subscription and releases connections. */
+  close(): Promise<void>;
+}
+
+/** Where events born from a state change wait until the relay publishes them. */
+export interface OutboxEntry {
+  id: string;
+  event: CloudEvent;
+}
+
+/**
+ * The relay's side of the transactional outbox. Repositories write outbox rows in the same
+ * transaction as their state change; this port only drains them.
+ */
+export interface Outbox {
+  /**
+   * Calls `publish` with up to `limit` unsent entries, oldest first, and marks them sent once it
+   * resolves. Entries being published by another relay are skipped, so concurrent relays never
+   * publish one entry twice; if `publish` throws, the entries stay unsent. Returns how many were sent.
+   */
+  drain(limit: number, publish: (entries: OutboxEntry[]) => Promise<void>): Promise<number>;
+  /** Appends events outside any state change (for modules that own no state). */
+  append(events: readonly CloudEvent[]): Promise<void>;
+  /** Number of unsent entries. */
+  backlog(): Promise<number>;
+  /** Deletes entries sent before `olderThan`; returns how many. */
+  prune(olderThan: Date): Promise<number>;
+  /** Calls `listener` after each commit that added entries, so a relay can wake at once. */
+  onAppend(listener: () => void): () => void;
+}

@@ -1,0 +1,8 @@
+/**
+ * The shared kernel: the domain error base, the CloudEvents envelope and the EventBus/Outbox
+ * ports, request metadata and the clock. Pure: no I/O.
+ */
+export * from './errors.ts';
+export * from './events.ts';
+export * from './context.ts';
+export * from './validation.ts';

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { requestMetaSchema } from '../kernel/mod.ts';
+
+/** A stored session: one login, and the family of refresh tokens rotated from it. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  /** Sliding: each rotation moves it to now + refresh-token lifetime. */
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  revokedAt: Date | null;
+  revokeReason: string | null;
+  /** SHA-256 of the one refresh token that may be presented next. */
+  refreshHash: string;
+  /** Secret that derives each successor token (see tokens.ts). */
+  rotationKey: string;
+  /** When the current refresh token was issued (equals createdAt before the first rotation). */
+  rotatedAt: Date;
+}
+
+/** Why a session ended; carried in `session.revoked`. */
+export const revokeReasons = ['logout', 'user_revoked', 'password_changed', 'user_deleted', 'refresh_reuse'] as const;
+export type RevokeReason = (typeof revokeReasons)[number];
+
+export const sessionViewSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  expiresAt: z.string(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+});
+export type SessionView = z.infer<typeof sessionViewSchema>;
+
+export function toSessionView(s: SessionRecord): SessionView {
+  return {
+    id: s.id,
+    userId: s.userId,
+    createdAt: s.createdAt.toISOString(),
+    lastUsedAt: s.lastUsedAt.toISOString(),
+    expiresAt: s.expiresAt.toISOString(),
+    userAgent: s.userAgent,
+    ip: s.ip,
+  };
+}
+
+export const createSessionInputSchema = z.object({ userId: z.string(), meta: requestMetaSchema.optional() });
+export type CreateSessionInput = z.infer<typeof createSessionInputSchema>;
+
+export const refreshInputSchema = z.object({ refreshToken: z.string().min(1).max(512), meta: requestMetaSchema.optional() });
+export type RefreshInput = z.infer<typeof refreshInputSchema>;
+
+/**
+ * A session with its current refresh token in clear (the only time it exists in clear).
+ * `issuedAt` and `tokenId` are stable for one rotation, so an access token signed from them is
+ * byte-identical when a grace-window retry gets the same pair again.
+ */
+export const issuedSessionSchema = z.object({
+  session: sessionViewSchema,
+  refreshToken: z.string(),
+  issuedAt: z.string(),
+  tokenId: z.string(),
+});
+export type IssuedSession = z.infer<typeof issuedSessionSchema>;
+
+export const revokeInputSchema = z.object({
+  userId: z.string(),
+  sessionId: z.string(),
+  reason: z.enum(revokeReasons),
+});
+export type RevokeInput = z.infer<typeof revokeInputSchema>;
+
+export const revokeAllInputSchema = z.object({
+  userId: z.string(),
+  exceptSessionId: z.string().optional(),
+  reason: z.enum(revokeReasons),
+});
+export type RevokeAllInput = z.infer<typeof revokeAllInputSchema>;

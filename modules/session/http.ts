@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { principalOf, validate, type AppEnv, type StatusTable } from '../kernel/http.ts';
+import type { SessionErrorCode } from './errors.ts';
+import type { SessionApi } from './ports.ts';
+
+export const sessionErrorStatus = {
+  invalid_refresh_token: 401,
+  refresh_token_reused: 401,
+  session_not_found: 404,
+} satisfies StatusTable<SessionErrorCode>;
+
+/** Public routes under /api/sessions; every one needs an authenticated principal. */
+export function sessionRoutes(sessions: SessionApi) {
+  return new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const { userId, sessionId } = principalOf(c);
+      const active = await sessions.listActive(userId);
+      return c.json({
+        sessions: active.map((s) => ({
+          id: s.id,
+          createdAt: s.createdAt,
+          lastUsedAt: s.lastUsedAt,
+          userAgent: s.userAgent,
+          ip: s.ip,
+          current: s.id === sessionId,
+        })),
+      });
+    })
+    .delete('/', validate('query', z.object({ others: z.literal('true') })), async (c) => {
+      const { userId, sessionId } = principalOf(c);
+      await sessions.revokeAll({ userId, exceptSessionId: sessionId, reason: 'user_revoked' });
+      return c.body(null, 204);
+    })
+    .delete('/:id', validate('param', z.object({ id: z.string().max(64) })), async (c) => {
+      const { userId } = principalOf(c);
+      await sessions.revoke({ userId, sessionId: c.req.valid('param').id, reason: 'user_revoked' });
+      return c.body(null, 204);
+    });
+}

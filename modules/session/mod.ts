@@ -1,0 +1,19 @@
+/**
+ * The session module: sessions and their refresh-token families (rotation, reuse detection,
+ * revocation). Other code imports only this file.
+ */
+export type { SessionApi, SessionRepository, RefreshTokenMatch } from './ports.ts';
+export {
+  sessionViewSchema,
+  issuedSessionSchema,
+  revokeReasons,
+  type SessionView,
+  type SessionRecord,
+  type IssuedSession,
+  type RevokeReason,
+} from './domain.ts';
+export * from './errors.ts';
+export { sessionEventTypes, type SessionRevokedData } from './events.ts';
+export { createSessionService, type SessionServiceDeps } from './service.ts';
+export { sessionRoutes, sessionErrorStatus } from './http.ts';
+export { subscribeSessionHandlers } from './handlers.ts';

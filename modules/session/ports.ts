@@ -1,0 +1,89 @@
+import type { CloudEvent } from '../kernel/mod.ts';
+import type {
+  CreateSessionInput,
+  IssuedSession,
+  RefreshInput,
+  RevokeAllInput,
+  RevokeInput,
+  RevokeReason,
+  SessionRecord,
+  SessionView,
+} from './domain.ts';
+
+/** The session module's port. */
+export interface SessionApi {
+  /** Starts a session and returns its first refresh token. Not idempotent. */
+  create(input: CreateSessionInput): Promise<IssuedSession>;
+  /**
+   * Rotates a refresh token. Of concurrent calls with one token exactly one rotates; a token that
+   * was already rotated revokes the whole session (RefreshTokenReusedError) unless it comes back
+   * within the reuse grace window, which returns the same new pair again. Throws
+   * InvalidRefreshTokenError for unknown, expired or revoked tokens. Not idempotent.
+   */
+  refresh(input: RefreshInput): Promise<IssuedSession>;
+  /** The session when it is active (neither revoked nor expired), else null. Idempotent. */
+  get(sessionId: string): Promise<SessionView | null>;
+  /** The user's active sessions, newest first. Idempotent. */
+  listActive(userId: string): Promise<SessionView[]>;
+  /** Ends one of the user's active sessions. Throws SessionNotFoundError otherwise. Not idempotent. */
+  revoke(input: RevokeInput): Promise<void>;
+  /** Ends every active session of the user but `exceptSessionId`; returns how many. Idempotent. */
+  revokeAll(input: RevokeAllInput): Promise<{ revoked: number }>;
+  /** Ids of sessions revoked at or after `since` (ISO time), to prime a revocation set. Idempotent. */
+  listRevokedSince(since: string): Promise<string[]>;
+}
+
+/** What a refresh-token hash belongs to. */
+export type RefreshTokenMatch =
+  | { state: 'current'; session: SessionRecord }
+  | { state: 'rotated'; session: SessionRecord; rotatedAt: Date };
+
+/**
+ * Stores sessions and their refresh-token families. Writes store the events they cause in the
+ * outbox in the same transaction.
+ */
+export interface SessionRepository {
+  create(session: SessionRecord, events: readonly CloudEvent[]): Promise<void>;
+  /** The session (active or not), or null. */
+  findById(id: string): Promise<SessionRecord | null>;
+  /**
+   * The session whose current refresh token has this hash (`current`), or whose family once had
+   * it and has since rotated it away (`rotated`, with when); null when no session knows the hash.
+   */
+  findByRefreshHash(hash: string): Promise<RefreshTokenMatch | null>;
+  /**
+   * Compare-and-set: replaces `fromHash` by `toHash` only while `fromHash` is current and the
+   * session is active at `at`; sets lastUsedAt = rotatedAt = `at` and the new expiry. Of callers
+   * racing with one `fromHash`, exactly one gets the updated session; the rest get null.
+   */
+  rotate(input: {
+    sessionId: string;
+    fromHash: string;
+    toHash: string;
+    at: Date;
+    expiresAt: Date;
+    events: readonly CloudEvent[];
+  }): Promise<SessionRecord | null>;
+  /**
+   * Revokes the session if it is active; returns it, or null when it was already revoked, expired
+   * or unknown (exactly one of racing callers gets it). `events` builds the events to store.
+   */
+  revoke(
+    sessionId: string,
+    reason: RevokeReason,
+    at: Date,
+    events: (revoked: SessionRecord) => CloudEvent[],
+  ): Promise<SessionRecord | null>;
+  /** Revokes every active session of the user except `exceptSessionId`; returns those it revoked. */
+  revokeAllForUser(
+    userId: string,
+    options: { exceptSessionId?: string; reason: RevokeReason; at: Date },
+    events: (revoked: SessionRecord) => CloudEvent[],
+  ): Promise<SessionRecord[]>;
+  /** The user's sessions that are neither revoked nor expired at `at`, newest first. */
+  listActive(userId: string, at: Date): Promise<SessionRecord[]>;
+  /** Ids of sessions revoked at or after `since`. */
+  listRevokedSince(since: Date): Promise<string[]>;
+  /** Deletes sessions (and their rotated-token hashes) that ended before `before`; returns how many. */
+  purgeEnded(before: Date): Promise<number>;
+}

@@ -1,0 +1,139 @@
+import { parseInput, systemClock, type Clock, type CloudEvent } from '../kernel/mod.ts';
+import {
+  createSessionInputSchema,
+  refreshInputSchema,
+  revokeAllInputSchema,
+  revokeInputSchema,
+  toSessionView,
+  type IssuedSession,
+  type RevokeReason,
+  type SessionRecord,
+} from './domain.ts';
+import { InvalidRefreshTokenError, RefreshTokenReusedError, SessionNotFoundError } from './errors.ts';
+import { sessionEvent, sessionEventTypes } from './events.ts';
+import type { RefreshTokenMatch, SessionApi, SessionRepository } from './ports.ts';
+import { hashToken, randomSecret, successorOf } from './tokens.ts';
+
+export interface SessionServiceDeps {
+  sessions: SessionRepository;
+  /** Refresh-token lifetime; each rotation slides the session's expiry by this much. */
+  refreshTtlSeconds: number;
+  /** How long a just-rotated token may come back and get the same new pair (multi-tab). 0 = never. */
+  reuseGraceSeconds: number;
+  clock?: Clock;
+}
+
+export function createSessionService({
+  sessions,
+  refreshTtlSeconds,
+  reuseGraceSeconds,
+  clock = systemClock,
+}: SessionServiceDeps): SessionApi {
+  const expiryFrom = (at: Date) => new Date(at.getTime() + refreshTtlSeconds * 1000);
+  const isActive = (s: SessionRecord, at: Date) => s.revokedAt === null && s.expiresAt > at;
+  const revokedEvent = (reason: RevokeReason) => (s: SessionRecord) => [
+    sessionEvent(sessionEventTypes.revoked, s.userId, { sessionId: s.id, reason }, s.revokedAt ?? clock.now()),
+  ];
+
+  async function issued(session: SessionRecord, refreshToken: string): Promise<IssuedSession> {
+    return {
+      session: toSessionView(session),
+      refreshToken,
+      issuedAt: session.rotatedAt.toISOString(),
+      tokenId: (await hashToken(`jti:${refreshToken}`)).slice(0, 32),
+    };
+  }
+
+  async function handleRotated(match: RefreshTokenMatch & { state: 'rotated' }, token: string, at: Date) {
+    const { session } = match;
+    const withinGrace = reuseGraceSeconds > 0 && at.getTime() - match.rotatedAt.getTime() <= reuseGraceSeconds * 1000;
+    if (withinGrace) {
+      const successor = await successorOf(token, session.rotationKey);
+      // Only the immediate predecessor of the current token gets the same pair again.
+      if ((await hashToken(successor)) === session.refreshHash) return issued(session, successor);
+    }
+    await sessions.revoke(session.id, 'refresh_reuse', at, revokedEvent('refresh_reuse'));
+    throw new RefreshTokenReusedError(session.id, session.userId);
+  }
+
+  return {
+    async create(input) {
+      const { userId, meta } = parseInput(createSessionInputSchema, input);
+      const at = clock.now();
+      const refreshToken = randomSecret();
+      const session: SessionRecord = {
+        id: crypto.randomUUID(),
+        userId,
+        createdAt: at,
+        lastUsedAt: at,
+        expiresAt: expiryFrom(at),
+        userAgent: meta?.userAgent ?? null,
+        ip: meta?.ip ?? null,
+        revokedAt: null,
+        revokeReason: null,
+        refreshHash: await hashToken(refreshToken),
+        rotationKey: randomSecret(),
+        rotatedAt: at,
+      };
+      await sessions.create(session, [sessionEvent(sessionEventTypes.created, userId, { sessionId: session.id, ...meta }, at)]);
+      return issued(session, refreshToken);
+    },
+
+    async refresh(input) {
+      const { refreshToken, meta } = parseInput(refreshInputSchema, input);
+      const at = clock.now();
+      const fromHash = await hashToken(refreshToken);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const match = await sessions.findByRefreshHash(fromHash);
+        if (!match || !isActive(match.session, at)) throw new InvalidRefreshTokenError();
+        if (match.state === 'rotated') return handleRotated(match, refreshToken, at);
+        const successor = await successorOf(refreshToken, match.session.rotationKey);
+        const events: CloudEvent[] = [
+          sessionEvent(sessionEventTypes.refreshed, match.session.userId, { sessionId: match.session.id, ...meta }, at),
+        ];
+        const rotated = await sessions.rotate({
+          sessionId: match.session.id,
+          fromHash,
+          toHash: await hashToken(successor),
+          at,
+          expiresAt: expiryFrom(at),
+          events,
+        });
+        if (rotated) return issued(rotated, successor);
+        // Lost a race with a concurrent refresh of the same token: look again, now as 'rotated'.
+      }
+      throw new InvalidRefreshTokenError();
+    },
+
+    async get(sessionId) {
+      const session = await sessions.findById(sessionId);
+      return session && isActive(session, clock.now()) ? toSessionView(session) : null;
+    },
+
+    async listActive(userId) {
+      return (await sessions.listActive(userId, clock.now())).map(toSessionView);
+    },
+
+    async revoke(input) {
+      const { userId, sessionId, reason } = parseInput(revokeInputSchema, input);
+      const at = clock.now();
+      const session = await sessions.findById(sessionId);
+      if (!session || session.userId !== userId || !isActive(session, at)) throw new SessionNotFoundError();
+      if (!(await sessions.revoke(sessionId, reason, at, revokedEvent(reason)))) throw new SessionNotFoundError();
+    },
+
+    async revokeAll(input) {
+      const { userId, exceptSessionId, reason } = parseInput(revokeAllInputSchema, input);
+      const revoked = await sessions.revokeAllForUser(
+        userId,
+        { exceptSessionId, reason, at: clock.now() },
+        revokedEvent(reason),
+      );
+      return { revoked: revoked.length };
+    },
+
+    async listRevokedSince(since) {
+      return sessions.listRevokedSince(new Date(since));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { DomainError } from '../kernel/mod.ts';
+
+export class EmailTakenError extends DomainError {
+  constructor() {
+    super('email_taken', 'An account with this email already exists.');
+  }
+}
+
+/** One message for an unknown email and a wrong password alike, so it cannot enumerate accounts. */
+export class InvalidCredentialsError extends DomainError {
+  constructor() {
+    super('invalid_credentials', 'The email or password is incorrect.');
+  }
+}
+
+export class PasswordTooCommonError extends DomainError {
+  constructor() {
+    super('password_too_common', 'This password is too common; choose one that is harder to guess.', {
+      fields: [{ path: 'password', message: 'Password is on a list of commonly used passwords.' }],
+    });
+  }
+}
+
+export class UserNotFoundError extends DomainError {
+  constructor() {
+    super('user_not_found', 'The account does not exist.');
+  }
+}
+
+export const userErrorCodes = ['email_taken', 'invalid_credentials', 'password_too_common', 'user_not_found'] as const;
+export type UserErrorCode = (typeof userErrorCodes)[number];

@@ -1,0 +1,21 @@
+/**
+ * The user module: accounts (email, display name, password hash, status).
+ * Other code imports only this file.
+ */
+export type { UserApi, UserRepository, PasswordHasher, CommonPasswordList } from './ports.ts';
+export {
+  userViewSchema,
+  credentialCheckSchema,
+  registerInputSchema,
+  emailSchema,
+  passwordSchema,
+  displayNameSchema,
+  type UserView,
+  type UserRecord,
+  type CredentialCheck,
+  type RegisterInput,
+} from './domain.ts';
+export * from './errors.ts';
+export { userEventTypes, type PasswordChangedData } from './events.ts';
+export { createUserService, type UserServiceDeps } from './service.ts';
+export { userRoutes, userErrorStatus } from './http.ts';

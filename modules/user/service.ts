@@ -1,0 +1,106 @@
+import { parseInput as parse, systemClock, type Clock } from '../kernel/mod.ts';
+import {
+  changePasswordInputSchema,
+  credentialsInputSchema,
+  deleteAccountInputSchema,
+  registerInputSchema,
+  toUserView,
+  updateProfileInputSchema,
+  type UserRecord,
+} from './domain.ts';
+import { InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
+import { userEvent, userEventTypes } from './events.ts';
+import type { CommonPasswordList, PasswordHasher, UserApi, UserRepository } from './ports.ts';
+
+export interface UserServiceDeps {
+  users: UserRepository;
+  hasher: PasswordHasher;
+  commonPasswords: CommonPasswordList;
+  clock?: Clock;
+}
+
+export function createUserService({ users, hasher, commonPasswords, clock = systemClock }: UserServiceDeps): UserApi {
+  // Verifying against a real hash when the email is unknown makes both paths cost one argon2 run,
+  // so response time does not reveal which emails have accounts.
+  let dummyHash: Promise<string> | undefined;
+  const dummy = () => (dummyHash ??= hasher.hash(crypto.randomUUID()));
+
+  function rejectCommon(password: string): void {
+    if (commonPasswords.has(password)) throw new PasswordTooCommonError();
+  }
+
+  async function requirePassword(user: UserRecord | null, password: string): Promise<UserRecord> {
+    if (!user) {
+      await hasher.verify(await dummy(), password);
+      throw new InvalidCredentialsError();
+    }
+    if (!(await hasher.verify(user.passwordHash, password))) throw new InvalidCredentialsError();
+    return user;
+  }
+
+  return {
+    async register(input) {
+      const { email, password, displayName, meta } = parse(registerInputSchema, input);
+      rejectCommon(password);
+      const now = clock.now();
+      const user: UserRecord = {
+        id: crypto.randomUUID(),
+        email,
+        displayName: displayName ?? null,
+        passwordHash: await hasher.hash(password),
+        status: 'active',
+        createdAt: now,
+        updatedAt: now,
+      };
+      await users.create(user, [userEvent(userEventTypes.registered, user.id, { ...meta }, now)]);
+      return toUserView(user);
+    },
+
+    async verifyCredentials(input) {
+      const { email, password } = parse(credentialsInputSchema, input);
+      const user = await users.findByEmail(email.trim());
+      try {
+        const verified = await requirePassword(user, password);
+        if (verified.status !== 'active') return { ok: false, userId: verified.id };
+        return { ok: true, user: toUserView(verified) };
+      } catch (error) {
+        if (error instanceof InvalidCredentialsError) return { ok: false, userId: user?.id ?? null };
+        throw error;
+      }
+    },
+
+    async getById(userId) {
+      const user = await users.findById(userId);
+      return user ? toUserView(user) : null;
+    },
+
+    async updateProfile(input) {
+      const { userId, displayName } = parse(updateProfileInputSchema, input);
+      const now = clock.now();
+      const updated = await users.update(userId, { displayName, updatedAt: now }, [
+        userEvent(userEventTypes.updated, userId, { fields: ['displayName'] }, now),
+      ]);
+      if (!updated) throw new UserNotFoundError();
+      return toUserView(updated);
+    },
+
+    async changePassword(input) {
+      const { userId, sessionId, currentPassword, newPassword, meta } = parse(changePasswordInputSchema, input);
+      await requirePassword(await users.findById(userId), currentPassword);
+      rejectCommon(newPassword);
+      const now = clock.now();
+      const updated = await users.update(userId, { passwordHash: await hasher.hash(newPassword), updatedAt: now }, [
+        userEvent(userEventTypes.passwordChanged, userId, { sessionId, ...meta }, now),
+      ]);
+      if (!updated) throw new InvalidCredentialsError();
+    },
+
+    async deleteAccount(input) {
+      const { userId, password, meta } = parse(deleteAccountInputSchema, input);
+      await requirePassword(await users.findById(userId), password);
+      const now = clock.now();
+      const deleted = await users.delete(userId, [userEvent(userEventTypes.deleted, userId, { ...meta }, now)]);
+      if (!deleted) throw new InvalidCredentialsError();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { ErrorHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError } from '../modules/kernel/mod.ts';
+import type { AppEnv } from '../modules/kernel/http.ts';
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** An RFC 9457 problem; `code` is the stable snake_case id clients may switch on. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: unknown;
+}
+
+export function problemType(code: string): string {
+  return `/problems/${code.replace(/_/g, '-')}`;
+}
+
+function fromHttpException(error: HTTPException): { status: ContentfulStatusCode; code: string; detail: string } {
+  const status = error.status as ContentfulStatusCode;
+  // Hono's JSON validator rejects unparsable bodies with a 400 HTTPException.
+  if (status === 400) return { status, code: 'malformed_request', detail: error.message || 'The request body could not be parsed.' };
+  return { status, code: `http_${status}`, detail: error.message || titles[status] || 'Request failed.' };
+}
+
+/**
+ * The one onError: every failure becomes problem+json. Domain errors get their status from the
+ * merged per-module tables; anything unknown is a generic 500 whose details stay in the log.
+ */
+export function createProblemHandler({
+  statusByCode,
+  logError,
+}: {
+  statusByCode: Readonly<Record<string, ContentfulStatusCode>>;
+  logError: (error: unknown, context: Record<string, unknown>) => void;
+}): ErrorHandler<AppEnv> {
+  return function problemHandler(error, c) {
+    let status: ContentfulStatusCode = 500;
+    let code = 'internal_error';
+    let detail = 'An unexpected error occurred.';
+    let errors: unknown;
+    if (error instanceof DomainError && statusByCode[error.code]) {
+      ({ code } = error);
+      status = statusByCode[code]!;
+      detail = error.message;
+      errors = error.details?.fields;
+    } else if (error instanceof HTTPException) {
+      ({ status, code, detail } = fromHttpException(error));
+    }
+    if (status >= 500) logError(error, { requestId: c.get('requestId'), path: c.req.path, status });
+    const body: Problem = {
+      type: problemType(code),
+      title: titles[status] ?? 'Error',
+      status,
+      detail,
+      code,
+      instance: c.req.path,
+      ...(errors ? { errors } : {}),
+    };
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer');
+    c.header('Content-Type', 'application/problem+json');
+    return c.body(JSON.stringify(body), status);
+  };
+}

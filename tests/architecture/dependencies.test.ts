@@ -1,0 +1,66 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .map((e) => relative(root, join(e.parentPath, e.name)));
+}
+
+async function importsOf(file: string): Promise<string[]> {
+  const text = await readFile(join(root, file), 'utf8');
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  return specifiers.filter((s) => s.startsWith('.')).map((s) => relative(root, resolve(root, dirname(file), s)));
+}
+
+/** The kernel's two public entries: pure domain (mod.ts) and the HTTP helpers for routes (http.ts). */
+const publicEntry = (target: string) => /^modules\/[^/]+\/mod\.ts$/.test(target) || target === 'modules/kernel/http.ts';
+
+describe('dependency direction', () => {
+  it('modules import no adapters, config or src, and other modules only through mod.ts', async () => {
+    const violations: string[] = [];
+    for (const file of await sourceFiles('modules')) {
+      const own = file.split('/')[1];
+      for (const target of await importsOf(file)) {
+        if (!target.startsWith('modules/')) violations.push(`${file} -> ${target}`);
+        else if (target.split('/')[1] !== own && !publicEntry(target)) violations.push(`${file} -> ${target}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('modules never touch runtime globals (process, Deno)', async () => {
+    const violations: string[] = [];
+    for (const file of await sourceFiles('modules')) {
+      const text = await readFile(join(root, file), 'utf8');
+      if (/\b(process\.|Deno\.)/.test(text)) violations.push(file);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('adapters import modules only through mod.ts, and never config or src', async () => {
+    const violations: string[] = [];
+    for (const file of await sourceFiles('adapters')) {
+      for (const target of await importsOf(file)) {
+        if (target.startsWith('config/') || target.startsWith('src/')) violations.push(`${file} -> ${target}`);
+        if (target.startsWith('modules/') && !publicEntry(target)) violations.push(`${file} -> ${target}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('every relative import names its .ts file, so Deno runs the sources unchanged', async () => {
+    const violations: string[] = [];
+    for (const dir of ['modules', 'adapters', 'config', 'src']) {
+      for (const file of await sourceFiles(dir)) {
+        const text = await readFile(join(root, file), 'utf8');
+        for (const m of text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) if (!m[1]!.endsWith('.ts')) violations.push(`${file}: ${m[1]}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});

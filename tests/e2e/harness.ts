@@ -1,0 +1,37 @@
+import { loadConfig } from '../../config/mod.ts';
+import { createSystem } from '../../src/system.ts';
+
+/** A running deployment the scenarios talk to through the public HTTP API only. */
+export interface Target {
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export type StartTarget = (env?: Record<string, string>) => Promise<Target>;
+
+export const clientIp = '203.0.113.7';
+
+/** The monolith in this process, reached through `app.request` (no socket). */
+export function monolith(baseEnv: Record<string, string>): StartTarget {
+  return async (env = {}) => {
+    const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', ...baseEnv, ...env });
+    const system = await createSystem(config, { clientIp: () => clientIp });
+    return {
+      request: async (path, init) => system.app.request(path, init),
+      close: () => system.close(),
+    };
+  };
+}
+
+/** Polls `check` until it passes or `timeoutMs` runs out (then rethrows its last failure). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 2000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

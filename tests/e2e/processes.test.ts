@@ -1,0 +1,39 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClient } from './client.ts';
+import { startProcess, type RuntimeName } from './process.ts';
+
+// The real entry points, as `npm start` and `npm run start:deno` run them, on embedded storage.
+describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it('serves register, login and /api/users/me, and keeps users and refresh tokens across a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `auth-${runtime}-`));
+    dirs.push(dir);
+    const env = { DATABASE_URL: `pglite://${dir}` };
+
+    const first = await startProcess(runtime, env);
+    const api = createClient(first);
+    const session = await api.signedUp();
+    const me = await api.call('GET', '/api/users/me', { token: session.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body.email).toBe(session.email);
+    const kids = (await api.call('GET', '/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+    await first.stop();
+
+    const second = await startProcess(runtime, env);
+    try {
+      const again = createClient(second);
+      expect((await again.call('GET', '/api/users/me', { token: session.accessToken })).status).toBe(200);
+      const refreshed = await again.call('POST', '/api/auth/refresh', { json: { refreshToken: session.refreshToken } });
+      expect(refreshed.status).toBe(200);
+      expect((await again.call('GET', '/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid)).toEqual(kids);
+      await again.login(session.email);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});
