@@ -1,0 +1,84 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createArgon2PasswordHasher } from '../../adapters/argon2/password-hasher.ts';
+import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
+import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
+import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
+import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
+import { createAuthService } from '../../modules/auth/mod.ts';
+import { UnauthenticatedError } from '../../modules/kernel/mod.ts';
+import { createSessionService, RefreshTokenReusedError } from '../../modules/session/mod.ts';
+import { createUserService, InvalidCredentialsError } from '../../modules/user/mod.ts';
+import { observedOutbox } from './fixtures.ts';
+
+const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
+const password = 'a sturdy passphrase 42';
+
+function setup() {
+  const { outbox, written } = observedOutbox();
+  const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+  const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 });
+  const keys = createMemorySigningKeyRepository();
+  const auth = createAuthService({ users, sessions, keys, outbox, tokens });
+  return { auth, sessions, keys, written };
+}
+
+describe('auth service', () => {
+  it('login() issues an EdDSA at+jwt that verifies against the JWKS with the required claims', async () => {
+    const { auth } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password, meta: { ip: '198.51.100.1' } });
+    const { payload, protectedHeader } = await jwtVerify(res.accessToken, createLocalJWKSet(await auth.jwks()), {
+      algorithms: ['EdDSA'],
+      issuer: tokens.issuer,
+      audience: tokens.audience,
+      typ: 'at+jwt',
+    });
+    expect(protectedHeader.kid).toBe((await auth.jwks()).keys[0]!.kid);
+    expect(payload).toMatchObject({ sub: user.id, sid: res.sessionId });
+    expect(payload.exp! - payload.iat!).toBe(900);
+    expect(res).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user });
+  });
+
+  it('login() emits user.login on success and user.login_failed on failure', async () => {
+    const { auth, written } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    await expect(auth.login({ email: 'ada@example.com', password: 'wrong' })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(auth.login({ email: 'nobody@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    const res = await auth.login({ email: 'ada@example.com', password });
+    const events = (await written()).filter((e) => e.source === 'auth');
+    expect(events.map((e) => [e.type, e.subject ?? null])).toEqual([
+      ['user.login_failed', user.id],
+      ['user.login_failed', null],
+      ['user.login', user.id],
+    ]);
+    expect(events[2]!.data.sessionId).toBe(res.sessionId);
+  });
+
+  it('refresh() of a reused token emits session.refresh_reuse_detected', async () => {
+    const { auth, written } = setup();
+    await auth.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password });
+    await auth.refresh({ refreshToken: res.refreshToken });
+    await expect(auth.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(RefreshTokenReusedError);
+    const reuse = (await written()).find((e) => e.type === 'session.refresh_reuse_detected');
+    expect(reuse?.data.sessionId).toBe(res.sessionId);
+  });
+
+  it('logout() ends the session once; a second logout is unauthenticated', async () => {
+    const { auth, sessions } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password });
+    await auth.logout({ userId: user.id, sessionId: res.sessionId });
+    expect(await sessions.get(res.sessionId)).toBeNull();
+    await expect(auth.logout({ userId: user.id, sessionId: res.sessionId })).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('creates one signing key on first use and keeps using it', async () => {
+    const { auth, keys } = setup();
+    await auth.register({ email: 'ada@example.com', password });
+    await Promise.all([auth.login({ email: 'ada@example.com', password }), auth.login({ email: 'ada@example.com', password })]);
+    expect(await keys.list()).toHaveLength(1);
+    expect((await auth.jwks()).keys[0]).not.toHaveProperty('d');
+  });
+});

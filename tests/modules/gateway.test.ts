@@ -1,0 +1,66 @@
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createAccessTokenVerifier, createRevocationSet } from '../../modules/gateway/mod.ts';
+
+async function keyPair(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' } };
+}
+
+const sign = (key: CryptoKey, kid: string, overrides: { iss?: string; aud?: string; exp?: string; typ?: string } = {}) =>
+  new SignJWT({ sid: 's1' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: overrides.typ ?? 'at+jwt', kid })
+    .setIssuer(overrides.iss ?? 'iss')
+    .setAudience(overrides.aud ?? 'aud')
+    .setSubject('u1')
+    .setIssuedAt()
+    .setJti('j1')
+    .setExpirationTime(overrides.exp ?? '5m')
+    .sign(key);
+
+describe('access-token verifier', () => {
+  it('accepts a valid token and caches it, so the JWKS is read once', async () => {
+    const { privateKey, jwk } = await keyPair('k1');
+    let reads = 0;
+    const verify = createAccessTokenVerifier({ jwks: async () => (reads++, { keys: [jwk] }), issuer: 'iss', audience: 'aud' });
+    const token = await sign(privateKey, 'k1');
+    expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
+    expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
+    expect(reads).toBe(1);
+  });
+
+  it.each([
+    ['a wrong issuer', { iss: 'other' }],
+    ['a wrong audience', { aud: 'other' }],
+    ['an expired token', { exp: '-1s' }],
+    ['a token of another type', { typ: 'JWT' }],
+  ])('rejects %s', async (_, overrides) => {
+    const { privateKey, jwk } = await keyPair('k1');
+    const verify = createAccessTokenVerifier({ jwks: async () => ({ keys: [jwk] }), issuer: 'iss', audience: 'aud' });
+    expect(await verify(await sign(privateKey, 'k1', overrides))).toBeNull();
+  });
+
+  it('reloads the JWKS for an unknown kid, so a new signing key is picked up', async () => {
+    const first = await keyPair('k1');
+    const second = await keyPair('k2');
+    let keys = [first.jwk];
+    const verify = createAccessTokenVerifier({ jwks: async () => ({ keys }), issuer: 'iss', audience: 'aud', reloadIntervalMs: 0 });
+    expect(await verify(await sign(first.privateKey, 'k1'))).not.toBeNull();
+    keys = [second.jwk, first.jwk];
+    expect(await verify(await sign(second.privateKey, 'k2'))).not.toBeNull();
+  });
+});
+
+describe('revocation set', () => {
+  it('remembers a revoked session for the retention time only', () => {
+    let now = 0;
+    const set = createRevocationSet({ retainMs: 1000, now: () => now });
+    set.add('s1');
+    expect(set.has('s1')).toBe(true);
+    expect(set.has('s2')).toBe(false);
+    now = 1001;
+    expect(set.has('s1')).toBe(false);
+    set.add('s2');
+    expect(set.size).toBe(1);
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
+import {
+  createSessionService,
+  InvalidRefreshTokenError,
+  RefreshTokenReusedError,
+  SessionNotFoundError,
+} from '../../modules/session/mod.ts';
+import { manualClock, observedOutbox } from './fixtures.ts';
+
+function setup(reuseGraceSeconds = 0) {
+  const clock = manualClock();
+  const { outbox, written } = observedOutbox();
+  const sessions = createSessionService({
+    sessions: createMemorySessionRepository({ outbox }),
+    refreshTtlSeconds: 3600,
+    reuseGraceSeconds,
+    clock,
+  });
+  return { clock, sessions, written };
+}
+
+describe('session service', () => {
+  it('create() starts an active session and emits session.created with the request metadata', async () => {
+    const { sessions, written } = setup();
+    const issued = await sessions.create({ userId: 'u1', meta: { ip: '198.51.100.1', userAgent: 'ua' } });
+    expect(issued.refreshToken).toMatch(/^[\w-]{43}$/);
+    expect(await sessions.get(issued.session.id)).toMatchObject({ userId: 'u1', ip: '198.51.100.1', userAgent: 'ua' });
+    expect((await written()).map((e) => [e.type, e.subject, e.data.sessionId])).toEqual([['session.created', 'u1', issued.session.id]]);
+  });
+
+  it('refresh() rotates: the new token works once, the old one is reuse and revokes the session', async () => {
+    const { sessions, clock, written } = setup();
+    const first = await sessions.create({ userId: 'u1' });
+    clock.advance(1000);
+    const second = await sessions.refresh({ refreshToken: first.refreshToken });
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.session.lastUsedAt).toBe(clock.now().toISOString());
+    await expect(sessions.refresh({ refreshToken: first.refreshToken })).rejects.toBeInstanceOf(RefreshTokenReusedError);
+    expect(await sessions.get(first.session.id)).toBeNull();
+    await expect(sessions.refresh({ refreshToken: second.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    const revoked = (await written()).filter((e) => e.type === 'session.revoked');
+    expect(revoked.map((e) => e.data.reason)).toEqual(['refresh_reuse']);
+  });
+
+  it('refresh() lets exactly one of concurrent refreshes of one token win', async () => {
+    const { sessions } = setup();
+    const first = await sessions.create({ userId: 'u1' });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => sessions.refresh({ refreshToken: first.refreshToken })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('refresh() within the grace window returns the same pair again; after it, reuse revokes', async () => {
+    const { sessions, clock } = setup(10);
+    const first = await sessions.create({ userId: 'u1' });
+    const second = await sessions.refresh({ refreshToken: first.refreshToken });
+    clock.advance(9_000);
+    expect(await sessions.refresh({ refreshToken: first.refreshToken })).toEqual(second);
+    clock.advance(2_000);
+    await expect(sessions.refresh({ refreshToken: first.refreshToken })).rejects.toBeInstanceOf(RefreshTokenReusedError);
+  });
+
+  it('refresh() refuses an expired session, and each rotation slides the expiry', async () => {
+    const { sessions, clock } = setup();
+    const first = await sessions.create({ userId: 'u1' });
+    clock.advance(3000_000);
+    const second = await sessions.refresh({ refreshToken: first.refreshToken });
+    clock.advance(3000_000); // 6000 s after creation, 3000 s after the rotation: still alive
+    const third = await sessions.refresh({ refreshToken: second.refreshToken });
+    clock.advance(3601_000);
+    await expect(sessions.refresh({ refreshToken: third.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+  });
+
+  it('revoke() ends only a session of the caller, and only once', async () => {
+    const { sessions } = setup();
+    const mine = await sessions.create({ userId: 'u1' });
+    const theirs = await sessions.create({ userId: 'u2' });
+    await expect(sessions.revoke({ userId: 'u1', sessionId: theirs.session.id, reason: 'user_revoked' })).rejects.toBeInstanceOf(SessionNotFoundError);
+    await sessions.revoke({ userId: 'u1', sessionId: mine.session.id, reason: 'user_revoked' });
+    await expect(sessions.revoke({ userId: 'u1', sessionId: mine.session.id, reason: 'user_revoked' })).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect(await sessions.get(theirs.session.id)).not.toBeNull();
+  });
+
+  it('revokeAll() keeps the excepted session and reports how many it ended', async () => {
+    const { sessions, written } = setup();
+    const keep = await sessions.create({ userId: 'u1' });
+    await sessions.create({ userId: 'u1' });
+    await sessions.create({ userId: 'u1' });
+    expect(await sessions.revokeAll({ userId: 'u1', exceptSessionId: keep.session.id, reason: 'password_changed' })).toEqual({ revoked: 2 });
+    expect((await sessions.listActive('u1')).map((s) => s.id)).toEqual([keep.session.id]);
+    expect((await written()).filter((e) => e.type === 'session.revoked')).toHaveLength(2);
+  });
+
+  it('listRevokedSince() returns sessions revoked at or after the time given', async () => {
+    const { sessions, clock } = setup();
+    const old = await sessions.create({ userId: 'u1' });
+    await sessions.revoke({ userId: 'u1', sessionId: old.session.id, reason: 'logout' });
+    clock.advance(60_000);
+    const since = clock.now().toISOString();
+    const recent = await sessions.create({ userId: 'u1' });
+    await sessions.revoke({ userId: 'u1', sessionId: recent.session.id, reason: 'logout' });
+    expect(await sessions.listRevokedSince(since)).toEqual([recent.session.id]);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createArgon2PasswordHasher } from '../../adapters/argon2/password-hasher.ts';
+import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
+import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
+import { ValidationError } from '../../modules/kernel/mod.ts';
+import {
+  createUserService,
+  EmailTakenError,
+  InvalidCredentialsError,
+  PasswordTooCommonError,
+  type PasswordHasher,
+} from '../../modules/user/mod.ts';
+import { observedOutbox } from './fixtures.ts';
+
+function setup(hasher: PasswordHasher = createArgon2PasswordHasher()) {
+  const { outbox, written } = observedOutbox();
+  const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher, commonPasswords: createCommonPasswordList() });
+  return { users, written };
+}
+
+const password = 'a sturdy passphrase 42';
+
+describe('user service', () => {
+  it('register() stores an argon2id hash, never the password, and emits user.registered', async () => {
+    const hashes: string[] = [];
+    const real = createArgon2PasswordHasher();
+    const { users, written } = setup({ hash: async (p) => { const h = await real.hash(p); hashes.push(h); return h; }, verify: real.verify });
+    const user = await users.register({ email: ' Ada@Example.com ', password });
+    expect(user.email).toBe('Ada@Example.com');
+    expect(hashes[0]).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const events = await written();
+    expect(events.map((e) => [e.type, e.subject])).toEqual([['user.registered', user.id]]);
+    expect(JSON.stringify(events)).not.toContain(password);
+  });
+
+  it('register() refuses a taken email in any case, a common password and a bad email', async () => {
+    const { users } = setup();
+    await users.register({ email: 'ada@example.com', password });
+    await expect(users.register({ email: 'ADA@example.com', password })).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(users.register({ email: 'bob@example.com', password: 'Password1234' })).rejects.toBeInstanceOf(PasswordTooCommonError);
+    await expect(users.register({ email: 'nope', password })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('verifyCredentials() matches email case-insensitively and says only ok or not', async () => {
+    const { users } = setup();
+    const user = await users.register({ email: 'ada@example.com', password });
+    expect(await users.verifyCredentials({ email: 'ADA@example.com ', password })).toEqual({ ok: true, user });
+    expect(await users.verifyCredentials({ email: 'ada@example.com', password: 'wrong' })).toEqual({ ok: false, userId: user.id });
+    expect(await users.verifyCredentials({ email: 'who@example.com', password })).toEqual({ ok: false, userId: null });
+  });
+
+  it('verifyCredentials() runs one argon2 verification for an unknown email too', async () => {
+    const real = createArgon2PasswordHasher();
+    let verifications = 0;
+    const { users } = setup({ hash: real.hash, verify: async (h, p) => { verifications++; return real.verify(h, p); } });
+    await users.verifyCredentials({ email: 'who@example.com', password });
+    expect(verifications).toBe(1);
+  });
+
+  it('changePassword() needs the current password and emits user.password_changed with the kept session', async () => {
+    const { users, written } = setup();
+    const user = await users.register({ email: 'ada@example.com', password });
+    await expect(users.changePassword({ userId: user.id, sessionId: 's1', currentPassword: 'wrong', newPassword: 'another passphrase' })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await users.changePassword({ userId: user.id, sessionId: 's1', currentPassword: password, newPassword: 'another passphrase' });
+    expect((await users.verifyCredentials({ email: 'ada@example.com', password: 'another passphrase' })).ok).toBe(true);
+    const changed = (await written()).find((e) => e.type === 'user.password_changed');
+    expect(changed?.data).toMatchObject({ userId: user.id, sessionId: 's1' });
+  });
+
+  it('deleteAccount() needs the password, removes the account and frees the email', async () => {
+    const { users, written } = setup();
+    const user = await users.register({ email: 'ada@example.com', password });
+    await expect(users.deleteAccount({ userId: user.id, password: 'wrong' })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await users.deleteAccount({ userId: user.id, password });
+    expect(await users.getById(user.id)).toBeNull();
+    expect((await written()).map((e) => e.type)).toContain('user.deleted');
+    await users.register({ email: 'ada@example.com', password });
+  });
+});
