@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEntry, AuditRepository } from '../../modules/audit/mod.ts';
+import { secondsFrom, type ContractAdapter, type MakeAdapter } from './support.ts';
+
+function newEntry(userId: string, time: Date, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id: crypto.randomUUID(),
+    userId,
+    type: 'user.login',
+    time,
+    sessionId: crypto.randomUUID(),
+    ip: '198.51.100.4',
+    userAgent: 'contract-test',
+    ...overrides,
+  };
+}
+
+/** The AuditRepository contract (modules/audit/ports.ts): every adapter passes it. */
+export function describeAuditRepositoryContract(name: string, makeAdapter: MakeAdapter<AuditRepository>) {
+  describe(`AuditRepository contract: ${name}`, () => {
+    let adapter: ContractAdapter<AuditRepository>;
+    let repo: AuditRepository;
+    let userId: string;
+    let now: Date;
+    beforeEach(async () => {
+      adapter = await makeAdapter();
+      repo = adapter.repo;
+      userId = crypto.randomUUID();
+      now = new Date();
+    });
+    afterEach(async () => adapter.close?.());
+
+    it('record() stores the entry so listByUser() returns it unchanged', async () => {
+      const entry = newEntry(userId, now, { sessionId: null, ip: null, userAgent: null });
+      await repo.record(entry);
+      expect(await repo.listByUser(userId, 10)).toEqual([entry]);
+    });
+
+    it('record() ignores an entry whose id is stored already, keeping the first', async () => {
+      const entry = newEntry(userId, now);
+      await repo.record(entry);
+      await repo.record({ ...entry, type: 'user.logout', time: secondsFrom(now, 5) });
+      await repo.record(entry);
+      expect(await repo.listByUser(userId, 10)).toEqual([entry]);
+    });
+
+    it('listByUser() returns the newest entries first, ties broken by id, at most `limit`', async () => {
+      const oldest = newEntry(userId, secondsFrom(now, -20));
+      const middle = newEntry(userId, secondsFrom(now, -10));
+      const tiedA = newEntry(userId, now, { id: `00000000-0000-4000-8000-${'a'.repeat(12)}` });
+      const tiedB = newEntry(userId, now, { id: `00000000-0000-4000-8000-${'b'.repeat(12)}` });
+      for (const e of [middle, tiedA, oldest, tiedB]) await repo.record(e);
+      expect(await repo.listByUser(userId, 10)).toEqual([tiedB, tiedA, middle, oldest]);
+      expect(await repo.listByUser(userId, 3)).toEqual([tiedB, tiedA, middle]);
+    });
+
+    it("listByUser() returns only the user's entries, and none for a user without any", async () => {
+      const mine = newEntry(userId, now);
+      await repo.record(mine);
+      await repo.record(newEntry(crypto.randomUUID(), now));
+      expect(await repo.listByUser(userId, 10)).toEqual([mine]);
+      expect(await repo.listByUser(crypto.randomUUID(), 10)).toEqual([]);
+    });
+
+    it("deleteByUser() deletes every entry of the user, returns how many, and keeps others' entries", async () => {
+      const other = newEntry(crypto.randomUUID(), now);
+      await repo.record(other);
+      for (let i = 0; i < 3; i++) await repo.record(newEntry(userId, secondsFrom(now, -i)));
+      expect(await repo.deleteByUser(userId)).toBe(3);
+      expect(await repo.listByUser(userId, 10)).toEqual([]);
+      expect(await repo.listByUser(other.userId, 10)).toEqual([other]);
+      expect(await repo.deleteByUser(userId)).toBe(0);
+    });
+  });
+}

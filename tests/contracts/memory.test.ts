@@ -1,0 +1,34 @@
+import { createMemoryAuditRepository } from '../../adapters/memory/audit-repository.ts';
+import { createMemoryOutbox } from '../../adapters/memory/outbox.ts';
+import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
+import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
+import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
+import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
+import { describeOutboxContract } from './outbox.contract.ts';
+import { describeSessionRepositoryContract } from './session-repository.contract.ts';
+import { describeSigningKeyRepositoryContract } from './signing-key-repository.contract.ts';
+import { describeUserRepositoryContract } from './user-repository.contract.ts';
+
+// Every test gets fresh in-memory adapters; repositories write to the outbox they are given.
+
+describeUserRepositoryContract('memory', () => {
+  const outbox = createMemoryOutbox();
+  return { repo: createMemoryUserRepository({ outbox }), outbox };
+});
+
+describeSessionRepositoryContract('memory', () => {
+  const outbox = createMemoryOutbox();
+  return { repo: createMemorySessionRepository({ outbox }), outbox };
+});
+
+describeAuditRepositoryContract('memory', () => ({ repo: createMemoryAuditRepository(), outbox: createMemoryOutbox() }));
+
+describeSigningKeyRepositoryContract('memory', () => ({
+  repo: createMemorySigningKeyRepository(),
+  outbox: createMemoryOutbox(),
+}));
+
+describeOutboxContract('memory', () => {
+  const outbox = createMemoryOutbox();
+  return { repo: outbox, outbox };
+});
