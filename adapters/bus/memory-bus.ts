@@ -23,6 +23,7 @@ export interface MemoryEventBus extends EventBus {
 }
 
 interface Consumer {
+  types: ReadonlySet<string>;
   handler: EventHandler;
   closed: boolean;
   idle: Promise<void>;
@@ -75,7 +76,11 @@ export function createMemoryEventBus({
   function deadLetter(letter: DeadLetter) {
     deadLetters.push(letter);
     if (deadLetters.length > deadLetterLimit) deadLetters.shift();
-    onDeadLetter?.(letter);
+    try {
+      onDeadLetter?.(letter);
+    } catch {
+      // A failing observer must not stop the subscription's delivery loop.
+    }
   }
 
   async function deliver(group: Group, consumer: Consumer, event: CloudEvent): Promise<void> {
@@ -85,7 +90,9 @@ export function createMemoryEventBus({
         return;
       } catch (error) {
         if (consumer.closed) {
-          group.queue.unshift(event); // hand it to whoever consumes the group next
+          // Hand it to whoever consumes the group next: a peer may be idle already, so wake it.
+          group.queue.unshift(event);
+          group.consumers.forEach(pump);
           return;
         }
         if (attempt >= maxAttempts) {
@@ -100,13 +107,19 @@ export function createMemoryEventBus({
   const running = new WeakSet<Consumer>();
   const groupOf = new WeakMap<Consumer, Group>();
 
+  /** A group's queue also holds the types of its other subscriptions: take only our own. */
+  function take(group: Group, consumer: Consumer): CloudEvent | undefined {
+    const index = group.queue.findIndex((event) => consumer.types.has(event.type));
+    return index < 0 ? undefined : group.queue.splice(index, 1)[0];
+  }
+
   function pump(consumer: Consumer) {
     if (running.has(consumer) || consumer.closed) return;
     const group = groupOf.get(consumer)!;
     running.add(consumer);
     consumer.idle = (async () => {
       while (!consumer.closed) {
-        const event = group.queue.shift();
+        const event = take(group, consumer);
         if (!event) break;
         await deliver(group, consumer, event);
       }
@@ -122,7 +135,7 @@ export function createMemoryEventBus({
     subscribe({ group: name, types, handler }): Subscription {
       const group = groupFor(name);
       types.forEach((type) => route(group, type));
-      const consumer: Consumer = { handler, closed: false, idle: Promise.resolve() };
+      const consumer: Consumer = { types: new Set(types), handler, closed: false, idle: Promise.resolve() };
       groupOf.set(consumer, group);
       group.consumers.push(consumer);
       pump(consumer);

@@ -34,6 +34,7 @@ export function createOutboxRelay({
   let unlisten: (() => void) | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  let stopped = false;
   let lastPrune = 0;
 
   async function drainAll() {
@@ -56,12 +57,17 @@ export function createOutboxRelay({
     }
     running = drainAll()
       .catch(onError)
-      .finally(() => (running = undefined));
+      .finally(() => {
+        running = undefined;
+        // A wake that came after the last drain (during prune, or while settling) must not wait for the poll.
+        if (again && !stopped) void wake();
+      });
     return running;
   }
 
   return {
     start() {
+      stopped = false;
       unlisten = outbox.onAppend(() => void wake());
       timer = setInterval(() => void wake(), pollIntervalMs);
       timer.unref?.();
@@ -72,9 +78,10 @@ export function createOutboxRelay({
       await wake();
     },
     async stop() {
+      stopped = true;
       unlisten?.();
       clearInterval(timer);
-      await running;
+      while (running) await running;
     },
   };
 }
