@@ -1,0 +1,71 @@
+// `npm run bench`: hashing cost and in-process latency of the hot paths, on this machine.
+import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
+import { loadConfig } from '../config/mod.ts';
+import { createSystem } from '../src/system.ts';
+
+interface Stats {
+  name: string;
+  n: number;
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+async function measure(name: string, n: number, fn: () => Promise<unknown>, concurrency = 1): Promise<Stats> {
+  for (let i = 0; i < Math.min(50, n); i++) await fn(); // warm-up
+  const samples: number[] = [];
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < n) {
+        const t = performance.now();
+        await fn();
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => Number(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(3));
+  return { name, n, p50: at(0.5), p99: at(0.99), perSecond: Math.round((n / elapsed) * 1000) };
+}
+
+async function expectStatus(res: Response | Promise<Response>, status: number) {
+  const r = await res;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${await r.text()}`);
+  return r;
+}
+
+async function http(database: string): Promise<Stats[]> {
+  const system = await createSystem(loadConfig({ DATABASE_URL: database, LOG_LEVEL: 'silent' }), { clientIp: () => '127.0.0.1' });
+  const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const email = `bench-${Date.now()}@example.com`;
+  const password = 'a sturdy passphrase 42';
+  await expectStatus(system.app.request('/api/auth/register', json({ email, password })), 201);
+  const login = async () => (await (await expectStatus(system.app.request('/api/auth/login', json({ email, password })), 200)).json()) as { accessToken: string; refreshToken: string };
+  const { accessToken } = await login();
+  const auth = { headers: { Authorization: `Bearer ${accessToken}` } };
+  let refreshToken = (await login()).refreshToken;
+  const results = [
+    await measure(`${database}: GET /health/live`, 5000, () => expectStatus(system.app.request('/health/live'), 200)),
+    await measure(`${database}: GET /api/users/me (authenticated)`, 5000, () => expectStatus(system.app.request('/api/users/me', auth), 200)),
+    await measure(`${database}: POST /api/auth/refresh`, 1000, async () => {
+      const res = await expectStatus(system.app.request('/api/auth/refresh', json({ refreshToken })), 200);
+      refreshToken = ((await res.json()) as { refreshToken: string }).refreshToken;
+    }),
+    await measure(`${database}: POST /api/auth/login`, 200, login),
+    await measure(`${database}: POST /api/auth/login, 8 concurrent`, 200, login, 8),
+  ];
+  await system.close();
+  return results;
+}
+
+const hasher = createArgon2PasswordHasher();
+const results: Stats[] = [
+  await measure('argon2id hash (m=19456, t=2, p=1)', 100, () => hasher.hash('a sturdy passphrase 42')),
+  await measure('argon2id hash, 8 concurrent', 100, () => hasher.hash('a sturdy passphrase 42'), 8),
+  ...(await http('memory')),
+  ...(await http('pglite://memory')),
+];
+console.table(results);
