@@ -62,6 +62,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
   (await sessions.listRevokedSince(since)).forEach((id) => revocations.add(id));
   relay.start();
+  await auth.jwks(); // creates the signing key on first start, not on the first login
 
   const app = createGatewayApp({
     routes: {

@@ -26,17 +26,22 @@ export function createTokenSigner(keys: SigningKeyRepository, settings: TokenSet
     return { kid: stored.kid, key: (await importJWK(stored.privateJwk as JWK, 'EdDSA')) as CryptoKey };
   }
 
+  /** The active key, created and stored on first use; a failed load is retried next time. */
+  function activeKey() {
+    active ??= loadActive().catch((error: unknown) => {
+      active = undefined;
+      throw error;
+    });
+    return active;
+  }
+
   return {
     /**
      * Claims come only from the issued session, and Ed25519 signatures are deterministic, so the
      * same IssuedSession always yields the same token (the grace-window retry relies on it).
      */
     async sign(issued: IssuedSession): Promise<{ accessToken: string; expiresIn: number }> {
-      active ??= loadActive().catch((error: unknown) => {
-        active = undefined;
-        throw error;
-      });
-      const { kid, key } = await active;
+      const { kid, key } = await activeKey();
       const iat = Math.floor(Date.parse(issued.issuedAt) / 1000);
       const exp = iat + settings.accessTokenTtlSeconds;
       const accessToken = await new SignJWT({ sid: issued.session.id })
@@ -51,7 +56,9 @@ export function createTokenSigner(keys: SigningKeyRepository, settings: TokenSet
       return { accessToken, expiresIn: Math.max(0, exp - Math.floor(now().getTime() / 1000)) };
     },
 
+    /** Never empty: asking for the keys creates the first one, so verifiers can start before any login. */
     async jwks(): Promise<Jwks> {
+      await activeKey();
       const stored = await keys.list();
       return {
         keys: stored.map((k) => ({

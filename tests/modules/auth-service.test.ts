@@ -74,6 +74,13 @@ describe('auth service', () => {
     await expect(auth.logout({ userId: user.id, sessionId: res.sessionId })).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
+  it('jwks() is never empty: the first call creates and stores the signing key', async () => {
+    const { auth, keys } = setup();
+    const { keys: published } = await auth.jwks();
+    expect(published).toHaveLength(1);
+    expect((await keys.list()).map((k) => k.kid)).toEqual([published[0]!.kid]);
+  });
+
   it('creates one signing key on first use and keeps using it', async () => {
     const { auth, keys } = setup();
     await auth.register({ email: 'ada@example.com', password });
