@@ -9,11 +9,8 @@ export const loginInputSchema = z.object({
 });
 export type LoginInput = z.infer<typeof loginInputSchema>;
 
-export const refreshInputSchema = z.object({
-  refreshToken: z.string().min(1).max(512),
-  meta: requestMetaSchema.optional(),
-});
-export type RefreshInput = z.infer<typeof refreshInputSchema>;
+/** A refresh is the session module's rotation plus token issuance: the same input. */
+export { refreshInputSchema, type RefreshInput } from '../session/mod.ts';
 
 export const logoutInputSchema = z.object({
   userId: z.string(),

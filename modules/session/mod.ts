@@ -6,6 +6,8 @@ export type { SessionApi, SessionRepository, RefreshTokenMatch } from './ports.t
 export {
   sessionViewSchema,
   issuedSessionSchema,
+  refreshInputSchema,
+  type RefreshInput,
   revokeReasons,
   type SessionView,
   type SessionRecord,

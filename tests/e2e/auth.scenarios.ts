@@ -1,21 +1,15 @@
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { createClient, decodeJwt } from './client.ts';
-import { eventually, type StartTarget, type Target } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { decodeJwt } from './client.ts';
+import { eventually, useTarget, type StartTarget } from './harness.ts';
 
 export function authScenarios(start: StartTarget) {
   describe('auth', () => {
-    let target: Target;
-    let api: ReturnType<typeof createClient>;
-    beforeAll(async () => {
-      target = await start();
-      api = createClient(target);
-    });
-    afterAll(() => target.close());
+    const ctx = useTarget(start);
 
     it('register answers 201 with the user, email trimmed, no secret fields', async () => {
-      const email = api.uniqueEmail();
-      const res = await api.call('POST', '/api/auth/register', {
-        json: { email: `  ${email.toUpperCase()} `, password: api.password, displayName: 'Ada', role: 'admin' },
+      const email = ctx.api.uniqueEmail();
+      const res = await ctx.api.call('POST', '/api/auth/register', {
+        json: { email: `  ${email.toUpperCase()} `, password: ctx.api.password, displayName: 'Ada', role: 'admin' },
       });
       expect(res.status).toBe(201);
       expect(res.body.user).toEqual({ id: expect.any(String), email: email.toUpperCase(), displayName: 'Ada', createdAt: expect.any(String) });
@@ -29,7 +23,7 @@ export function authScenarios(start: StartTarget) {
       ['a missing password', { email: 'x@example.com' }, 'password'],
       ['a non-string email', { email: 42, password: 'a sturdy passphrase 42' }, 'email'],
     ])('register rejects %s with 400 naming the field', async (_, json, field) => {
-      const res = await api.call('POST', '/api/auth/register', { json });
+      const res = await ctx.api.call('POST', '/api/auth/register', { json });
       expect(res.status).toBe(400);
       expect(res.headers.get('Content-Type')).toContain('application/problem+json');
       expect(res.body).toMatchObject({ status: 400, code: 'validation_failed' });
@@ -37,32 +31,32 @@ export function authScenarios(start: StartTarget) {
     });
 
     it('register accepts a 128-character password and does not truncate it', async () => {
-      const email = api.uniqueEmail();
+      const email = ctx.api.uniqueEmail();
       const long = 'p'.repeat(64) + 'q'.repeat(64);
-      await api.register(email, long);
-      await api.login(email, long);
-      const truncated = await api.call('POST', '/api/auth/login', { json: { email, password: long.slice(0, 72) } });
+      await ctx.api.register(email, long);
+      await ctx.api.login(email, long);
+      const truncated = await ctx.api.call('POST', '/api/auth/login', { json: { email, password: long.slice(0, 72) } });
       expect(truncated.status).toBe(401);
     });
 
     it('register rejects a common password with 400 and a clear message', async () => {
-      const res = await api.call('POST', '/api/auth/register', { json: { email: api.uniqueEmail(), password: 'password123' } });
+      const res = await ctx.api.call('POST', '/api/auth/register', { json: { email: ctx.api.uniqueEmail(), password: 'password123' } });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('password_too_common');
       expect(res.body.detail).toMatch(/too common/);
     });
 
     it('register answers 409 for an email taken in any letter case, and changes nothing', async () => {
-      const { email } = await api.register();
-      const res = await api.call('POST', '/api/auth/register', { json: { email: email.toUpperCase(), password: 'another fine passphrase' } });
+      const { email } = await ctx.api.register();
+      const res = await ctx.api.call('POST', '/api/auth/register', { json: { email: email.toUpperCase(), password: 'another fine passphrase' } });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('email_taken');
-      await api.login(email);
+      await ctx.api.login(email);
     });
 
     it('login answers 200 with an EdDSA at+jwt access token and an opaque refresh token', async () => {
-      const { email, user } = await api.register();
-      const res = await api.call('POST', '/api/auth/login', { json: { email: email.toUpperCase(), password: api.password } });
+      const { email, user } = await ctx.api.register();
+      const res = await ctx.api.call('POST', '/api/auth/login', { json: { email: email.toUpperCase(), password: ctx.api.password } });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, sessionId: expect.any(String), user });
       const { header, payload } = decodeJwt(res.body.accessToken);
@@ -73,9 +67,9 @@ export function authScenarios(start: StartTarget) {
     });
 
     it('login answers one identical 401 for an unknown email and a wrong password', async () => {
-      const { email } = await api.register();
-      const wrong = await api.call('POST', '/api/auth/login', { json: { email, password: 'not the password' } });
-      const unknown = await api.call('POST', '/api/auth/login', { json: { email: api.uniqueEmail(), password: 'not the password' } });
+      const { email } = await ctx.api.register();
+      const wrong = await ctx.api.call('POST', '/api/auth/login', { json: { email, password: 'not the password' } });
+      const unknown = await ctx.api.call('POST', '/api/auth/login', { json: { email: ctx.api.uniqueEmail(), password: 'not the password' } });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
@@ -83,62 +77,62 @@ export function authScenarios(start: StartTarget) {
     });
 
     it('login rejects a body without a password with 400', async () => {
-      const res = await api.call('POST', '/api/auth/login', { json: { email: 'x@example.com' } });
+      const res = await ctx.api.call('POST', '/api/auth/login', { json: { email: 'x@example.com' } });
       expect(res.status).toBe(400);
     });
 
     it('refresh returns a new pair and the old refresh token is single-use', async () => {
-      const s = await api.signedUp();
-      const res = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const s = await ctx.api.signedUp();
+      const res = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
       expect(res.status).toBe(200);
       expect(res.body.refreshToken).not.toBe(s.refreshToken);
       expect(res.body.accessToken).not.toBe(s.accessToken);
       expect(res.body.sessionId).toBe(s.sessionId);
-      const me = await api.call('GET', '/api/users/me', { token: res.body.accessToken });
+      const me = await ctx.api.call('GET', '/api/users/me', { token: res.body.accessToken });
       expect(me.status).toBe(200);
     });
 
     it('reusing a rotated refresh token answers 401 and revokes the whole session', async () => {
-      const s = await api.signedUp();
-      const next = (await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).body;
-      const reuse = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const s = await ctx.api.signedUp();
+      const next = (await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).body;
+      const reuse = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
       expect(reuse.status).toBe(401);
-      const successor = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: next.refreshToken } });
+      const successor = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: next.refreshToken } });
       expect(successor.status).toBe(401);
-      await eventually(async () => expect((await api.call('GET', '/api/users/me', { token: next.accessToken })).status).toBe(401), 1000);
+      await eventually(async () => expect((await ctx.api.call('GET', '/api/users/me', { token: next.accessToken })).status).toBe(401), 1000);
     });
 
     it('refresh answers 401 for an unknown token and 400 for a missing one', async () => {
-      expect((await api.call('POST', '/api/auth/refresh', { json: { refreshToken: 'x'.repeat(43) } })).status).toBe(401);
-      expect((await api.call('POST', '/api/auth/refresh', { json: {} })).status).toBe(400);
+      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: 'x'.repeat(43) } })).status).toBe(401);
+      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: {} })).status).toBe(400);
     });
 
     it('of concurrent refreshes of one token exactly one succeeds', async () => {
-      const s = await api.signedUp();
+      const s = await ctx.api.signedUp();
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })),
+        Array.from({ length: 8 }, () => ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })),
       );
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
       expect(results.filter((r) => r.status === 401)).toHaveLength(7);
     });
 
     it('logout answers 204, then the access token is rejected within 1 s and the refresh token is dead', async () => {
-      const s = await api.signedUp();
-      expect((await api.call('POST', '/api/auth/logout', { token: s.accessToken })).status).toBe(204);
-      await eventually(async () => expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(401), 1000);
-      expect((await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(401);
-      expect((await api.call('POST', '/api/auth/logout', { token: s.accessToken })).status).toBe(401);
+      const s = await ctx.api.signedUp();
+      expect((await ctx.api.call('POST', '/api/auth/logout', { token: s.accessToken })).status).toBe(204);
+      await eventually(async () => expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(401), 1000);
+      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(401);
+      expect((await ctx.api.call('POST', '/api/auth/logout', { token: s.accessToken })).status).toBe(401);
     });
 
     it('logout without a bearer token answers 401', async () => {
-      const res = await api.call('POST', '/api/auth/logout');
+      const res = await ctx.api.call('POST', '/api/auth/logout');
       expect(res.status).toBe(401);
       expect(res.headers.get('WWW-Authenticate')).toBe('Bearer');
     });
 
     it('the JWKS publishes public Ed25519 keys only, and they verify issued tokens', async () => {
-      const s = await api.signedUp();
-      const res = await api.call('GET', '/.well-known/jwks.json');
+      const s = await ctx.api.signedUp();
+      const res = await ctx.api.call('GET', '/.well-known/jwks.json');
       expect(res.status).toBe(200);
       expect(res.body.keys.length).toBeGreaterThan(0);
       for (const key of res.body.keys) {
@@ -151,31 +145,25 @@ export function authScenarios(start: StartTarget) {
   });
 
   describe('auth with a reuse grace window', () => {
-    let target: Target;
-    let api: ReturnType<typeof createClient>;
-    beforeAll(async () => {
-      target = await start({ REFRESH_REUSE_GRACE_SECONDS: '30' });
-      api = createClient(target);
-    });
-    afterAll(() => target.close());
+    const ctx = useTarget(start, { REFRESH_REUSE_GRACE_SECONDS: '30' });
 
     it('a just-rotated token presented again within the window gets the same new pair, not a revocation', async () => {
-      const s = await api.signedUp();
-      const first = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
-      const again = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const s = await ctx.api.signedUp();
+      const first = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const again = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
       expect(first.status).toBe(200);
       expect(again.status).toBe(200);
       expect(again.body.refreshToken).toBe(first.body.refreshToken);
       expect(again.body.accessToken).toBe(first.body.accessToken);
-      const next = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: first.body.refreshToken } });
+      const next = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: first.body.refreshToken } });
       expect(next.status).toBe(200);
     });
 
     it('a token two rotations old still counts as reuse inside the window', async () => {
-      const s = await api.signedUp();
-      const first = (await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).body;
-      await api.call('POST', '/api/auth/refresh', { json: { refreshToken: first.refreshToken } });
-      expect((await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(401);
+      const s = await ctx.api.signedUp();
+      const first = (await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).body;
+      await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: first.refreshToken } });
+      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(401);
     });
   });
 }

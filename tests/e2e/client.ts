@@ -59,3 +59,5 @@ export function decodeJwt(token: string): { header: any; payload: any } {
   const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   return { header: decode(h!), payload: decode(p!) };
 }
+
+export type Client = ReturnType<typeof createClient>;

@@ -1,64 +1,57 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from './client.ts';
-import type { StartTarget, Target } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useTarget, type StartTarget } from './harness.ts';
 
 export function edgeScenarios(start: StartTarget) {
-  let target: Target;
-  let api: ReturnType<typeof createClient>;
-  beforeAll(async () => {
-    target = await start();
-    api = createClient(target);
-  });
-  afterAll(() => target.close());
+  const ctx = useTarget(start);
 
   describe('edge', () => {
     it('every response carries security headers, and /api responses are not cached', async () => {
       for (const path of ['/api/users/me', '/health/live', '/nope']) {
-        const res = await target.request(path);
+        const res = await ctx.target.request(path);
         expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=31536000/);
         expect(res.headers.get('X-Frame-Options')).toBe('DENY');
         expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff');
       }
-      expect((await target.request('/api/users/me')).headers.get('Cache-Control')).toBe('no-store');
+      expect((await ctx.target.request('/api/users/me')).headers.get('Cache-Control')).toBe('no-store');
     });
 
     it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
-      const sane = await target.request('/health/live', { headers: { 'X-Request-Id': 'abc-123_XYZ' } });
+      const sane = await ctx.target.request('/health/live', { headers: { 'X-Request-Id': 'abc-123_XYZ' } });
       expect(sane.headers.get('X-Request-Id')).toBe('abc-123_XYZ');
-      const unsafe = await target.request('/health/live', { headers: { 'X-Request-Id': 'evil\tvalue; <script>' } });
+      const unsafe = await ctx.target.request('/health/live', { headers: { 'X-Request-Id': 'evil\tvalue; <script>' } });
       expect(unsafe.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/);
-      const none = await target.request('/health/live');
+      const none = await ctx.target.request('/health/live');
       expect(none.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('allows CORS with credentials for listed origins only, never *', async () => {
-      const allowed = await target.request('/api/auth/login', {
+      const allowed = await ctx.target.request('/api/auth/login', {
         method: 'OPTIONS',
         headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
       });
       expect(allowed.status).toBeLessThan(300);
       expect(allowed.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example.com');
       expect(allowed.headers.get('Access-Control-Allow-Credentials')).toBe('true');
-      const denied = await target.request('/api/users/me', { headers: { Origin: 'https://evil.example.net' } });
+      const denied = await ctx.target.request('/api/users/me', { headers: { Origin: 'https://evil.example.net' } });
       expect(denied.headers.get('Access-Control-Allow-Origin')).toBeNull();
     });
 
     it('answers 413 problem+json for a body over 64 KiB, and changes nothing', async () => {
-      const email = api.uniqueEmail();
-      const res = await api.call('POST', '/api/auth/register', { json: { email, password: api.password, displayName: 'x'.repeat(70 * 1024) } });
+      const email = ctx.api.uniqueEmail();
+      const res = await ctx.api.call('POST', '/api/auth/register', { json: { email, password: ctx.api.password, displayName: 'x'.repeat(70 * 1024) } });
       expect(res.status).toBe(413);
       expect(res.headers.get('Content-Type')).toContain('application/problem+json');
-      expect((await api.call('POST', '/api/auth/login', { json: { email, password: api.password } })).status).toBe(401);
+      expect((await ctx.api.call('POST', '/api/auth/login', { json: { email, password: ctx.api.password } })).status).toBe(401);
     });
 
     it('answers 400 problem+json for malformed JSON', async () => {
-      const res = await api.call('POST', '/api/auth/register', { rawBody: '{"email": "a@b.c", ' });
+      const res = await ctx.api.call('POST', '/api/auth/register', { rawBody: '{"email": "a@b.c", ' });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ type: expect.any(String), title: 'Bad Request', status: 400, detail: expect.any(String) });
     });
 
     it('never answers 500 to odd bodies on any JSON endpoint', async () => {
-      const s = await api.signedUp();
+      const s = await ctx.api.signedUp();
       const bodies = ['null', '[]', '42', '"str"', '{"email":null,"password":{}}', '{"__proto__":{"x":1}}', 'true', '{}', '\u0000', ''];
       const endpoints: Array<[string, string, string?]> = [
         ['POST', '/api/auth/register'],
@@ -70,27 +63,27 @@ export function edgeScenarios(start: StartTarget) {
       ];
       for (const [method, path, token] of endpoints) {
         for (const rawBody of bodies) {
-          const res = await api.call(method, path, { rawBody, token });
+          const res = await ctx.api.call(method, path, { rawBody, token });
           expect(res.status, `${method} ${path} ${JSON.stringify(rawBody)}`).toBeGreaterThanOrEqual(400);
           expect(res.status, `${method} ${path} ${JSON.stringify(rawBody)}`).toBeLessThan(500);
           expect(res.headers.get('Content-Type')).toContain('application/problem+json');
         }
       }
-      expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200);
+      expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200);
     });
 
     it('answers 404 problem+json for an unknown route', async () => {
-      const res = await api.call('GET', '/api/nothing-here');
+      const res = await ctx.api.call('GET', '/api/nothing-here');
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ status: 404, code: 'not_found' });
     });
 
     it('reports liveness and readiness as application/health+json', async () => {
-      const live = await target.request('/health/live');
+      const live = await ctx.target.request('/health/live');
       expect(live.status).toBe(200);
       expect(live.headers.get('Content-Type')).toContain('application/health+json');
       expect(await live.json()).toEqual({ status: 'pass' });
-      const ready = await target.request('/health/ready');
+      const ready = await ctx.target.request('/health/ready');
       expect(ready.status).toBe(200);
       const body = await ready.json();
       expect(body.status).toBe('pass');

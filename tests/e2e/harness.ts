@@ -1,5 +1,7 @@
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../config/mod.ts';
 import { createSystem } from '../../src/system.ts';
+import { createClient, type Client } from './client.ts';
 
 /** A running deployment the scenarios talk to through the public HTTP API only. */
 export interface Target {
@@ -34,4 +36,15 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 2000, i
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
+}
+
+/** Starts a target before the enclosing describe's tests and closes it after them. */
+export function useTarget(start: StartTarget, env?: Record<string, string>) {
+  const context = {} as { target: Target; api: Client };
+  beforeAll(async () => {
+    context.target = await start(env);
+    context.api = createClient(context.target);
+  });
+  afterAll(() => context.target.close());
+  return context;
 }
