@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { DomainError, UnavailableError } from '../../modules/kernel/mod.ts';
+
+export interface RedisClientOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  url: string;
+  /** A command (or the wait for a connection before it) fails after this long. Default 500 ms. */
+  commandTimeoutMs?: number;
+  /** One connection attempt gives up after this long, then the backoff retries. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Cap of the reconnect backoff (50 ms doubling, plus jitter). Default 2000 ms. */
+  maxReconnectDelayMs?: number;
+  /**
+   * A connection that sends no data this long while a reply is awaited is dropped and
+   * reconnected (a half-open socket never closes by itself). Default 2 × commandTimeoutMs. A client
+   * used for blocking reads (XREADGROUP BLOCK) needs its own client with a larger value.
+   */
+  socketTimeoutMs?: number;
+  /** Shown in CLIENT LIST. */
+  connectionName?: string;
+  /** Connection errors (each failed reconnect) — for logs; they are also what callers see. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * An ioredis client that fails fast and recovers. Commands are never queued while disconnected
+ * (no offline queue, no resend after a reconnect): a command that already failed for its caller
+ * must not run seconds later, since a rotate or revoke executed behind the caller's back would
+ * break the caller's view of the session. `callRedis` waits at most commandTimeoutMs for a
+ * connection instead. Reconnects go on forever with a capped backoff.
+ */
+export function createRedisClient({
+  url,
+  commandTimeoutMs = 500,
+  connectTimeoutMs = 1000,
+  maxReconnectDelayMs = 2000,
+  socketTimeoutMs = commandTimeoutMs * 2,
+  connectionName,
+  onError = () => {},
+}: RedisClientOptions): Redis {
+  const redis = new Redis(url, {
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: connectTimeoutMs,
+    socketTimeout: socketTimeoutMs,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    // Commands in flight when the connection drops are rejected at once, not kept for the next one.
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs) + Math.floor(Math.random() * 100),
+    ...(connectionName ? { connectionName } : {}),
+  });
+  // Without a listener ioredis prints every failed reconnect to stderr.
+  redis.on('error', onError);
+  return redis;
+}
+
+/** Reply errors that mean "this server cannot serve now", as opposed to a bug in the command. */
+const unavailableReplies = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM)\b/;
+
+/**
+ * Maps a failed Redis call to what a port promises: connection losses, timeouts and "server busy"
+ * replies become UnavailableError (with the original as `cause`); domain errors and other reply
+ * errors (a wrong command is a bug, not an outage) pass through unchanged.
+ */
+export function toUnavailable(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (error instanceof Error && error.name === 'ReplyError' && !unavailableReplies.test(error.message)) return error;
+  return new UnavailableError('Redis is unavailable; try again shortly.', { cause: error });
+}
+
+const readySignals = new WeakMap<Redis, Promise<void>>();
+
+/** One shared promise per client for its next 'ready', so many waiters add one listener, not many. */
+function nextReady(redis: Redis): Promise<void> {
+  let signal = readySignals.get(redis);
+  if (!signal) {
+    signal = new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        redis.off('ready', onReady);
+        redis.off('end', onEnd);
+        readySignals.delete(redis);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => settle();
+      const onEnd = () => settle(new Error('Connection is closed.'));
+      redis.on('ready', onReady);
+      redis.on('end', onEnd);
+    });
+    signal.catch(() => {});
+    readySignals.set(redis, signal);
+  }
+  return signal;
+}
+
+async function whenReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
+  if (redis.status === 'end') throw new Error('Connection is closed.');
+  if (redis.status === 'wait') void redis.connect().catch(() => {});
+  const timeoutMs = redis.options.commandTimeout ?? 1000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      nextReady(redis),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Not connected to Redis within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `call` once the client is connected (waiting at most its command timeout) and turns
+ * transport failures into UnavailableError. Every adapter call goes through here.
+ */
+export async function callRedis<T>(redis: Redis, call: (redis: Redis) => Promise<T>): Promise<T> {
+  try {
+    await whenReady(redis);
+    return await call(redis);
+  } catch (error) {
+    throw toUnavailable(error);
+  }
+}
+
+/** A Lua script run by EVALSHA, loaded again with EVAL when the server does not know it yet. */
+export interface LuaScript {
+  run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+}
+
+export function luaScript(source: string): LuaScript {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return {
+    async run(redis, keys, args) {
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        // The script cache is empty after a restart or SCRIPT FLUSH: EVAL sends the source once.
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+        return redis.eval(source, keys.length, ...keys, ...args);
+      }
+    },
+  };
+}
+
+/**
+ * Every key this system writes to Redis, under one prefix (which carries its own separator, e.g.
+ * `auth:`), so that deployments and test files sharing a server never meet.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    /** Hash: one session's fields, times as epoch ms, null fields absent. */
+    session: (id: string) => `${prefix}session:${id}`,
+    /** String: the id of the session whose current refresh token has this hash. */
+    refresh: (hash: string) => `${prefix}refresh:${hash}`,
+    /** Hash {sessionId, rotatedAt}: a refresh-token hash its family has rotated away. */
+    rotated: (hash: string) => `${prefix}rotated:${hash}`,
+    /** Sorted set: a user's session ids scored by createdAt. */
+    userSessions: (userId: string) => `${prefix}user-sessions:${userId}`,
+    /** Sorted set: ids of recently revoked sessions scored by revokedAt. */
+    revokedSessions: `${prefix}revoked-sessions`,
+    /** Stream: the outbox of events written with session changes. */
+    outbox: `${prefix}outbox`,
+    /** Sorted set: ids of outbox entries already published, scored by when (for prune). */
+    outboxSent: `${prefix}outbox-sent`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** A SCAN MATCH pattern for keys starting with `literal` (glob characters in it escaped). */
+export function keysStartingWith(literal: string): string {
+  return `${literal.replace(/[*?[\]\\]/g, '\\$&')}*`;
+}
+
+/**
+ * Calls `onBatch` with each batch of keys matching `pattern`, walking the keyspace with SCAN (never
+ * KEYS, which blocks the server). A key written meanwhile may be missed; none is seen twice in a
+ * batch, though SCAN may repeat one across batches.
+ */
+export async function scanKeys(redis: Redis, pattern: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await callRedis(redis, (r) => r.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+    cursor = next;
+    if (keys.length > 0) await onBatch(keys);
+  } while (cursor !== '0');
+}
