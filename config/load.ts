@@ -5,8 +5,20 @@ export interface Config {
   port: number;
   host: string;
   services: ModuleName[];
-  database: { kind: 'memory' } | { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
-  redisUrl?: string;
+  database:
+    | { kind: 'memory' }
+    | { kind: 'pglite'; dataDir: string }
+    | {
+        kind: 'postgres';
+        url: string;
+        schema?: string;
+        poolSize: number;
+        statementTimeoutMs: number;
+        connectTimeoutMs: number;
+        queryTimeoutMs: number;
+      };
+  /** Sessions (and their outbox) live in Redis when set; otherwise in the SQL database. */
+  redis?: { url: string; prefix: string; commandTimeoutMs: number };
   eventBus: 'memory' | 'redis';
   corsOrigins: string[];
   tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number };
@@ -26,10 +38,19 @@ export class ConfigError extends Error {
   }
 }
 
-function databaseFrom(url: string): Config['database'] {
+function databaseFrom(env: Env): Config['database'] {
+  const url = env.DATABASE_URL;
   if (url === 'memory') return { kind: 'memory' };
   if (url.startsWith('pglite://')) return { kind: 'pglite', dataDir: url.slice('pglite://'.length) };
-  return { kind: 'postgres', url };
+  return {
+    kind: 'postgres',
+    url,
+    schema: env.DATABASE_SCHEMA,
+    poolSize: env.DATABASE_POOL_SIZE,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+  };
 }
 
 /** Checks placement rules that concern several variables together. */
@@ -37,8 +58,8 @@ function placementProblems(env: Env): string[] {
   const problems: string[] = [];
   if (env.EVENT_BUS === 'redis' && !env.REDIS_URL) problems.push('EVENT_BUS: "redis" requires REDIS_URL');
   if (env.SERVICES.length !== 5) problems.push('SERVICES: only "all" is supported in this release (split placement comes with the remote adapters)');
-  if (env.EVENT_BUS === 'redis' || env.REDIS_URL) problems.push('REDIS_URL / EVENT_BUS: the Redis adapters are not in this release yet; unset REDIS_URL and use EVENT_BUS=memory');
-  if (databaseFrom(env.DATABASE_URL).kind === 'postgres') problems.push('DATABASE_URL: postgres:// is not in this release yet; use pglite://<dir> or memory');
+  if (env.EVENT_BUS === 'redis') problems.push('EVENT_BUS: the Redis Streams bus is not in this release yet; use EVENT_BUS=memory');
+  if (env.DATABASE_SCHEMA && !/^postgres/.test(env.DATABASE_URL)) problems.push('DATABASE_SCHEMA: applies to postgres:// databases only');
   return problems;
 }
 
@@ -56,8 +77,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     port: env.PORT,
     host: env.HOST,
     services: env.SERVICES,
-    database: databaseFrom(env.DATABASE_URL),
-    redisUrl: env.REDIS_URL,
+    database: databaseFrom(env),
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : undefined,
     eventBus: env.EVENT_BUS,
     corsOrigins: env.CORS_ORIGINS,
     tokens: { issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },

@@ -38,7 +38,17 @@ export const envSchema = z.object({
     .refine((v) => v === 'memory' || /^pglite:\/\/.+/.test(v) || /^postgres(ql)?:\/\//.test(v), {
       message: 'must be "memory", "pglite://<dir>" or "postgres://…"',
     }),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .optional(),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2000),
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt(1000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1–64 characters of letters, digits, _ : . -').default('auth:'),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
   EVENT_BUS: z.enum(['memory', 'redis']).default('memory'),
   SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,

@@ -73,6 +73,7 @@ export function createProblemHandler({
       ...(errors ? { errors } : {}),
     };
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
+    if (status === 503) c.header('Retry-After', '1');
     c.header('Content-Type', 'application/problem+json');
     return c.body(JSON.stringify(body), status);
   };

@@ -38,7 +38,7 @@ export interface System {
 /** The composition root: turns config into adapters, modules and the gateway. */
 export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
   const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: 'auth-system' });
-  const storage = await createStorage(config.database);
+  const storage = await createStorage(config);
   const bus = createMemoryEventBus({
     onDeadLetter: (letter) => logger.error('event dead-lettered', { group: letter.group, type: letter.event.type, eventId: letter.event.id, reason: letter.error }),
   });
@@ -52,7 +52,9 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const auth = createAuthService({ users, sessions, keys: storage.signingKeys, outbox: storage.outbox, tokens: config.tokens });
   const audit = createAuditService({ entries: storage.audit });
 
-  const relay = createOutboxRelay({ outbox: storage.outbox, bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) });
+  const relays = storage.outboxes.map((outbox) =>
+    createOutboxRelay({ outbox, bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
+  );
   const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });
   const subscriptions: Subscription[] = [
     subscribeSessionHandlers(bus, sessions),
@@ -61,7 +63,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   ];
   const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
   (await sessions.listRevokedSince(since)).forEach((id) => revocations.add(id));
-  relay.start();
+  relays.forEach((relay) => relay.start());
   await auth.jwks(); // creates the signing key on first start, not on the first login
 
   const app = createGatewayApp({
@@ -71,7 +73,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       sessions: sessionRoutes(sessions),
       audit: auditRoutes(audit),
       wellKnown: jwksRoutes(auth),
-      operations: healthRoutes({ database: storage.check }),
+      operations: healthRoutes(storage.checks),
     },
     verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth.jwks(), ...config.tokens }),
     revocations,
@@ -86,10 +88,10 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   return {
     app,
     async flushEvents() {
-      await relay.flush();
+      await Promise.all(relays.map((relay) => relay.flush()));
     },
     async close() {
-      await relay.stop();
+      await Promise.all(relays.map((relay) => relay.stop()));
       await Promise.all(subscriptions.map((s) => s.close()));
       await bus.close();
       await storage.close();

@@ -87,7 +87,7 @@ export function edgeScenarios(start: StartTarget) {
       expect(ready.status).toBe(200);
       const body = await ready.json();
       expect(body.status).toBe('pass');
-      expect(body.checks['database:responseTime'][0].status).toBe('pass');
+      for (const [name, [check]] of Object.entries<Array<{ status: string }>>(body.checks)) expect(check!.status, name).toBe('pass');
     });
   });
 }

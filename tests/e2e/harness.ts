@@ -13,10 +13,15 @@ export type StartTarget = (env?: Record<string, string>) => Promise<Target>;
 
 export const clientIp = '203.0.113.7';
 
-/** The monolith in this process, reached through `app.request` (no socket). */
-export function monolith(baseEnv: Record<string, string>): StartTarget {
+/**
+ * The monolith in this process, reached through `app.request` (no socket). Each start may take
+ * its own env (e.g. a fresh schema): two monoliths on one database with the in-memory bus would
+ * each publish some of the other's events to its own bus only.
+ */
+export function monolith(baseEnv: Record<string, string> | (() => Record<string, string>)): StartTarget {
   return async (env = {}) => {
-    const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', ...baseEnv, ...env });
+    const base = typeof baseEnv === 'function' ? baseEnv() : baseEnv;
+    const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', ...base, ...env });
     const system = await createSystem(config, { clientIp: () => clientIp });
     return {
       request: async (path, init) => system.app.request(path, init),
