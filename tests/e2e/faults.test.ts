@@ -1,0 +1,115 @@
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { createClient, type Client } from './client.ts';
+import { eventually, monolith, type Target } from './harness.ts';
+
+// The monolith reaches Postgres and Redis through proxies that can drop every connection, so the
+// tests see what a client sees when a store goes away mid-traffic and comes back.
+const name = uniqueName('faults');
+let pg: TcpProxy;
+let redis: TcpProxy;
+let target: Target;
+let api: Client;
+
+async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await call();
+  return { result, ms: performance.now() - started };
+}
+
+async function readiness() {
+  const res = await target.request('/health/ready');
+  const body = await res.json();
+  const status = (check: string) => body.checks[`${check}:responseTime`][0].status;
+  return { status: res.status, database: status('database'), redis: status('redis') };
+}
+
+beforeAll(async () => {
+  const pgUrl = new URL(testDatabaseUrl);
+  const redisUrl = new URL(testRedisUrl);
+  pg = await startTcpProxy({ targetHost: pgUrl.hostname, targetPort: Number(pgUrl.port || 5432) });
+  redis = await startTcpProxy({ targetHost: redisUrl.hostname, targetPort: Number(redisUrl.port || 6379) });
+  pgUrl.host = `127.0.0.1:${pg.port}`;
+  redisUrl.host = `127.0.0.1:${redis.port}`;
+  target = await monolith({
+    DATABASE_URL: pgUrl.toString(),
+    DATABASE_SCHEMA: name,
+    REDIS_URL: redisUrl.toString(),
+    REDIS_PREFIX: `${name}:`,
+  })();
+  api = createClient(target);
+});
+
+afterAll(async () => {
+  await target?.close();
+  await Promise.all([pg?.close(), redis?.close()]);
+  const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  await sql.end();
+  const client = new Redis(testRedisUrl);
+  const keys = await client.keys(`${name}:*`);
+  if (keys.length > 0) await client.del(...keys);
+  client.disconnect();
+});
+
+describe('when a store goes away', () => {
+  it('Postgres down: requests that need it answer 503 problem+json within 1.5 s, readiness says which, and it recovers', async () => {
+    const s = await api.signedUp();
+    pg.pause();
+    try {
+      const { result: me, ms } = await timed(() => api.call('GET', '/api/users/me', { token: s.accessToken }));
+      expect(me.status).toBe(503);
+      expect(me.headers.get('Content-Type')).toContain('application/problem+json');
+      expect(me.headers.get('Retry-After')).toBe('1');
+      expect(me.body.code).toBe('service_unavailable');
+      expect(ms).toBeLessThan(1500);
+      const register = await api.call('POST', '/api/auth/register', { json: { email: api.uniqueEmail(), password: api.password } });
+      expect(register.status).toBe(503);
+      expect(await readiness()).toEqual({ status: 503, database: 'fail', redis: 'pass' });
+    } finally {
+      pg.resume();
+    }
+    await eventually(async () => expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200), 5000);
+    expect(await readiness()).toEqual({ status: 200, database: 'pass', redis: 'pass' });
+    await api.login(s.email);
+  });
+
+  it('Redis down: session calls answer 503 within 1.5 s, nothing is lost, and it recovers', async () => {
+    const s = await api.signedUp();
+    redis.pause();
+    try {
+      const { result: refresh, ms } = await timed(() => api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } }));
+      expect(refresh.status).toBe(503);
+      expect(refresh.body.code).toBe('service_unavailable');
+      expect(ms).toBeLessThan(1500);
+      expect((await api.call('GET', '/api/sessions', { token: s.accessToken })).status).toBe(503);
+      expect(await readiness()).toEqual({ status: 503, database: 'pass', redis: 'fail' });
+    } finally {
+      redis.resume();
+    }
+    // The refresh that failed did not rotate: the same token still works once Redis is back.
+    const refreshed = await eventually(async () => {
+      const res = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      expect(res.status).toBe(200);
+      return res.body;
+    }, 5000);
+    expect((await api.call('GET', '/api/users/me', { token: refreshed.accessToken })).status).toBe(200);
+    expect(await readiness()).toEqual({ status: 200, database: 'pass', redis: 'pass' });
+  });
+
+  it('a black-holed Postgres still answers 503 within 1.5 s rather than hanging', async () => {
+    const s = await api.signedUp();
+    pg.stall();
+    try {
+      const { result, ms } = await timed(() => api.call('GET', '/api/users/me', { token: s.accessToken }));
+      expect(result.status).toBe(503);
+      expect(ms).toBeLessThan(1500);
+    } finally {
+      pg.resume();
+    }
+    await eventually(async () => expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200), 5000);
+  });
+});
