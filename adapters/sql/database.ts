@@ -1,7 +1,7 @@
 /**
  * The few things the SQL repositories need from a PostgreSQL-speaking database. Embedded PGlite
- * implements it today (adapters/pglite/); the `postgres` client will implement it for production,
- * so repositories and migrations are written once, in plain PostgreSQL SQL.
+ * (adapters/pglite/) and the `postgres` client (adapters/postgres/) implement it, so repositories
+ * and migrations are written once, in plain PostgreSQL SQL.
  */
 
 /** A result row keyed by column name: timestamptz as Date, jsonb parsed, int4 as number, text as string. */
@@ -37,8 +37,9 @@ export interface SqlDatabase extends SqlExecutor {
    */
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /**
-   * Calls `listener` after each committed transaction that signalled `channel`. In-process for
-   * now (PostgreSQL LISTEN/NOTIFY later). A listener must not throw; returns an unsubscribe.
+   * Calls `listener` after each committed transaction that signalled `channel`: in-process on
+   * PGlite, through PostgreSQL LISTEN/NOTIFY (so from any process) on Postgres. A listener must
+   * not throw; returns an unsubscribe.
    */
   listen(channel: string, listener: () => void): () => void;
   /** Waits for work in flight, then releases the database. */
