@@ -7,9 +7,11 @@ import type { AuditApi } from './ports.ts';
 export function auditRoutes(audit: AuditApi) {
   return new Hono<AppEnv>().get(
     '/me',
-    validate('query', z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) })),
+    validate('query', z.object({ limit: z.string().optional() })),
     async (c) => {
-      const events = await audit.list({ userId: principalOf(c).userId, limit: c.req.valid('query').limit });
+      // The service's schema bounds the limit; the query only carries it as text.
+      const { limit } = c.req.valid('query');
+      const events = await audit.list({ userId: principalOf(c).userId, limit: limit === undefined ? undefined : Number(limit) });
       return c.json({ events });
     },
   );

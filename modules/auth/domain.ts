@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { requestMetaSchema } from '../kernel/mod.ts';
-import { userViewSchema } from '../user/mod.ts';
+import { presentedEmailSchema, presentedPasswordSchema, userViewSchema } from '../user/mod.ts';
 
 export const loginInputSchema = z.object({
-  email: z.string().min(1).max(254),
-  password: z.string().min(1).max(128),
+  email: presentedEmailSchema,
+  password: presentedPasswordSchema.min(1),
   meta: requestMetaSchema.optional(),
 });
 export type LoginInput = z.infer<typeof loginInputSchema>;

@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { principalOf, requestMetaOf, validate, type AppEnv } from '../kernel/http.ts';
-import { displayNameSchema, emailSchema, passwordSchema } from '../user/mod.ts';
+import { registerInputSchema } from '../user/mod.ts';
+import { loginInputSchema, refreshInputSchema } from './domain.ts';
 import type { AuthApi } from './ports.ts';
 
-const registerBody = z.object({ email: emailSchema, password: passwordSchema, displayName: displayNameSchema.optional() });
-const loginBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(128) });
-const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
+// Bodies are the port inputs without what the gateway supplies (request metadata).
+const registerBody = registerInputSchema.omit({ meta: true });
+const loginBody = loginInputSchema.omit({ meta: true });
+const refreshBody = refreshInputSchema.omit({ meta: true });
 
 /** Public routes under /api/auth. `/logout` needs an authenticated principal; the rest do not. */
 export function authRoutes(auth: AuthApi) {

@@ -45,12 +45,10 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
       try {
         issued = await sessions.refresh({ refreshToken, meta });
       } catch (error) {
-        if (error instanceof RefreshTokenReusedError) {
-          await outbox.append([
-            authEvent(authEventTypes.refreshReuseDetected, error.userId, { sessionId: error.sessionId, ...meta }),
-          ]);
-        }
-        throw error;
+        if (!(error instanceof RefreshTokenReusedError)) throw error;
+        await outbox.append([authEvent(authEventTypes.refreshReuseDetected, error.userId, { sessionId: error.sessionId, ...meta })]);
+        // The client gets the plain answer: telling a thief the theft was noticed helps the thief.
+        throw new InvalidRefreshTokenError();
       }
       const user = await users.getById(issued.session.userId);
       if (!user) throw new InvalidRefreshTokenError();

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './errors.ts';
 
 /** Turns zod issues into the field list a problem+json body carries. */
@@ -16,4 +16,17 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
   const result = schema.safeParse(input);
   if (!result.success) throw validationErrorFrom(result.error);
   return result.data;
+}
+
+// A lone UTF-16 surrogate cannot be encoded as UTF-8: stores would replace it silently.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string every store accepts as it is: no NUL (PostgreSQL text cannot hold one, so it would
+ * fail as a 500 deep in an adapter) and no lone surrogate. Every client-supplied string starts here.
+ */
+export function text() {
+  return z.string().refine((s) => !s.includes('\0') && !loneSurrogate.test(s), {
+    message: 'Must be text without NUL characters or unpaired surrogates.',
+  });
 }

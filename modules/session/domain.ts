@@ -51,7 +51,10 @@ export function toSessionView(s: SessionRecord): SessionView {
 export const createSessionInputSchema = z.object({ userId: z.string(), meta: requestMetaSchema.optional() });
 export type CreateSessionInput = z.infer<typeof createSessionInputSchema>;
 
-export const refreshInputSchema = z.object({ refreshToken: z.string().min(1).max(512), meta: requestMetaSchema.optional() });
+export const refreshInputSchema = z.object({
+  refreshToken: z.string().regex(/^[\w-]{1,512}$/, { message: 'Must be a refresh token as issued.' }),
+  meta: requestMetaSchema.optional(),
+});
 export type RefreshInput = z.infer<typeof refreshInputSchema>;
 
 /**

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { principalOf, validate, type AppEnv, type StatusTable } from '../kernel/http.ts';
-import type { SessionErrorCode } from './errors.ts';
+import { SessionNotFoundError, type SessionErrorCode } from './errors.ts';
 import type { SessionApi } from './ports.ts';
 
 export const sessionErrorStatus = {
@@ -32,9 +32,12 @@ export function sessionRoutes(sessions: SessionApi) {
       await sessions.revokeAll({ userId, exceptSessionId: sessionId, reason: 'user_revoked' });
       return c.body(null, 204);
     })
-    .delete('/:id', validate('param', z.object({ id: z.string().max(64) })), async (c) => {
+    .delete('/:id', async (c) => {
       const { userId } = principalOf(c);
-      await sessions.revoke({ userId, sessionId: c.req.valid('param').id, reason: 'user_revoked' });
+      const sessionId = c.req.param('id');
+      // Session ids are UUIDs: anything else is simply not one of the caller's sessions.
+      if (!z.uuid().safeParse(sessionId).success) throw new SessionNotFoundError();
+      await sessions.revoke({ userId, sessionId, reason: 'user_revoked' });
       return c.body(null, 204);
     });
 }

@@ -15,10 +15,11 @@ export interface SessionApi {
   /** Starts a session and returns its first refresh token. Not idempotent. */
   create(input: CreateSessionInput): Promise<IssuedSession>;
   /**
-   * Rotates a refresh token. Of concurrent calls with one token exactly one rotates; a token that
-   * was already rotated revokes the whole session (RefreshTokenReusedError) unless it comes back
-   * within the reuse grace window, which returns the same new pair again. Throws
-   * InvalidRefreshTokenError for unknown, expired or revoked tokens. Not idempotent.
+   * Rotates a refresh token. Of concurrent calls with one token exactly one rotates and the others
+   * get InvalidRefreshTokenError, the session untouched. A token presented after its rotation
+   * committed revokes the whole session (RefreshTokenReusedError) unless it comes back within the
+   * reuse grace window, which returns the same new pair again. Throws InvalidRefreshTokenError for
+   * unknown, expired or revoked tokens. Not idempotent.
    */
   refresh(input: RefreshInput): Promise<IssuedSession>;
   /** The session when it is active (neither revoked nor expired), else null. Idempotent. */

@@ -1,4 +1,4 @@
-import { parseInput, systemClock, type Clock, type CloudEvent } from '../kernel/mod.ts';
+import { parseInput, systemClock, type Clock } from '../kernel/mod.ts';
 import {
   createSessionInputSchema,
   refreshInputSchema,
@@ -83,26 +83,22 @@ export function createSessionService({
       const { refreshToken, meta } = parseInput(refreshInputSchema, input);
       const at = clock.now();
       const fromHash = await hashToken(refreshToken);
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const match = await sessions.findByRefreshHash(fromHash);
-        if (!match || !isActive(match.session, at)) throw new InvalidRefreshTokenError();
-        if (match.state === 'rotated') return handleRotated(match, refreshToken, at);
-        const successor = await successorOf(refreshToken, match.session.rotationKey);
-        const events: CloudEvent[] = [
-          sessionEvent(sessionEventTypes.refreshed, match.session.userId, { sessionId: match.session.id, ...meta }, at),
-        ];
-        const rotated = await sessions.rotate({
-          sessionId: match.session.id,
-          fromHash,
-          toHash: await hashToken(successor),
-          at,
-          expiresAt: expiryFrom(at),
-          events,
-        });
-        if (rotated) return issued(rotated, successor);
-        // Lost a race with a concurrent refresh of the same token: look again, now as 'rotated'.
-      }
-      throw new InvalidRefreshTokenError();
+      const match = await sessions.findByRefreshHash(fromHash);
+      if (!match || !isActive(match.session, at)) throw new InvalidRefreshTokenError();
+      if (match.state === 'rotated') return handleRotated(match, refreshToken, at);
+      const successor = await successorOf(refreshToken, match.session.rotationKey);
+      const rotated = await sessions.rotate({
+        sessionId: match.session.id,
+        fromHash,
+        toHash: await hashToken(successor),
+        at,
+        expiresAt: expiryFrom(at),
+        events: [sessionEvent(sessionEventTypes.refreshed, match.session.userId, { sessionId: match.session.id, ...meta }, at)],
+      });
+      // Null: a concurrent refresh of the same token rotated first. It wins and keeps the session;
+      // this one fails without revoking (a token presented after a rotation committed is reuse).
+      if (!rotated) throw new InvalidRefreshTokenError();
+      return issued(rotated, successor);
     },
 
     async get(sessionId) {

@@ -1,16 +1,21 @@
 import { z } from 'zod';
-import { requestMetaSchema } from '../kernel/mod.ts';
+import { requestMetaSchema, text } from '../kernel/mod.ts';
 
 /** Emails are stored trimmed and matched case-insensitively. */
 export const emailSchema = z.string().trim().max(254).pipe(z.email({ message: 'Must be a valid email address.' }));
 
 /** 8–128 characters, never truncated (NIST 800-63B); commonness is checked by the service. */
-export const passwordSchema = z
-  .string()
+export const passwordSchema = text()
   .min(8, { message: 'Password must be at least 8 characters.' })
   .max(128, { message: 'Password must be at most 128 characters.' });
 
-export const displayNameSchema = z.string().trim().min(1).max(100);
+export const displayNameSchema = text().trim().min(1).max(100);
+
+/** A password as presented for checking: no length rule to leak, only the upper bound. */
+export const presentedPasswordSchema = text().max(128);
+
+/** An email as presented at login: not validated as an address, so any input is a plain 401. */
+export const presentedEmailSchema = text().min(1).max(254);
 
 /** What any caller may see of an account. */
 export const userViewSchema = z.object({
@@ -30,8 +35,8 @@ export const registerInputSchema = z.object({
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 export const credentialsInputSchema = z.object({
-  email: z.string().max(254),
-  password: z.string().max(128),
+  email: presentedEmailSchema,
+  password: presentedPasswordSchema,
 });
 export type CredentialsInput = z.infer<typeof credentialsInputSchema>;
 
@@ -49,7 +54,7 @@ export const changePasswordInputSchema = z.object({
   userId: z.string(),
   /** The session that made the change; every other session of the user is revoked. */
   sessionId: z.string(),
-  currentPassword: z.string().max(128),
+  currentPassword: presentedPasswordSchema,
   newPassword: passwordSchema,
   meta: requestMetaSchema.optional(),
 });
@@ -57,7 +62,7 @@ export type ChangePasswordInput = z.infer<typeof changePasswordInputSchema>;
 
 export const deleteAccountInputSchema = z.object({
   userId: z.string(),
-  password: z.string().max(128),
+  password: presentedPasswordSchema,
   meta: requestMetaSchema.optional(),
 });
 export type DeleteAccountInput = z.infer<typeof deleteAccountInputSchema>;

@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { principalOf, requestMetaOf, validate, type AppEnv, type StatusTable } from '../kernel/http.ts';
 import { UnauthenticatedError } from '../kernel/mod.ts';
-import { displayNameSchema, passwordSchema } from './domain.ts';
-import type { UserErrorCode } from './errors.ts';
+import { changePasswordInputSchema, deleteAccountInputSchema, updateProfileInputSchema } from './domain.ts';
+import { UserNotFoundError, type UserErrorCode } from './errors.ts';
 import type { UserApi } from './ports.ts';
 
 export const userErrorStatus = {
@@ -22,20 +21,24 @@ export function userRoutes(users: UserApi) {
       if (!user) throw new UnauthenticatedError();
       return c.json(user);
     })
-    .patch('/me', validate('json', z.object({ displayName: displayNameSchema })), async (c) => {
-      const user = await users.updateProfile({ userId: principalOf(c).userId, ...c.req.valid('json') });
-      return c.json({ user });
+    .patch('/me', validate('json', updateProfileInputSchema.pick({ displayName: true })), async (c) => {
+      try {
+        return c.json({ user: await users.updateProfile({ userId: principalOf(c).userId, ...c.req.valid('json') }) });
+      } catch (error) {
+        if (error instanceof UserNotFoundError) throw new UnauthenticatedError();
+        throw error;
+      }
     })
     .post(
       '/me/password',
-      validate('json', z.object({ currentPassword: z.string().max(128), newPassword: passwordSchema })),
+      validate('json', changePasswordInputSchema.pick({ currentPassword: true, newPassword: true })),
       async (c) => {
         const { userId, sessionId } = principalOf(c);
         await users.changePassword({ userId, sessionId, ...c.req.valid('json'), meta: requestMetaOf(c) });
         return c.body(null, 204);
       },
     )
-    .delete('/me', validate('json', z.object({ password: z.string().max(128) })), async (c) => {
+    .delete('/me', validate('json', deleteAccountInputSchema.pick({ password: true })), async (c) => {
       await users.deleteAccount({ userId: principalOf(c).userId, ...c.req.valid('json'), meta: requestMetaOf(c) });
       return c.body(null, 204);
     });

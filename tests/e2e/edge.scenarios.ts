@@ -72,6 +72,27 @@ export function edgeScenarios(start: StartTarget) {
       expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200);
     });
 
+    it('never answers 500 to NUL characters, lone surrogates or malformed ids inside fields', async () => {
+      const s = await ctx.api.signedUp();
+      const attempts: Array<[string, string, unknown, string?]> = [
+        ['POST', '/api/auth/login', { email: 'a\u0000@example.com', password: 'whatever long' }],
+        ['POST', '/api/auth/login', { email: s.email, password: 'pass\u0000word!!' }],
+        ['POST', '/api/auth/register', { email: ctx.api.uniqueEmail(), password: ctx.api.password, displayName: 'a\u0000b' }],
+        ['POST', '/api/auth/register', { email: ctx.api.uniqueEmail(), password: ctx.api.password, displayName: 'a\ud800b' }],
+        ['POST', '/api/auth/refresh', { refreshToken: 'abc\u0000def' }],
+        ['PATCH', '/api/users/me', { displayName: 'x\u0000' }, s.accessToken],
+        ['DELETE', '/api/sessions/%00', undefined, s.accessToken],
+        ['DELETE', '/api/sessions/not-a-uuid', undefined, s.accessToken],
+        ['GET', '/api/audit/me?limit=%00', undefined, s.accessToken],
+      ];
+      for (const [method, path, json, token] of attempts) {
+        const res = await ctx.api.call(method, path, { json, token });
+        expect(res.status, `${method} ${path} ${JSON.stringify(json)}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${method} ${path} ${JSON.stringify(json)}`).toBeLessThan(500);
+      }
+      expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).body.displayName).toBeNull();
+    });
+
     it('answers 404 problem+json for an unknown route', async () => {
       const res = await ctx.api.call('GET', '/api/nothing-here');
       expect(res.status).toBe(404);

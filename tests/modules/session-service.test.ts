@@ -50,6 +50,37 @@ describe('session service', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
+  it('refresh() that loses the race to a concurrent refresh fails without revoking: the winner keeps the session', async () => {
+    const { outbox } = observedOutbox();
+    const repository = createMemorySessionRepository({ outbox });
+    // Every caller looks the token up before any of them rotates: the truly concurrent case.
+    const lookups: Array<() => void> = [];
+    const racing = 5;
+    const barrier = new Promise<void>((resolve) => lookups.push(resolve));
+    let looked = 0;
+    const sessions = createSessionService({
+      sessions: {
+        ...repository,
+        async findByRefreshHash(hash) {
+          const match = await repository.findByRefreshHash(hash);
+          if (++looked === racing) lookups.forEach((release) => release());
+          await barrier;
+          return match;
+        },
+      },
+      refreshTtlSeconds: 3600,
+      reuseGraceSeconds: 0,
+    });
+    const first = await sessions.create({ userId: 'u1' });
+    const results = await Promise.allSettled(Array.from({ length: racing }, () => sessions.refresh({ refreshToken: first.refreshToken })));
+    const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(winners).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InvalidRefreshTokenError);
+    expect(await sessions.get(first.session.id)).not.toBeNull();
+    looked = -Infinity; // later lookups pass the barrier at once
+    await sessions.refresh({ refreshToken: winners[0]!.refreshToken });
+  });
+
   it('refresh() within the grace window returns the same pair again; after it, reuse revokes', async () => {
     const { sessions, clock } = setup(10);
     const first = await sessions.create({ userId: 'u1' });
