@@ -11,6 +11,16 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** True for an origin exactly as a browser sends it: scheme, lower-case host, non-default port. */
+function isExactOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Every environment variable the process reads, with its default (DESIGN.md, "Placement"). */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -56,8 +66,8 @@ export const envSchema = z.object({
     .string()
     .default('')
     .transform(list)
-    .refine((origins) => origins.every((o) => o !== '*' && /^https?:\/\/[^/]+$/.test(o)), {
-      message: 'must be a comma list of exact origins like https://app.example.com (never *)',
+    .refine((origins) => origins.every(isExactOrigin), {
+      message: 'must be a comma list of exact origins like https://app.example.com (never *), as a browser sends them',
     }),
   TOKEN_ISSUER: z.string().min(1).default('modular-auth'),
   TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),

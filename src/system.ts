@@ -19,6 +19,7 @@ import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-lis
 import type { Config } from '../config/mod.ts';
 import { healthRoutes } from './health.ts';
 import { createLogger, type Logger } from './log.ts';
+import { startMaintenance } from './maintenance.ts';
 import { createProblemHandler } from './problem.ts';
 import { createStorage } from './storage.ts';
 
@@ -64,6 +65,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
   (await sessions.listRevokedSince(since)).forEach((id) => revocations.add(id));
   relays.forEach((relay) => relay.start());
+  const stopMaintenance = startMaintenance({ sessions: storage.sessions, logger });
   await auth.jwks(); // creates the signing key on first start, not on the first login
 
   const app = createGatewayApp({
@@ -91,6 +93,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       await Promise.all(relays.map((relay) => relay.flush()));
     },
     async close() {
+      stopMaintenance();
       await Promise.all(relays.map((relay) => relay.stop()));
       await Promise.all(subscriptions.map((s) => s.close()));
       await bus.close();

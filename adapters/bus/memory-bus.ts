@@ -46,8 +46,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * picks up what arrived in between.
  */
 export function createMemoryEventBus({
-  maxAttempts = 5,
-  retryDelayMs = (attempt) => Math.min(1000, 20 * 2 ** attempt),
+  // ~25 s of retries in all: long enough to ride out a database blip before an event is given up.
+  maxAttempts = 10,
+  retryDelayMs = (attempt) => Math.min(5000, 25 * 2 ** attempt),
   deadLetterLimit = 1000,
   onDeadLetter,
 }: MemoryEventBusOptions = {}): MemoryEventBus {
@@ -127,6 +128,12 @@ export function createMemoryEventBus({
     })();
   }
 
+  async function stop(group: Group, consumer: Consumer) {
+    consumer.closed = true;
+    group.consumers = group.consumers.filter((c) => c !== consumer);
+    await consumer.idle;
+  }
+
   const bus: MemoryEventBus = {
     async publish(event) {
       emitter.emit(event.type, structuredClone(event));
@@ -139,21 +146,11 @@ export function createMemoryEventBus({
       groupOf.set(consumer, group);
       group.consumers.push(consumer);
       pump(consumer);
-      return {
-        async close() {
-          consumer.closed = true;
-          group.consumers = group.consumers.filter((c) => c !== consumer);
-          await consumer.idle;
-        },
-      };
+      return { close: () => stop(group, consumer) };
     },
 
     async close() {
-      await Promise.all([...groups.values()].flatMap((g) => g.consumers.map((c) => ({ c, g }))).map(async ({ c, g }) => {
-        c.closed = true;
-        g.consumers = g.consumers.filter((x) => x !== c);
-        await c.idle;
-      }));
+      await Promise.all([...groups.values()].flatMap((group) => group.consumers.map((consumer) => stop(group, consumer))));
       emitter.all.clear();
       groups.clear();
     },

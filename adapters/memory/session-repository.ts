@@ -1,4 +1,4 @@
-import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
+import { isSessionActive, type SessionRecord, type SessionRepository } from '../../modules/session/mod.ts';
 import type { MemoryOutbox } from './outbox.ts';
 
 export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox }): SessionRepository {
@@ -6,7 +6,6 @@ export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox
   const sessionIdByHash = new Map<string, string>();
   const rotatedAtByHash = new Map<string, Date>();
 
-  const isActive = (s: SessionRecord, at: Date) => s.revokedAt === null && s.expiresAt > at;
   const copy = (s: SessionRecord) => structuredClone(s);
 
   function revokeInPlace(s: SessionRecord, reason: SessionRecord['revokeReason'], at: Date) {
@@ -32,7 +31,7 @@ export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox
     },
     async rotate({ sessionId, fromHash, toHash, at, expiresAt, events }) {
       const s = sessions.get(sessionId);
-      if (!s || s.refreshHash !== fromHash || !isActive(s, at)) return null;
+      if (!s || s.refreshHash !== fromHash || !isSessionActive(s, at)) return null;
       s.refreshHash = toHash;
       s.rotatedAt = at;
       s.lastUsedAt = at;
@@ -44,7 +43,7 @@ export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox
     },
     async revoke(sessionId, reason, at, events) {
       const s = sessions.get(sessionId);
-      if (!s || !isActive(s, at)) return null;
+      if (!s || !isSessionActive(s, at)) return null;
       revokeInPlace(s, reason, at);
       outbox.write(events(copy(s)));
       return copy(s);
@@ -52,7 +51,7 @@ export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox
     async revokeAllForUser(userId, { exceptSessionId, reason, at }, events) {
       const revoked: SessionRecord[] = [];
       for (const s of sessions.values()) {
-        if (s.userId !== userId || s.id === exceptSessionId || !isActive(s, at)) continue;
+        if (s.userId !== userId || s.id === exceptSessionId || !isSessionActive(s, at)) continue;
         revokeInPlace(s, reason, at);
         revoked.push(copy(s));
       }
@@ -61,7 +60,7 @@ export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox
     },
     async listActive(userId, at) {
       return [...sessions.values()]
-        .filter((s) => s.userId === userId && isActive(s, at))
+        .filter((s) => s.userId === userId && isSessionActive(s, at))
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id))
         .map(copy);
     },

@@ -17,7 +17,7 @@ export interface AuthServiceDeps {
 }
 
 export function createAuthService({ users, sessions, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
-  const signer = createTokenSigner(keys, tokens, () => clock.now());
+  const signer = createTokenSigner({ keys, settings: tokens, now: () => clock.now() });
 
   async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
     const { accessToken, expiresIn } = await signer.sign(issued);

@@ -18,7 +18,7 @@ export async function generateSigningKey(now: Date): Promise<SigningKeyRecord> {
 }
 
 /** Signs access tokens with the newest stored key, creating one on first use. */
-export function createTokenSigner(keys: SigningKeyRepository, settings: TokenSettings, now: () => Date) {
+export function createTokenSigner({ keys, settings, now }: { keys: SigningKeyRepository; settings: TokenSettings; now: () => Date }) {
   let active: Promise<{ kid: string; key: CryptoKey }> | undefined;
 
   async function loadActive() {

@@ -35,8 +35,12 @@ export function createAccessTokenVerifier({
   function loadKeys(force: boolean) {
     if (!keys || (force && Date.now() - loadedAt >= reloadIntervalMs)) {
       loadedAt = Date.now();
-      keys = jwks().then(createLocalJWKSet);
-      keys.catch(() => (keys = undefined));
+      const loading = jwks().then(createLocalJWKSet);
+      keys = loading;
+      // Forget a failed load (so the next call retries), but never a newer one that replaced it.
+      loading.catch(() => {
+        if (keys === loading) keys = undefined;
+      });
     }
     return keys;
   }

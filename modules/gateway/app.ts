@@ -35,7 +35,7 @@ export interface GatewayOptions {
 }
 
 /** Bearer authentication: a locally verified token of a session that is not revoked. */
-export function bearerAuth(verify: AccessTokenVerifier, revocations: RevocationSet): MiddlewareHandler<AppEnv> {
+function bearerAuth({ verify, revocations }: { verify: AccessTokenVerifier; revocations: RevocationSet }): MiddlewareHandler<AppEnv> {
   return async function bearerAuth(c, next) {
     const header = c.req.header('Authorization') ?? '';
     const match = /^Bearer ([\w\-.~+/]+=*)$/i.exec(header);
@@ -57,7 +57,7 @@ export function createGatewayApp({
   bodyLimitBytes = 64 * 1024,
 }: GatewayOptions): Hono<AppEnv> {
   const allowed = new Set(corsOrigins);
-  const authenticate = bearerAuth(verifyAccessToken, revocations);
+  const authenticate = bearerAuth({ verify: verifyAccessToken, revocations });
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
@@ -80,6 +80,11 @@ export function createGatewayApp({
       maxAge: 600,
     }),
   );
+  app.use(async function credentialsOnlyWithOrigin(c, next) {
+    await next();
+    // Hono's cors sends Allow-Credentials on every response; it belongs only beside an allowed origin.
+    if (!c.res.headers.has('Access-Control-Allow-Origin')) c.res.headers.delete('Access-Control-Allow-Credentials');
+  });
   app.use('/api/*', async function noStore(c, next) {
     await next();
     c.header('Cache-Control', 'no-store');
@@ -100,8 +105,7 @@ export function createGatewayApp({
 
   app.use('/api/auth/logout', authenticate);
   app.use('/api/users/*', authenticate);
-  app.use('/api/sessions', authenticate);
-  app.use('/api/sessions/*', authenticate);
+  app.use('/api/sessions/*', authenticate); // Hono's /* also matches /api/sessions itself
   app.use('/api/audit/*', authenticate);
 
   app.route('/api/auth', routes.auth);

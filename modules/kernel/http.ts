@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { zValidator } from '@hono/zod-validator';
 import type { z } from 'zod';
@@ -45,5 +45,3 @@ export function principalOf(c: Context<AppEnv>): Principal {
 export function requestMetaOf(c: Context<AppEnv>): RequestMeta {
   return c.get('meta') ?? {};
 }
-
-export type AuthMiddleware = MiddlewareHandler<AppEnv>;

@@ -21,6 +21,11 @@ export interface SessionRecord {
   rotatedAt: Date;
 }
 
+/** Active: neither revoked nor past its expiry at `at`. */
+export function isSessionActive(s: SessionRecord, at: Date): boolean {
+  return s.revokedAt === null && s.expiresAt > at;
+}
+
 /** Why a session ended; carried in `session.revoked`. */
 export const revokeReasons = ['logout', 'user_revoked', 'password_changed', 'user_deleted', 'refresh_reuse'] as const;
 export type RevokeReason = (typeof revokeReasons)[number];

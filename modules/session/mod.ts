@@ -9,6 +9,7 @@ export {
   refreshInputSchema,
   type RefreshInput,
   revokeReasons,
+  isSessionActive,
   type SessionView,
   type SessionRecord,
   type IssuedSession,

@@ -1,6 +1,7 @@
 import { parseInput, systemClock, type Clock } from '../kernel/mod.ts';
 import {
   createSessionInputSchema,
+  isSessionActive,
   refreshInputSchema,
   revokeAllInputSchema,
   revokeInputSchema,
@@ -30,7 +31,6 @@ export function createSessionService({
   clock = systemClock,
 }: SessionServiceDeps): SessionApi {
   const expiryFrom = (at: Date) => new Date(at.getTime() + refreshTtlSeconds * 1000);
-  const isActive = (s: SessionRecord, at: Date) => s.revokedAt === null && s.expiresAt > at;
   const revokedEvent = (reason: RevokeReason) => (s: SessionRecord) => [
     sessionEvent(sessionEventTypes.revoked, s.userId, { sessionId: s.id, reason }, s.revokedAt ?? clock.now()),
   ];
@@ -84,7 +84,7 @@ export function createSessionService({
       const at = clock.now();
       const fromHash = await hashToken(refreshToken);
       const match = await sessions.findByRefreshHash(fromHash);
-      if (!match || !isActive(match.session, at)) throw new InvalidRefreshTokenError();
+      if (!match || !isSessionActive(match.session, at)) throw new InvalidRefreshTokenError();
       if (match.state === 'rotated') return handleRotated(match, refreshToken, at);
       const successor = await successorOf(refreshToken, match.session.rotationKey);
       const rotated = await sessions.rotate({
@@ -103,7 +103,7 @@ export function createSessionService({
 
     async get(sessionId) {
       const session = await sessions.findById(sessionId);
-      return session && isActive(session, clock.now()) ? toSessionView(session) : null;
+      return session && isSessionActive(session, clock.now()) ? toSessionView(session) : null;
     },
 
     async listActive(userId) {
@@ -114,7 +114,7 @@ export function createSessionService({
       const { userId, sessionId, reason } = parseInput(revokeInputSchema, input);
       const at = clock.now();
       const session = await sessions.findById(sessionId);
-      if (!session || session.userId !== userId || !isActive(session, at)) throw new SessionNotFoundError();
+      if (!session || session.userId !== userId || !isSessionActive(session, at)) throw new SessionNotFoundError();
       if (!(await sessions.revoke(sessionId, reason, at, revokedEvent(reason)))) throw new SessionNotFoundError();
     },
 

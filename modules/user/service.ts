@@ -1,4 +1,4 @@
-import { parseInput as parse, systemClock, type Clock } from '../kernel/mod.ts';
+import { parseInput, systemClock, type Clock } from '../kernel/mod.ts';
 import {
   changePasswordInputSchema,
   credentialsInputSchema,
@@ -22,8 +22,14 @@ export interface UserServiceDeps {
 export function createUserService({ users, hasher, commonPasswords, clock = systemClock }: UserServiceDeps): UserApi {
   // Verifying against a real hash when the email is unknown makes both paths cost one argon2 run,
   // so response time does not reveal which emails have accounts.
-  let dummyHash: Promise<string> | undefined;
-  const dummy = () => (dummyHash ??= hasher.hash(crypto.randomUUID()));
+  // Made at once, so even the first unknown-email login costs no more than a known one.
+  let dummyHash = hasher.hash(crypto.randomUUID());
+  dummyHash.catch(() => {});
+  const dummy = () =>
+    dummyHash.catch(() => {
+      dummyHash = hasher.hash(crypto.randomUUID());
+      return dummyHash;
+    });
 
   function rejectCommon(password: string): void {
     if (commonPasswords.has(password)) throw new PasswordTooCommonError();
@@ -40,7 +46,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
 
   return {
     async register(input) {
-      const { email, password, displayName, meta } = parse(registerInputSchema, input);
+      const { email, password, displayName, meta } = parseInput(registerInputSchema, input);
       rejectCommon(password);
       const now = clock.now();
       const user: UserRecord = {
@@ -57,7 +63,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
     },
 
     async verifyCredentials(input) {
-      const { email, password } = parse(credentialsInputSchema, input);
+      const { email, password } = parseInput(credentialsInputSchema, input);
       const user = await users.findByEmail(email.trim());
       try {
         const verified = await requirePassword(user, password);
@@ -75,7 +81,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
     },
 
     async updateProfile(input) {
-      const { userId, displayName } = parse(updateProfileInputSchema, input);
+      const { userId, displayName } = parseInput(updateProfileInputSchema, input);
       const now = clock.now();
       const updated = await users.update(userId, { displayName, updatedAt: now }, [
         userEvent(userEventTypes.updated, userId, { fields: ['displayName'] }, now),
@@ -85,7 +91,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
     },
 
     async changePassword(input) {
-      const { userId, sessionId, currentPassword, newPassword, meta } = parse(changePasswordInputSchema, input);
+      const { userId, sessionId, currentPassword, newPassword, meta } = parseInput(changePasswordInputSchema, input);
       await requirePassword(await users.findById(userId), currentPassword);
       rejectCommon(newPassword);
       const now = clock.now();
@@ -96,7 +102,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
     },
 
     async deleteAccount(input) {
-      const { userId, password, meta } = parse(deleteAccountInputSchema, input);
+      const { userId, password, meta } = parseInput(deleteAccountInputSchema, input);
       await requirePassword(await users.findById(userId), password);
       const now = clock.now();
       const deleted = await users.delete(userId, [userEvent(userEventTypes.deleted, userId, { ...meta }, now)]);

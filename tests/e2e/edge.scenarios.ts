@@ -34,6 +34,7 @@ export function edgeScenarios(start: StartTarget) {
       expect(allowed.headers.get('Access-Control-Allow-Credentials')).toBe('true');
       const denied = await ctx.target.request('/api/users/me', { headers: { Origin: 'https://evil.example.net' } });
       expect(denied.headers.get('Access-Control-Allow-Origin')).toBeNull();
+      expect(denied.headers.get('Access-Control-Allow-Credentials')).toBeNull();
     });
 
     it('answers 413 problem+json for a body over 64 KiB, and changes nothing', async () => {

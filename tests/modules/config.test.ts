@@ -25,6 +25,20 @@ describe('config', () => {
     }
   });
 
+  it.each(['https://App.example.com', 'https://a.example.com:443', 'https://a.example.com/', 'https://a.example.com?x', 'null'])(
+    'refuses CORS origin %s, which no browser sends',
+    (origin) => {
+      expect(() => loadConfig({ CORS_ORIGINS: origin })).toThrow(/CORS_ORIGINS/);
+    },
+  );
+
+  it('accepts exact origins, including a non-default port', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+  });
+
   it('refuses EVENT_BUS=redis without REDIS_URL', () => {
     expect(() => loadConfig({ EVENT_BUS: 'redis' })).toThrow(/EVENT_BUS/);
   });
