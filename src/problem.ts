@@ -25,6 +25,7 @@ export interface Problem {
   code: string;
   instance?: string;
   errors?: unknown;
+  details?: Record<string, unknown>;
 }
 
 export function problemType(code: string): string {
@@ -45,20 +46,25 @@ function fromHttpException(error: HTTPException): { status: ContentfulStatusCode
 export function createProblemHandler({
   statusByCode,
   logError,
+  exposeDetails = false,
 }: {
   statusByCode: Readonly<Record<string, ContentfulStatusCode>>;
   logError: (error: unknown, context: Record<string, unknown>) => void;
+  /** Internal routes send a domain error's safe `details` too, so a remote client can rebuild it. */
+  exposeDetails?: boolean;
 }): ErrorHandler<AppEnv> {
   return function problemHandler(error, c) {
     let status: ContentfulStatusCode = 500;
     let code = 'internal_error';
     let detail = 'An unexpected error occurred.';
     let errors: unknown;
+    let details: Record<string, unknown> | undefined;
     if (error instanceof DomainError && statusByCode[error.code]) {
       ({ code } = error);
       status = statusByCode[code]!;
       detail = error.message;
       errors = error.details?.fields;
+      if (exposeDetails) details = error.details;
     } else if (error instanceof HTTPException) {
       ({ status, code, detail } = fromHttpException(error));
     }
@@ -71,6 +77,7 @@ export function createProblemHandler({
       code,
       instance: c.req.path,
       ...(errors ? { errors } : {}),
+      ...(details ? { details } : {}),
     };
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
     if (status === 503) c.header('Retry-After', '1');

@@ -5,13 +5,12 @@ import {
   createAccessTokenVerifier,
   createGatewayApp,
   createRevocationSet,
-  gatewayErrorStatus,
   subscribeRevocations,
 } from '../modules/gateway/mod.ts';
-import { kernelErrorStatus, type AppEnv } from '../modules/kernel/http.ts';
+import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, sessionErrorStatus, sessionRoutes, subscribeSessionHandlers } from '../modules/session/mod.ts';
-import { createUserService, userErrorStatus, userRoutes } from '../modules/user/mod.ts';
+import { createSessionService, sessionRoutes, subscribeSessionHandlers } from '../modules/session/mod.ts';
+import { createUserService, userRoutes } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createMemoryEventBus } from '../adapters/bus/memory-bus.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
@@ -20,6 +19,7 @@ import type { Config } from '../config/mod.ts';
 import { healthRoutes } from './health.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
+import { errorStatusByCode } from './error-status.ts';
 import { createProblemHandler } from './problem.ts';
 import { createStorage } from './storage.ts';
 
@@ -82,7 +82,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     corsOrigins: config.corsOrigins,
     clientIp: runtime.clientIp,
     onError: createProblemHandler({
-      statusByCode: { ...kernelErrorStatus, ...gatewayErrorStatus, ...userErrorStatus, ...sessionErrorStatus },
+      statusByCode: errorStatusByCode,
       logError: (error, context) => logger.error('request failed', { ...context, error }),
     }),
   });

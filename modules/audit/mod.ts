@@ -7,3 +7,4 @@ export { auditedEventTypes, auditEventViewSchema, type AuditEntry, type AuditEve
 export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
 export { auditRoutes } from './http.ts';
 export { subscribeAuditHandlers } from './handlers.ts';
+export { auditApiSpec, auditErrors } from './remote.ts';

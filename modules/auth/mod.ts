@@ -16,3 +16,4 @@ export { authEventTypes } from './events.ts';
 export { createAuthService, type AuthServiceDeps } from './service.ts';
 export type { TokenSettings } from './signing.ts';
 export { authRoutes, jwksRoutes } from './http.ts';
+export { authApiSpec, authErrors } from './remote.ts';

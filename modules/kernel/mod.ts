@@ -6,3 +6,4 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './context.ts';
 export * from './validation.ts';
+export * from './remote.ts';

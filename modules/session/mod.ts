@@ -20,3 +20,4 @@ export { sessionEventTypes, type SessionRevokedData } from './events.ts';
 export { createSessionService, type SessionServiceDeps } from './service.ts';
 export { sessionRoutes, sessionErrorStatus } from './http.ts';
 export { subscribeSessionHandlers } from './handlers.ts';
+export { sessionApiSpec, sessionErrors } from './remote.ts';

@@ -28,7 +28,10 @@ export interface SessionApi {
   listActive(userId: string): Promise<SessionView[]>;
   /** Ends one of the user's active sessions. Throws SessionNotFoundError otherwise. Not idempotent. */
   revoke(input: RevokeInput): Promise<void>;
-  /** Ends every active session of the user but `exceptSessionId`; returns how many. Idempotent. */
+  /**
+   * Ends every active session of the user but `exceptSessionId`; returns how many. Repeating it
+   * has the same effect but not the same count, so it is not retried as idempotent.
+   */
   revokeAll(input: RevokeAllInput): Promise<{ revoked: number }>;
   /** Ids of sessions revoked at or after `since` (ISO time), to prime a revocation set. Idempotent. */
   listRevokedSince(since: string): Promise<string[]>;

@@ -24,3 +24,4 @@ export * from './errors.ts';
 export { userEventTypes, type PasswordChangedData } from './events.ts';
 export { createUserService, type UserServiceDeps } from './service.ts';
 export { userRoutes, userErrorStatus } from './http.ts';
+export { userApiSpec, userErrors } from './remote.ts';

@@ -5,25 +5,33 @@ import { createMemorySessionRepository } from '../../adapters/memory/session-rep
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { createAuthService } from '../../modules/auth/mod.ts';
+import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/mod.ts';
 import { UnauthenticatedError } from '../../modules/kernel/mod.ts';
-import { createSessionService, InvalidRefreshTokenError } from '../../modules/session/mod.ts';
-import { createUserService, InvalidCredentialsError } from '../../modules/user/mod.ts';
+import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
+import { createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
 import { observedOutbox } from './fixtures.ts';
+import { runners } from './runners.ts';
 
 const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
 const password = 'a sturdy passphrase 42';
 
-function setup() {
-  const { outbox, written } = observedOutbox();
-  const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
-  const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 });
-  const keys = createMemorySigningKeyRepository();
-  const auth = createAuthService({ users, sessions, keys, outbox, tokens });
-  return { auth, sessions, keys, written };
-}
+// The auth service and both of its collaborators run in-process, or each behind its own HTTP routes.
+describe.each(runners)('auth service ($name)', ({ wrap }) => {
+  function setup() {
+    const { outbox, written } = observedOutbox();
+    const users = wrap(
+      createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() }),
+      { module: 'user', spec: userApiSpec, errors: userErrors },
+    );
+    const sessions = wrap(
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+    );
+    const keys = createMemorySigningKeyRepository();
+    const auth = wrap(createAuthService({ users, sessions, keys, outbox, tokens }), { module: 'auth', spec: authApiSpec, errors: authErrors });
+    return { auth, sessions, keys, written };
+  }
 
-describe('auth service', () => {
   it('login() issues an EdDSA at+jwt that verifies against the JWKS with the required claims', async () => {
     const { auth } = setup();
     const user = await auth.register({ email: 'ada@example.com', password });

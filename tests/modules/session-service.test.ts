@@ -5,22 +5,25 @@ import {
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
   SessionNotFoundError,
+  sessionApiSpec,
+  sessionErrors,
+  type SessionApi,
 } from '../../modules/session/mod.ts';
 import { manualClock, observedOutbox } from './fixtures.ts';
+import { runners } from './runners.ts';
 
-function setup(reuseGraceSeconds = 0) {
-  const clock = manualClock();
-  const { outbox, written } = observedOutbox();
-  const sessions = createSessionService({
-    sessions: createMemorySessionRepository({ outbox }),
-    refreshTtlSeconds: 3600,
-    reuseGraceSeconds,
-    clock,
-  });
-  return { clock, sessions, written };
-}
+describe.each(runners)('session service ($name)', ({ wrap }) => {
+  const remote = (impl: SessionApi) => wrap(impl, { module: 'session', spec: sessionApiSpec, errors: sessionErrors });
 
-describe('session service', () => {
+  function setup(reuseGraceSeconds = 0) {
+    const clock = manualClock();
+    const { outbox, written } = observedOutbox();
+    const sessions = remote(
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds, clock }),
+    );
+    return { clock, sessions, written };
+  }
+
   it('create() starts an active session and emits session.created with the request metadata', async () => {
     const { sessions, written } = setup();
     const issued = await sessions.create({ userId: 'u1', meta: { ip: '198.51.100.1', userAgent: 'ua' } });
@@ -58,7 +61,7 @@ describe('session service', () => {
     const racing = 5;
     const barrier = new Promise<void>((resolve) => lookups.push(resolve));
     let looked = 0;
-    const sessions = createSessionService({
+    const sessions = remote(createSessionService({
       sessions: {
         ...repository,
         async findByRefreshHash(hash) {
@@ -70,7 +73,7 @@ describe('session service', () => {
       },
       refreshTtlSeconds: 3600,
       reuseGraceSeconds: 0,
-    });
+    }));
     const first = await sessions.create({ userId: 'u1' });
     const results = await Promise.allSettled(Array.from({ length: racing }, () => sessions.refresh({ refreshToken: first.refreshToken })));
     const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

@@ -1,0 +1,146 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  bulkhead,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import {
+  parseInput,
+  RemoteCallError,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+  type ErrorRegistry,
+  type PortSpec,
+} from '../../modules/kernel/mod.ts';
+
+/** Resilience settings of one remote port; durations in milliseconds. */
+export interface RemotePolicy {
+  /** Longest wait for one attempt. */
+  timeoutMs: number;
+  /** Attempts in all for a method marked idempotent (others get exactly one). */
+  attempts: number;
+  /** Consecutive failures that open the breaker. */
+  breakerThreshold: number;
+  /** How long an open breaker fails fast before letting one probe through. */
+  halfOpenAfterMs: number;
+  /** Calls in flight at once, and calls queued behind them, before calls are refused. */
+  bulkheadLimit: number;
+  bulkheadQueue: number;
+}
+
+export const defaultRemotePolicy: RemotePolicy = {
+  timeoutMs: 1000,
+  attempts: 3,
+  breakerThreshold: 5,
+  halfOpenAfterMs: 5000,
+  bulkheadLimit: 64,
+  bulkheadQueue: 256,
+};
+
+export interface HttpPortClientOptions<Api> {
+  /** The module called: the service token's audience and the name in errors. */
+  module: string;
+  spec: PortSpec<Api>;
+  errors: ErrorRegistry;
+  /** Base URL of an instance hosting the module, chosen per call (see the service registry). */
+  baseUrl: () => string;
+  serviceToken: (audience: string) => Promise<string>;
+  policy?: Partial<RemotePolicy>;
+  /** Defaults to the global fetch (pooled keep-alive connections); tests pass `app.request`. */
+  fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
+}
+
+/** A transport-level failure: worth a retry (when safe) and counted by the breaker. */
+class TransportFailure extends Error {
+  constructor(readonly reason: 'unreachable' | 'bad_response', options?: { cause?: unknown }) {
+    super(reason, options);
+  }
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+const kernelErrors: ErrorRegistry = {
+  validation_failed: (message, details) => new ValidationError(message, (details.fields as never) ?? []),
+  unauthenticated: (message) => new UnauthenticatedError(message),
+  service_unavailable: (message) => new UnavailableError(message),
+};
+
+/**
+ * A port implemented by calls to the module's internal routes (see createPortRoutes), so a caller
+ * cannot tell a remote module from a local one. Domain errors come back as the same typed errors
+ * by `code`; transport failures become RemoteCallError. Each call runs through a timeout, a
+ * bulkhead and a circuit breaker; only methods marked idempotent are retried (exponential backoff
+ * with jitter).
+ */
+export function createHttpPortClient<Api extends object>(options: HttpPortClientOptions<Api>): Api & { breakerState(): BreakerState } {
+  const { module, spec, baseUrl, serviceToken } = options;
+  const policy = { ...defaultRemotePolicy, ...options.policy };
+  const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const errors = { ...kernelErrors, ...options.errors };
+
+  const transient = handleWhen((error) => error instanceof TransportFailure || error instanceof TaskCancelledError);
+  const breaker = circuitBreaker(transient, {
+    halfOpenAfter: policy.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(policy.breakerThreshold),
+  });
+  const once = wrap(bulkhead(policy.bulkheadLimit, policy.bulkheadQueue), breaker, timeout(policy.timeoutMs, TimeoutStrategy.Aggressive));
+  const retrying = wrap(
+    retry(transient, { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
+    once,
+  );
+
+  async function attempt(method: string, input: unknown, signal: AbortSignal): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await send(`${baseUrl()}/internal/${module}/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await serviceToken(module)}` },
+        body: JSON.stringify(input === undefined ? {} : { input }),
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new TransportFailure('unreachable', { cause: error });
+    }
+    const body = (await res.json().catch(() => null)) as { output?: unknown; code?: string; detail?: string; errors?: unknown; details?: Record<string, unknown> } | null;
+    if (res.ok && body) return body.output;
+    const rebuild = body?.code ? errors[body.code] : undefined;
+    // A domain error is an answer, not a failure: it neither trips the breaker nor is retried.
+    if (rebuild && res.status < 500) throw rebuild(body?.detail ?? '', { fields: body?.errors, ...body?.details });
+    throw new TransportFailure('bad_response');
+  }
+
+  async function call(method: string, input: unknown): Promise<unknown> {
+    const methodSpec = (spec as Record<string, PortSpec<Api>[keyof Api]>)[method]!;
+    const payload = parseInput(methodSpec.input, input);
+    try {
+      const output = await (methodSpec.idempotent ? retrying : once).execute(({ signal }) => attempt(method, payload, signal));
+      return methodSpec.output.parse(output);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
+      if (error instanceof BulkheadRejectedError) throw new RemoteCallError(module, 'bulkhead_full', { cause: error });
+      if (error instanceof TaskCancelledError) throw new RemoteCallError(module, 'timeout', { cause: error });
+      if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
+      throw error;
+    }
+  }
+
+  const client = Object.fromEntries(Object.keys(spec).map((method) => [method, (input: unknown) => call(method, input)]));
+  const states: Record<CircuitState, BreakerState> = {
+    [CircuitState.Closed]: 'closed',
+    [CircuitState.Open]: 'open',
+    [CircuitState.HalfOpen]: 'half-open',
+    [CircuitState.Isolated]: 'open',
+  };
+  return Object.assign(client as Api, { breakerState: () => states[breaker.state] });
+}

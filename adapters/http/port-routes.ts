@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import { parseInput, type PortSpec } from '../../modules/kernel/mod.ts';
+import type { AppEnv } from '../../modules/kernel/http.ts';
+
+/**
+ * Serves a port over HTTP: `POST /<method>` with `{ input }` answers `{ output }`. Inputs and
+ * outputs are validated by the port's own schemas; a domain error goes out as problem+json with
+ * its code and details (the caller's onError writes it), so the client can rebuild it.
+ */
+export function createPortRoutes<Api extends object>({ spec, impl }: { spec: PortSpec<Api>; impl: Api }) {
+  const methods = spec as Record<string, PortSpec<Api>[keyof Api]>;
+  const callable = impl as Record<string, (input: unknown) => Promise<unknown>>;
+  return new Hono<AppEnv>().post('/:method', async (c) => {
+    const name = c.req.param('method');
+    const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
+    if (!method) return c.json({ error: 'unknown method' }, 404);
+    const body = (await c.req.json()) as { input?: unknown };
+    const output = await callable[name]!.call(impl, parseInput(method.input, body?.input));
+    // `output` is left out for a method that returns nothing (JSON has no undefined).
+    const checked = method.output.parse(output);
+    return c.json(checked === undefined ? {} : { output: checked });
+  });
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { createHttpPortClient } from '../../adapters/http/port-client.ts';
+import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
+import { RemoteCallError } from '../../modules/kernel/mod.ts';
+import { sessionApiSpec, sessionErrors, type SessionApi } from '../../modules/session/mod.ts';
+import { errorStatusByCode } from '../../src/error-status.ts';
+import { internalRoutes } from '../../src/internal-routes.ts';
+import { createProblemHandler } from '../../src/problem.ts';
+
+const secret = 'a-test-secret-that-is-long-enough-1234';
+const onError = createProblemHandler({ statusByCode: errorStatusByCode, logError: () => {}, exposeDetails: true });
+
+function fakeSessions(overrides: Partial<SessionApi> = {}): SessionApi {
+  const fail = async () => {
+    throw new Error('not in this test');
+  };
+  return { create: fail, refresh: fail, get: async () => null, listActive: async () => [], revoke: fail, revokeAll: fail, listRevokedSince: async () => ['s1'], ...overrides };
+}
+
+function client(fetch: (url: string, init: RequestInit) => Response | Promise<Response>, policy = {}) {
+  return createHttpPortClient<SessionApi>({
+    module: 'session',
+    spec: sessionApiSpec,
+    errors: sessionErrors,
+    baseUrl: () => 'http://session.test',
+    serviceToken: createServiceTokenIssuer({ secret, caller: 'gateway' }),
+    fetch,
+    policy: { halfOpenAfterMs: 60_000, ...policy },
+  });
+}
+
+describe('internal routes', () => {
+  const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret, onError });
+  const call = (token?: string) =>
+    app.request('/internal/session/listRevokedSince', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ input: new Date().toISOString() }),
+    });
+
+  it('answer a call carrying a service token for their module', async () => {
+    const token = await createServiceTokenIssuer({ secret, caller: 'gateway' })('session');
+    const res = await call(token);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ output: ['s1'] });
+  });
+
+  it.each([
+    ['no token', async () => undefined],
+    ['a token for another module', () => createServiceTokenIssuer({ secret, caller: 'gateway' })('user')],
+    ['a token signed with another secret', () => createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session')],
+  ])('refuse %s with 401', async (_, token) => {
+    expect((await call(await token())).status).toBe(401);
+  });
+});
+
+describe('HTTP port client', () => {
+  it('turns an unreachable module into RemoteCallError', async () => {
+    const sessions = client(async () => {
+      throw new TypeError('fetch failed');
+    });
+    await expect(sessions.get('s1')).rejects.toBeInstanceOf(RemoteCallError);
+  });
+
+  it('retries an idempotent method, never a non-idempotent one', async () => {
+    let calls = 0;
+    const sessions = client(async () => {
+      calls++;
+      throw new TypeError('fetch failed');
+    });
+    await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'unreachable' });
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(sessions.revoke({ userId: 'u', sessionId: 's', reason: 'logout' })).rejects.toBeInstanceOf(RemoteCallError);
+    expect(calls).toBe(1);
+  });
+
+  it('gives up on a call after its timeout', async () => {
+    const sessions = client((_, init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))), {
+      timeoutMs: 50,
+      attempts: 1,
+    });
+    const started = performance.now();
+    await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'timeout' });
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('opens the breaker after consecutive failures and then fails fast without calling', async () => {
+    let calls = 0;
+    const sessions = client(
+      async () => {
+        calls++;
+        return new Response('bad gateway', { status: 502 });
+      },
+      { attempts: 1, breakerThreshold: 3 },
+    );
+    for (let i = 0; i < 3; i++) await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'bad_response' });
+    expect(sessions.breakerState()).toBe('open');
+    await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'circuit_open' });
+    expect(calls).toBe(3);
+  });
+
+  it('rebuilds typed domain errors, details included, and they do not trip the breaker', async () => {
+    const { RefreshTokenReusedError } = await import('../../modules/session/mod.ts');
+    const impl = fakeSessions({
+      refresh: async () => {
+        throw new RefreshTokenReusedError('s9', 'u9');
+      },
+    });
+    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
+    const sessions = client((url, init) => app.request(url, init), { breakerThreshold: 1 });
+    for (let i = 0; i < 2; i++) {
+      await expect(sessions.refresh({ refreshToken: 'abc' })).rejects.toMatchObject({ constructor: RefreshTokenReusedError, sessionId: 's9', userId: 'u9' });
+    }
+    expect(sessions.breakerState()).toBe('closed');
+  });
+});
