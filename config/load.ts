@@ -1,3 +1,4 @@
+import { remoteModules, serviceUrlVariable, type CallableModule } from './placement.ts';
 import { envSchema, type Env, type ModuleName } from './schema.ts';
 
 /** Config as the composition root uses it. */
@@ -5,6 +6,12 @@ export interface Config {
   port: number;
   host: string;
   services: ModuleName[];
+  /** True when every module runs in this process (the monolith). */
+  monolith: boolean;
+  /** Base URLs of each module this process calls but does not host. */
+  remotes: Partial<Record<CallableModule, string[]>>;
+  /** Signs and checks service-to-service identity tokens; set whenever the process is not the monolith. */
+  serviceTokenSecret?: string;
   database:
     | { kind: 'memory' }
     | { kind: 'pglite'; dataDir: string }
@@ -56,9 +63,18 @@ function databaseFrom(env: Env): Config['database'] {
 /** Checks placement rules that concern several variables together. */
 function placementProblems(env: Env): string[] {
   const problems: string[] = [];
+  const split = env.SERVICES.length < 5;
   if (env.EVENT_BUS === 'redis' && !env.REDIS_URL) problems.push('EVENT_BUS: "redis" requires REDIS_URL');
-  if (env.SERVICES.length !== 5) problems.push('SERVICES: only "all" is supported in this release (split placement comes with the remote adapters)');
-  if (env.EVENT_BUS === 'redis') problems.push('EVENT_BUS: the Redis Streams bus is not in this release yet; use EVENT_BUS=memory');
+  if (split && env.EVENT_BUS !== 'redis') {
+    problems.push('EVENT_BUS: must be "redis" when SERVICES is not "all" (events cross processes)');
+  }
+  if (split && !env.SERVICE_TOKEN_SECRET) {
+    problems.push('SERVICE_TOKEN_SECRET: required when SERVICES is not "all" (it signs calls between services)');
+  }
+  for (const module of remoteModules(env.SERVICES)) {
+    const variable = serviceUrlVariable(module);
+    if (!env[variable]) problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
+  }
   if (env.DATABASE_SCHEMA && !/^postgres/.test(env.DATABASE_URL)) problems.push('DATABASE_SCHEMA: applies to postgres:// databases only');
   return problems;
 }
@@ -77,6 +93,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     port: env.PORT,
     host: env.HOST,
     services: env.SERVICES,
+    monolith: env.SERVICES.length === 5,
+    remotes: Object.fromEntries(remoteModules(env.SERVICES).map((m) => [m, env[serviceUrlVariable(m)]!])),
+    serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
     database: databaseFrom(env),
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : undefined,
     eventBus: env.EVENT_BUS,

@@ -4,12 +4,21 @@ const moduleNames = ['gateway', 'auth', 'user', 'session', 'audit'] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const optionalUrl = z.string().url().optional();
 const list = (value: string) =>
   value
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+const optionalUrl = z.string().url().optional();
+/** One base URL, or several (instances of one service) separated by commas. */
+const urlList = z
+  .string()
+  .transform(list)
+  .refine((urls) => urls.length > 0 && urls.every((u) => /^https?:\/\/[^/]+\/?$/.test(u)), {
+    message: 'must be http(s)://host:port base URLs, comma-separated for several instances',
+  })
+  .transform((urls) => urls.map((u) => u.replace(/\/$/, '')))
+  .optional();
 
 /** True for an origin exactly as a browser sends it: scheme, lower-case host, non-default port. */
 function isExactOrigin(value: string): boolean {
@@ -38,10 +47,10 @@ export const envSchema = z.object({
       }
       return names as ModuleName[];
     }),
-  AUTH_SERVICE_URL: optionalUrl,
-  USER_SERVICE_URL: optionalUrl,
-  SESSION_SERVICE_URL: optionalUrl,
-  AUDIT_SERVICE_URL: optionalUrl,
+  AUTH_SERVICE_URL: urlList,
+  USER_SERVICE_URL: urlList,
+  SESSION_SERVICE_URL: urlList,
+  AUDIT_SERVICE_URL: urlList,
   DATABASE_URL: z
     .string()
     .default('pglite://./.data/db')

@@ -1,27 +1,28 @@
 import type { Context, Hono } from 'hono';
-import { auditRoutes, createAuditService, subscribeAuditHandlers } from '../modules/audit/mod.ts';
-import { authRoutes, createAuthService, jwksRoutes } from '../modules/auth/mod.ts';
-import {
-  createAccessTokenVerifier,
-  createGatewayApp,
-  createRevocationSet,
-  subscribeRevocations,
-} from '../modules/gateway/mod.ts';
+import { auditApiSpec, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
+import { authApiSpec, authRoutes, createAuthService, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
+import { createAccessTokenVerifier, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, sessionRoutes, subscribeSessionHandlers } from '../modules/session/mod.ts';
-import { createUserService, userRoutes } from '../modules/user/mod.ts';
+import { createSessionService, sessionApiSpec, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
+import { createUserService, userApiSpec, userRoutes, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
-import { createMemoryEventBus } from '../adapters/bus/memory-bus.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
+import { createRouteProxy } from '../adapters/http/route-proxy.ts';
+import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import type { Config } from '../config/mod.ts';
-import { healthRoutes } from './health.ts';
+import type { CallableModule } from '../config/placement.ts';
+import { createEventBus } from './bus.ts';
+import { errorStatusByCode } from './error-status.ts';
+import { healthRoutes, type HealthCheck } from './health.ts';
+import { internalRoutes, type HostedPort } from './internal-routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
-import { errorStatusByCode } from './error-status.ts';
 import { createProblemHandler } from './problem.ts';
-import { createStorage } from './storage.ts';
+import { createRemoteModules } from './remotes.ts';
+import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
+import { createStorage, type Storage } from './storage.ts';
 
 export interface Runtime {
   /** The peer address of the request, as the runtime's server reports it. */
@@ -36,56 +37,117 @@ export interface System {
   close(): Promise<void>;
 }
 
-/** The composition root: turns config into adapters, modules and the gateway. */
+const stateful: readonly CallableModule[] = ['auth', 'user', 'session', 'audit'];
+
+/**
+ * The composition root: the only place that reads placement. Hosted modules get their adapters;
+ * modules hosted elsewhere become HTTP port clients; a module cannot tell which it talks to.
+ */
 export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
-  const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: 'auth-system' });
-  const storage = await createStorage(config);
-  const bus = createMemoryEventBus({
-    onDeadLetter: (letter) => logger.error('event dead-lettered', { group: letter.group, type: letter.event.type, eventId: letter.event.id, reason: letter.error }),
-  });
+  const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.services.join('+') });
+  const hosts = (module: string) => (config.services as string[]).includes(module);
+  const closers: Array<() => Promise<void>> = [];
+  const checks: Record<string, HealthCheck> = {};
 
-  const users = createUserService({ users: storage.users, hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
-  const sessions = createSessionService({
-    sessions: storage.sessions,
-    refreshTtlSeconds: config.refreshTokenTtlSeconds,
-    reuseGraceSeconds: config.refreshReuseGraceSeconds,
-  });
-  const auth = createAuthService({ users, sessions, keys: storage.signingKeys, outbox: storage.outbox, tokens: config.tokens });
-  const audit = createAuditService({ entries: storage.audit });
+  const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config) : undefined;
+  if (storage) Object.assign(checks, storage.checks);
+  const bus = createEventBus(config, logger);
+  Object.assign(checks, bus.checks);
 
-  const relays = storage.outboxes.map((outbox) =>
-    createOutboxRelay({ outbox, bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
+  const serviceToken = createServiceTokenIssuer({ secret: config.serviceTokenSecret ?? 'monolith', caller: config.services.join('+') });
+  const remote = createRemoteModules({ remotes: config.remotes, serviceToken });
+  for (const [module, { check }] of Object.entries(remote)) checks[`remote:${module}`] = check;
+
+  const local = {
+    user: hosts('user')
+      ? createUserService({ users: storage!.users, hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() })
+      : undefined,
+    session: hosts('session')
+      ? createSessionService({
+          sessions: storage!.sessions,
+          refreshTtlSeconds: config.refreshTokenTtlSeconds,
+          reuseGraceSeconds: config.refreshReuseGraceSeconds,
+        })
+      : undefined,
+    audit: hosts('audit') ? createAuditService({ entries: storage!.audit }) : undefined,
+  };
+  const users: UserApi | undefined = local.user ?? remote.user?.api;
+  const sessions: SessionApi | undefined = local.session ?? remote.session?.api;
+  const auth: AuthApi | undefined = hosts('auth')
+    ? createAuthService({ users: users!, sessions: sessions!, keys: storage!.signingKeys, outbox: storage!.outbox, tokens: config.tokens })
+    : remote.auth?.api;
+  const audit: AuditApi | undefined = local.audit ?? remote.audit?.api;
+
+  const subscriptions: Subscription[] = [];
+  if (local.session) subscriptions.push(subscribeSessionHandlers(bus.bus, local.session));
+  if (local.audit) subscriptions.push(subscribeAuditHandlers(bus.bus, local.audit));
+
+  const relays = (storage?.outboxes ?? []).map((outbox) =>
+    createOutboxRelay({ outbox, bus: bus.bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
   );
-  const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });
-  const subscriptions: Subscription[] = [
-    subscribeSessionHandlers(bus, sessions),
-    subscribeAuditHandlers(bus, audit),
-    subscribeRevocations(bus, revocations, crypto.randomUUID()),
-  ];
-  const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
-  (await sessions.listRevokedSince(since)).forEach((id) => revocations.add(id));
   relays.forEach((relay) => relay.start());
-  const stopMaintenance = startMaintenance({ sessions: storage.sessions, logger });
-  await auth.jwks(); // creates the signing key on first start, not on the first login
+  if (storage && local.session) {
+    const stopMaintenance = startMaintenance({ sessions: storage.sessions, logger });
+    closers.push(async () => stopMaintenance());
+  }
+  if (hosts('auth')) await auth!.jwks(); // creates the signing key on first start, not on the first login
 
-  const app = createGatewayApp({
-    routes: {
-      auth: authRoutes(auth),
-      users: userRoutes(users),
-      sessions: sessionRoutes(sessions),
-      audit: auditRoutes(audit),
-      wellKnown: jwksRoutes(auth),
-      operations: healthRoutes(storage.checks),
-    },
-    verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth.jwks(), ...config.tokens }),
-    revocations,
-    corsOrigins: config.corsOrigins,
-    clientIp: runtime.clientIp,
-    onError: createProblemHandler({
-      statusByCode: errorStatusByCode,
-      logError: (error, context) => logger.error('request failed', { ...context, error }),
-    }),
+  const onError = createProblemHandler({
+    statusByCode: errorStatusByCode,
+    logError: (error, context) => logger.error('request failed', { ...context, error }),
   });
+  const operations = healthRoutes(checks);
+  const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {
+    auth: auth ? [{ module: 'auth', path: '/api/auth', routes: authRoutes(auth) }, { module: 'auth', path: '/.well-known', routes: jwksRoutes(auth) }] : [],
+    user: users ? [{ module: 'user', path: '/api/users', routes: userRoutes(users) }] : [],
+    session: sessions ? [{ module: 'session', path: '/api/sessions', routes: sessionRoutes(sessions) }] : [],
+    audit: audit ? [{ module: 'audit', path: '/api/audit', routes: auditRoutes(audit) }] : [],
+  };
+
+  let app: Hono<AppEnv>;
+  if (hosts('gateway')) {
+    const routeFor = (module: CallableModule, index = 0) => {
+      const target = remote[module];
+      if (!target) return publicRoutes[module][index]!.routes;
+      return createRouteProxy({ module, registry: target.registry, serviceToken });
+    };
+    const routes: GatewayRoutes = {
+      auth: routeFor('auth'),
+      wellKnown: routeFor('auth', 1),
+      users: routeFor('user'),
+      sessions: routeFor('session'),
+      audit: routeFor('audit'),
+      operations,
+    };
+    const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });
+    subscriptions.push(subscribeRevocations(bus.bus, revocations, crypto.randomUUID()));
+    const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
+    (await sessions!.listRevokedSince(since)).forEach((id) => revocations.add(id));
+    app = createGatewayApp({
+      routes,
+      verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth!.jwks(), ...config.tokens }),
+      revocations,
+      corsOrigins: config.corsOrigins,
+      clientIp: runtime.clientIp,
+      onError,
+    });
+  } else {
+    app = createServiceApp({
+      forwarded: stateful.filter(hosts).flatMap((m) => publicRoutes[m]),
+      operations,
+      secret: config.serviceTokenSecret!,
+      onError,
+    });
+  }
+  if (!config.monolith) {
+    const hosted: HostedPort[] = [];
+    if (local.user) hosted.push({ module: 'user', spec: userApiSpec, impl: local.user });
+    if (local.session) hosted.push({ module: 'session', spec: sessionApiSpec, impl: local.session });
+    if (hosts('auth')) hosted.push({ module: 'auth', spec: authApiSpec, impl: auth! });
+    if (local.audit) hosted.push({ module: 'audit', spec: auditApiSpec, impl: local.audit });
+    const internalOnError = createProblemHandler({ statusByCode: errorStatusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
+    app.route('/', internalRoutes({ ports: hosted, secret: config.serviceTokenSecret!, onError: internalOnError }));
+  }
 
   return {
     app,
@@ -93,11 +155,11 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       await Promise.all(relays.map((relay) => relay.flush()));
     },
     async close() {
-      stopMaintenance();
+      for (const close of closers) await close();
       await Promise.all(relays.map((relay) => relay.stop()));
       await Promise.all(subscriptions.map((s) => s.close()));
       await bus.close();
-      await storage.close();
+      await storage?.close();
     },
   };
 }

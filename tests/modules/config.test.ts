@@ -50,3 +50,43 @@ describe('config', () => {
     expect(printed).toContain('****');
   });
 });
+
+describe('placement', () => {
+  const split = { EVENT_BUS: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', SERVICE_TOKEN_SECRET: 'x'.repeat(32) };
+
+  it('stops a split process that lacks the URL of a module it calls, naming the variable', () => {
+    expect(() => loadConfig({ ...split, SERVICES: 'auth', USER_SERVICE_URL: 'http://user:3000' })).toThrow(/SESSION_SERVICE_URL: required/);
+  });
+
+  it('requires the Redis bus and a service token secret once SERVICES is not all', () => {
+    try {
+      loadConfig({ SERVICES: 'user' });
+      expect.unreachable();
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names).toEqual(expect.arrayContaining(['EVENT_BUS', 'SERVICE_TOKEN_SECRET']));
+    }
+  });
+
+  it('takes several instances per service URL and ignores URLs of modules it does not call', () => {
+    const config = loadConfig({
+      ...split,
+      SERVICES: 'gateway',
+      AUTH_SERVICE_URL: 'http://a1:3000, http://a2:3000/',
+      USER_SERVICE_URL: 'http://u:3000',
+      SESSION_SERVICE_URL: 'http://s:3000',
+      AUDIT_SERVICE_URL: 'http://au:3000',
+    });
+    expect(config.remotes).toEqual({
+      auth: ['http://a1:3000', 'http://a2:3000'],
+      user: ['http://u:3000'],
+      session: ['http://s:3000'],
+      audit: ['http://au:3000'],
+    });
+    expect(loadConfig({ ...split, SERVICES: 'user', AUTH_SERVICE_URL: 'http://a:3000' }).remotes).toEqual({});
+  });
+
+  it('refuses an unknown module name', () => {
+    expect(() => loadConfig({ ...split, SERVICES: 'gateway,billing' })).toThrow(/SERVICES: unknown module\(s\) billing/);
+  });
+});

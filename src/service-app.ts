@@ -1,0 +1,39 @@
+import { Hono, type ErrorHandler } from 'hono';
+import { requestId } from 'hono/request-id';
+import { forwardedIdentity } from '../adapters/http/forwarded-identity.ts';
+import type { AppEnv } from '../modules/kernel/http.ts';
+
+/** A module's public routes as a service process serves them: behind the gateway only. */
+export interface ForwardedRoutes {
+  module: string;
+  /** Where the gateway mounts them, e.g. `/api/users`. */
+  path: string;
+  routes: Hono<AppEnv>;
+}
+
+/**
+ * The HTTP app of a process that does not host the gateway: the hosted modules' public routes
+ * (reached through the gateway, with its service token) and health; the composition root adds
+ * the internal port routes.
+ */
+export function createServiceApp({
+  forwarded,
+  operations,
+  secret,
+  onError,
+}: {
+  forwarded: ForwardedRoutes[];
+  operations: Hono<AppEnv>;
+  secret: string;
+  onError: ErrorHandler<AppEnv>;
+}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ limitLength: 128 }));
+  for (const { module, path, routes } of forwarded) {
+    app.use(`${path}/*`, forwardedIdentity({ secret, module }));
+    app.route(path, routes);
+  }
+  app.route('/', operations);
+  app.onError(onError);
+  return app;
+}
