@@ -32,6 +32,9 @@ export type { RedisDeadLetter } from './redis-streams-consumer.ts';
  *   handled twice.
  * - Trimming is by length only (Redis 7 cannot keep unacknowledged entries): a group that falls
  *   more than maxLen events behind loses the oldest. Size maxLen for the longest consumer outage.
+ *   A type nobody subscribes to still keeps its last maxLen events (bounded, never read).
+ * - Acks of one batch go out together (within 20 ms); a crash before they land means those
+ *   entries come again, which at-least-once allows.
  * - Per-instance groups (`instanceGroup`, e.g. `gateway.<id>`) are destroyed on close() and
  *   heartbeat into `${prefix}instance-groups`; any subscription destroys those silent for
  *   instanceGroupIdleMs (their instance died without close()).

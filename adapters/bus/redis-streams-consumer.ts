@@ -10,9 +10,11 @@ import {
   forgetIdleConsumers,
   isGroupGone,
   moveToDeadLetter,
+  parseEvent,
   reclaimOwn,
   releaseConsumer,
   sweepInstanceGroups,
+  type ReadReply,
   type StreamKeys,
 } from './redis-streams-scripts.ts';
 
@@ -74,20 +76,9 @@ interface Entry {
 // Consumers of crashed processes with nothing pending are dropped after this long.
 const consumerIdleLimitMs = 60 * 60 * 1000;
 const maxErrorDelayMs = 2000;
+const ackDelayMs = 20;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function parseEvent(fields: string[]): CloudEvent | null {
-  const index = fields.indexOf(eventField);
-  if (index < 0 || index % 2 === 1) return null;
-  try {
-    return JSON.parse(fields[index + 1]!) as CloudEvent;
-  } catch {
-    return null;
-  }
-}
-
-type ReadReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
 
 /**
  * One subscription: a consumer of `group` on each of its streams, reading new entries with
@@ -170,9 +161,9 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
       }
       if (queue.length > 0) return;
     }
+    // The named command, not call(): under RESP3 only it turns the map reply back into [key, entries] pairs.
     const reply = (await callRedis(blocking, (r) =>
-      r.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', readCount, 'BLOCK', blockMs, 'STREAMS',
-        ...streams.map((s) => s.key), ...streams.map(() => '>')),
+      r.xreadgroup('GROUP', group, consumer, 'COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', ...streams.map((s) => s.key), ...streams.map(() => '>')),
     )) as ReadReply;
     const fetchedAt = Date.now();
     const read = (reply ?? []).flatMap(([key, entries]) => {
@@ -183,13 +174,27 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
     queue.push(...read.sort((a, b) => compareIds(a.id, b.id)));
   }
 
+  // Acks wait for the end of the batch (at most ackDelayMs) and go out as one XACK per stream, so a
+  // fast handler is not held up by a round trip per entry. A crash loses those acks: the entries
+  // come again, as at-least-once allows.
+  const unacked = new Map<string, string[]>();
+  let firstUnackedAt = 0;
   function acknowledge(entry: Entry) {
     handled(entry);
-    // Not awaited: the next entry need not wait a round trip. A lost XACK means one more delivery.
-    const ack: Promise<void> = callRedis(redis, (r) => r.xack(entry.stream.key, group, entry.id))
-      .then(() => {}, (error: unknown) => deps.onError(error))
-      .finally(() => acks.delete(ack));
-    acks.add(ack);
+    if (unacked.size === 0) firstUnackedAt = Date.now();
+    const ids = unacked.get(entry.stream.key);
+    if (ids) ids.push(entry.id);
+    else unacked.set(entry.stream.key, [entry.id]);
+  }
+
+  function flushAcks() {
+    for (const [key, ids] of unacked) {
+      const ack: Promise<void> = callRedis(redis, (r) => r.xack(key, group, ...ids))
+        .then(() => {}, (error: unknown) => deps.onError(error))
+        .finally(() => acks.delete(ack));
+      acks.add(ack);
+    }
+    unacked.clear();
   }
 
   async function deadLetter(entry: Entry, event: CloudEvent | null, { error, attempts }: { error: string; attempts: number }) {
@@ -249,9 +254,14 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
       try {
         if (!groupsReady) await ensureGroups();
         if (queue.length === 0) await fill();
-        while (queue.length > 0 && !closed) {
-          await deliver(queue[0]!);
-          queue.shift();
+        try {
+          while (queue.length > 0 && !closed) {
+            await deliver(queue[0]!);
+            queue.shift();
+            if (unacked.size > 0 && Date.now() - firstUnackedAt >= ackDelayMs) flushAcks();
+          }
+        } finally {
+          flushAcks();
         }
         failures = 0;
       } catch (error) {

@@ -1,8 +1,23 @@
 import type { Redis } from 'ioredis';
+import type { CloudEvent } from '../../modules/kernel/mod.ts';
 import { callRedis, luaScript } from '../redis/client.ts';
 
 /** The stream field that holds an entry's CloudEvent as JSON. */
 export const eventField = 'event';
+
+/** An XREADGROUP reply: entries per stream key, or null when the BLOCK ran out. */
+export type ReadReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
+
+/** The CloudEvent of an entry's fields, or null when it has none that parses (a foreign writer). */
+export function parseEvent(fields: string[]): CloudEvent | null {
+  const index = fields.indexOf(eventField);
+  if (index < 0 || index % 2 === 1) return null;
+  try {
+    return JSON.parse(fields[index + 1]!) as CloudEvent;
+  } catch {
+    return null;
+  }
+}
 
 /** The keys of the Redis Streams event bus, under the deployment's prefix. */
 export function streamKeys(prefix: string) {
