@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientIp, eventually, useTarget, type StartTarget } from './harness.ts';
+import { eventually, useTarget, type StartTarget } from './harness.ts';
 
 export function accountScenarios(start: StartTarget) {
   const ctx = useTarget(start);
@@ -96,7 +96,7 @@ export function accountScenarios(start: StartTarget) {
       expect(res.status).toBe(200);
       expect(res.body.sessions).toHaveLength(2);
       const current = res.body.sessions.find((x: { current: boolean }) => x.current);
-      expect(current).toEqual({ id: s.sessionId, createdAt: expect.any(String), lastUsedAt: expect.any(String), userAgent: 'scenario-test/1.0', ip: clientIp, current: true });
+      expect(current).toEqual({ id: s.sessionId, createdAt: expect.any(String), lastUsedAt: expect.any(String), userAgent: 'scenario-test/1.0', ip: ctx.target.clientIp, current: true });
       expect(res.body.sessions.find((x: { id: string }) => x.id === second.sessionId)).toMatchObject({ current: false, userAgent: 'second-device/2.0' });
     });
 
@@ -150,7 +150,7 @@ export function accountScenarios(start: StartTarget) {
       }, 2000);
       const times = events.map((e: { time: string }) => Date.parse(e.time));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
-      expect(events.find((e: { type: string }) => e.type === 'user.login')).toMatchObject({ ip: clientIp, userAgent: 'scenario-test/1.0', sessionId: expect.any(String) });
+      expect(events.find((e: { type: string }) => e.type === 'user.login')).toMatchObject({ ip: ctx.target.clientIp, userAgent: 'scenario-test/1.0', sessionId: expect.any(String) });
     });
 
     it('GET /api/audit/me honours limit, rejects a bad one, and shows only the caller’s events', async () => {

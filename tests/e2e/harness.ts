@@ -6,12 +6,14 @@ import { createClient, type Client } from './client.ts';
 /** A running deployment the scenarios talk to through the public HTTP API only. */
 export interface Target {
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** The address the deployment sees requests come from. */
+  clientIp: string;
   close(): Promise<void>;
 }
 
 export type StartTarget = (env?: Record<string, string>) => Promise<Target>;
 
-export const clientIp = '203.0.113.7';
+const inProcessClientIp = '203.0.113.7';
 
 /**
  * The monolith in this process, reached through `app.request` (no socket). Each start may take
@@ -22,8 +24,9 @@ export function monolith(baseEnv: Record<string, string> | (() => Record<string,
   return async (env = {}) => {
     const base = typeof baseEnv === 'function' ? baseEnv() : baseEnv;
     const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', ...base, ...env });
-    const system = await createSystem(config, { clientIp: () => clientIp });
+    const system = await createSystem(config, { clientIp: () => inProcessClientIp });
     return {
+      clientIp: inProcessClientIp,
       request: async (path, init) => system.app.request(path, init),
       close: () => system.close(),
     };

@@ -11,6 +11,7 @@ const commands: Record<RuntimeName, string[]> = {
 
 export interface ServerProcess extends Target {
   port: number;
+  url: string;
   startupMs: number;
   stop(): Promise<void>;
 }
@@ -19,7 +20,7 @@ export interface ServerProcess extends Target {
 export async function startProcess(runtime: RuntimeName, env: Record<string, string>): Promise<ServerProcess> {
   const [command, ...args] = commands[runtime];
   const child: ChildProcess = spawn(command!, args, {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -39,5 +40,5 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
     child.kill('SIGTERM');
     await exited;
   };
-  return { ...listening, request: (path, init) => fetch(base + path, init), stop, close: stop };
+  return { ...listening, url: base, clientIp: '127.0.0.1', request: (path, init) => fetch(base + path, init), stop, close: stop };
 }

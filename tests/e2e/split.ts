@@ -1,0 +1,63 @@
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import { testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
+import type { StartTarget, Target } from './harness.ts';
+import { startProcess, type ServerProcess } from './process.ts';
+
+export interface SplitDeployment extends Target {
+  processes: Record<'gateway' | 'auth' | 'user' | 'session' | 'audit', ServerProcess>;
+  /** Starts a stopped service again with the same env on the same port. */
+  restart(service: 'auth' | 'user' | 'session' | 'audit'): Promise<void>;
+}
+
+/**
+ * Five processes from the one entry point, each with its own SERVICES, on Postgres (one schema)
+ * and Redis (one key prefix, Redis Streams bus), talking over loopback HTTP.
+ */
+export async function startSplit(env: Record<string, string> = {}): Promise<SplitDeployment> {
+  const name = uniqueName('split');
+  const common = {
+    DATABASE_URL: testDatabaseUrl,
+    DATABASE_SCHEMA: name,
+    REDIS_URL: testRedisUrl,
+    REDIS_PREFIX: `${name}:`,
+    EVENT_BUS: 'redis',
+    SERVICE_TOKEN_SECRET: 'split-test-secret-0123456789-abcdefghij',
+    CORS_ORIGINS: 'https://app.example.com',
+    ...env,
+  };
+  const envs: Record<string, Record<string, string>> = {};
+  const start = async (service: string, extra: Record<string, string> = {}) => {
+    envs[service] = { ...common, SERVICES: service, ...extra };
+    return startProcess('node', envs[service]!);
+  };
+  const [user, session, audit] = await Promise.all([start('user'), start('session'), start('audit')]);
+  const auth = await start('auth', { USER_SERVICE_URL: user.url, SESSION_SERVICE_URL: session.url });
+  const gateway = await start('gateway', {
+    AUTH_SERVICE_URL: auth.url,
+    USER_SERVICE_URL: user.url,
+    SESSION_SERVICE_URL: session.url,
+    AUDIT_SERVICE_URL: audit.url,
+  });
+  const processes = { gateway, auth, user, session, audit };
+  return {
+    processes,
+    clientIp: '127.0.0.1',
+    request: (path, init) => gateway.request(path, init),
+    async restart(service) {
+      processes[service] = await startProcess('node', { ...envs[service]!, PORT: String(processes[service].port) });
+    },
+    async close() {
+      await Promise.all(Object.values(processes).map((p) => p.stop()));
+      const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      await sql.end();
+      const redis = new Redis(testRedisUrl);
+      const keys = await redis.keys(`${name}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
+
+export const split: StartTarget = (env) => startSplit(env);
