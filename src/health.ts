@@ -4,6 +4,9 @@ import type { AppEnv } from '../modules/kernel/http.ts';
 /** A readiness probe: resolves when the dependency answers, rejects (or times out) when not. */
 export type HealthCheck = () => Promise<unknown>;
 
+/** A failure whose message is safe to publish in the readiness body (others show 'unavailable'). */
+export class CheckFailed extends Error {}
+
 /** Runs one check with a deadline. The body is public: it says pass or fail, never an error's text. */
 async function run(check: HealthCheck, timeoutMs: number) {
   const started = performance.now();
@@ -13,8 +16,8 @@ async function run(check: HealthCheck, timeoutMs: number) {
     const outcome = await Promise.race([check().then(() => 'pass' as const), deadline]);
     if (outcome === 'timeout') return { status: 'fail' as const, output: `no answer within ${timeoutMs} ms` };
     return { status: 'pass' as const, observedValue: Math.round(performance.now() - started), observedUnit: 'ms' };
-  } catch {
-    return { status: 'fail' as const, output: 'unavailable' };
+  } catch (error) {
+    return { status: 'fail' as const, output: error instanceof CheckFailed ? error.message : 'unavailable' };
   } finally {
     clearTimeout(timer);
   }

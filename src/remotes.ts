@@ -3,11 +3,12 @@ import { authApiSpec, authErrors, type AuthApi } from '../modules/auth/mod.ts';
 import type { ErrorRegistry, PortSpec } from '../modules/kernel/mod.ts';
 import { sessionApiSpec, sessionErrors, type SessionApi } from '../modules/session/mod.ts';
 import { userApiSpec, userErrors, type UserApi } from '../modules/user/mod.ts';
-import { createHttpPortClient, type BreakerState } from '../adapters/http/port-client.ts';
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import { breakerState, createBreaker, createHttpPortClient, type BreakerState } from '../adapters/http/port-client.ts';
 import { createStaticServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import type { CallableModule } from '../config/placement.ts';
-import type { HealthCheck } from './health.ts';
+import { CheckFailed, type HealthCheck } from './health.ts';
 
 interface PortApis {
   auth: AuthApi;
@@ -27,6 +28,8 @@ const remoting: { [M in CallableModule]: { spec: PortSpec<PortApis[M]>; errors: 
 export interface RemoteModule<Api> {
   api: Api & { breakerState(): BreakerState };
   registry: ServiceRegistry;
+  /** One breaker per module, shared by the port client and the gateway's route proxy. */
+  breaker: CircuitBreakerPolicy;
   check: HealthCheck;
 }
 
@@ -41,19 +44,21 @@ export function createRemoteModules({
   const modules: { [M in CallableModule]?: RemoteModule<PortApis[M]> } = {};
   for (const module of Object.keys(remotes) as CallableModule[]) {
     const registry = createStaticServiceRegistry(remotes[module]!);
+    const breaker = createBreaker();
     const api = createHttpPortClient<PortApis[typeof module]>({
       module,
       ...(remoting[module] as { spec: PortSpec<PortApis[typeof module]>; errors: ErrorRegistry }),
       baseUrl: registry.pick,
       serviceToken,
+      breaker,
     });
     // Ready when the breaker lets calls through and an instance answers its liveness probe.
     const check: HealthCheck = async () => {
-      if (api.breakerState() === 'open') throw new Error('circuit open');
-      const res = await fetch(`${registry.pick()}/health/live`, { signal: AbortSignal.timeout(800) });
-      if (!res.ok) throw new Error(`status ${res.status}`);
+      if (breakerState(breaker) === 'open') throw new CheckFailed('circuit open');
+      const res = await fetch(`${registry.pick()}/health/live`, { signal: AbortSignal.timeout(800) }).catch(() => null);
+      if (!res?.ok) throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);
     };
-    (modules as Record<string, RemoteModule<unknown>>)[module] = { api, registry, check };
+    (modules as Record<string, RemoteModule<unknown>>)[module] = { api, registry, breaker, check };
   }
   return modules;
 }

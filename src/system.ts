@@ -109,7 +109,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     const routeFor = (module: CallableModule, index = 0) => {
       const target = remote[module];
       if (!target) return publicRoutes[module][index]!.routes;
-      return createRouteProxy({ module, registry: target.registry, serviceToken });
+      return createRouteProxy({ module, registry: target.registry, serviceToken, breaker: target.breaker });
     };
     const routes: GatewayRoutes = {
       auth: routeFor('auth'),

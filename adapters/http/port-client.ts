@@ -5,6 +5,7 @@ import {
   circuitBreaker,
   CircuitState,
   ConsecutiveBreaker,
+  type CircuitBreakerPolicy,
   ExponentialBackoff,
   handleWhen,
   retry,
@@ -56,18 +57,36 @@ export interface HttpPortClientOptions<Api> {
   baseUrl: () => string;
   serviceToken: (audience: string) => Promise<string>;
   policy?: Partial<RemotePolicy>;
+  /** A breaker shared with other callers of the same module (e.g. the gateway's route proxy). */
+  breaker?: CircuitBreakerPolicy;
   /** Defaults to the global fetch (pooled keep-alive connections); tests pass `app.request`. */
   fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
 }
 
 /** A transport-level failure: worth a retry (when safe) and counted by the breaker. */
-class TransportFailure extends Error {
-  constructor(readonly reason: 'unreachable' | 'bad_response', options?: { cause?: unknown }) {
+export class TransportFailure extends Error {
+  constructor(readonly reason: 'unreachable' | 'timeout' | 'bad_response', options?: { cause?: unknown }) {
     super(reason, options);
   }
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+
+const transient = handleWhen((error) => error instanceof TransportFailure || error instanceof TaskCancelledError);
+
+/** A breaker that opens after `breakerThreshold` consecutive transport failures or timeouts. */
+export function createBreaker(policy: Pick<RemotePolicy, 'breakerThreshold' | 'halfOpenAfterMs'> = defaultRemotePolicy): CircuitBreakerPolicy {
+  return circuitBreaker(transient, { halfOpenAfter: policy.halfOpenAfterMs, breaker: new ConsecutiveBreaker(policy.breakerThreshold) });
+}
+
+const breakerStates: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+export const breakerState = (breaker: CircuitBreakerPolicy): BreakerState => breakerStates[breaker.state];
 
 const kernelErrors: ErrorRegistry = {
   validation_failed: (message, details) => new ValidationError(message, (details.fields as never) ?? []),
@@ -88,11 +107,7 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const errors = { ...kernelErrors, ...options.errors };
 
-  const transient = handleWhen((error) => error instanceof TransportFailure || error instanceof TaskCancelledError);
-  const breaker = circuitBreaker(transient, {
-    halfOpenAfter: policy.halfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(policy.breakerThreshold),
-  });
+  const breaker = options.breaker ?? createBreaker(policy);
   const once = wrap(bulkhead(policy.bulkheadLimit, policy.bulkheadQueue), breaker, timeout(policy.timeoutMs, TimeoutStrategy.Aggressive));
   const retrying = wrap(
     retry(transient, { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
@@ -136,11 +151,5 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   }
 
   const client = Object.fromEntries(Object.keys(spec).map((method) => [method, (input: unknown) => call(method, input)]));
-  const states: Record<CircuitState, BreakerState> = {
-    [CircuitState.Closed]: 'closed',
-    [CircuitState.Open]: 'open',
-    [CircuitState.HalfOpen]: 'half-open',
-    [CircuitState.Isolated]: 'open',
-  };
-  return Object.assign(client as Api, { breakerState: () => states[breaker.state] });
+  return Object.assign(client as Api, { breakerState: () => breakerState(breaker) });
 }

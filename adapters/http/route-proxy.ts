@@ -1,6 +1,8 @@
+import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { Hono } from 'hono';
 import { RemoteCallError, type Principal } from '../../modules/kernel/mod.ts';
 import type { AppEnv } from '../../modules/kernel/http.ts';
+import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 
 export interface RouteProxyOptions {
@@ -9,6 +11,8 @@ export interface RouteProxyOptions {
   registry: ServiceRegistry;
   serviceToken: (audience: string, principal?: Principal) => Promise<string>;
   timeoutMs?: number;
+  /** Shared with the module's port client, so readiness shows one state per module. */
+  breaker: CircuitBreakerPolicy;
   fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
 }
 
@@ -21,7 +25,7 @@ const returnedResponseHeaders = ['content-type', 'retry-after', 'ratelimit', 'ra
  * the gateway: the service gets a service token that names the verified principal, plus the
  * request id, trace context, client address and user agent. Status and body come back unchanged.
  */
-export function createRouteProxy({ module, registry, serviceToken, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
+export function createRouteProxy({ module, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
   return new Hono<AppEnv>().all('*', async (c) => {
     const url = new URL(c.req.url);
     const headers = new Headers();
@@ -34,17 +38,30 @@ export function createRouteProxy({ module, registry, serviceToken, timeoutMs = 2
     if (ip) headers.set('x-forwarded-for', ip);
     headers.set('authorization', `Bearer ${await serviceToken(module, c.get('principal'))}`);
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
+    const body = hasBody ? await c.req.arrayBuffer() : undefined;
     let res: Response;
     try {
-      res = await send(`${registry.pick()}${url.pathname}${url.search}`, {
-        method: c.req.method,
-        headers,
-        body: hasBody ? await c.req.arrayBuffer() : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
+      res = await breaker.execute(async () => {
+        try {
+          const answer = await send(`${registry.pick()}${url.pathname}${url.search}`, {
+            method: c.req.method,
+            headers,
+            body,
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+          // A service that cannot answer at all counts against it; its 503 problem still goes back.
+          if (answer.status === 502 || answer.status === 504) throw new TransportFailure('bad_response');
+          return answer;
+        } catch (error) {
+          if (error instanceof TransportFailure) throw error;
+          const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+          throw new TransportFailure(timedOut ? 'timeout' : 'unreachable', { cause: error });
+        }
       });
     } catch (error) {
-      const reason = error instanceof DOMException && error.name === 'TimeoutError' ? 'timeout' : 'unreachable';
-      throw new RemoteCallError(module, reason, { cause: error });
+      if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
+      if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
+      throw error;
     }
     const out = new Headers();
     for (const name of returnedResponseHeaders) {

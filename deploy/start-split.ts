@@ -1,0 +1,42 @@
+// `npm run start:split`: the split deployment on this machine: five processes from the same entry
+// point (gateway on PORT, default 3000; auth, user, session, audit on the next four ports), on the
+// Postgres and Redis given by DATABASE_URL and REDIS_URL. Ctrl-C stops them all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const base = Number(process.env.PORT ?? 3000);
+const common = {
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  EVENT_BUS: 'redis',
+  SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET ?? crypto.randomUUID() + crypto.randomUUID(),
+  HOST: '127.0.0.1',
+};
+const url = (offset: number) => `http://127.0.0.1:${base + offset}`;
+const services: Array<[string, number, Record<string, string>]> = [
+  ['user', 2, {}],
+  ['session', 3, {}],
+  ['audit', 4, {}],
+  ['auth', 1, { USER_SERVICE_URL: url(2), SESSION_SERVICE_URL: url(3) }],
+  ['gateway', 0, { AUTH_SERVICE_URL: url(1), USER_SERVICE_URL: url(2), SESSION_SERVICE_URL: url(3), AUDIT_SERVICE_URL: url(4) }],
+];
+
+const children: ChildProcess[] = [];
+for (const [name, offset, extra] of services) {
+  const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+    env: { ...process.env, ...common, ...extra, SERVICES: name, PORT: String(base + offset) },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${name.padEnd(8)}| ${line}`));
+  children.push(child);
+  // Dependencies first: wait until this one answers before starting the next.
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`${url(offset)}/health/live`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+console.error(`split deployment up: gateway on ${url(0)}`);
+const stop = () => children.forEach((child) => child.kill('SIGTERM'));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
