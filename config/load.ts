@@ -28,6 +28,8 @@ export interface Config {
   redis?: { url: string; prefix: string; commandTimeoutMs: number };
   eventBus: 'memory' | 'redis';
   corsOrigins: string[];
+  /** Peers whose X-Forwarded-For is believed (load balancers, ingress). */
+  trustedProxies: string[];
   tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number };
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
@@ -100,6 +102,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : undefined,
     eventBus: env.EVENT_BUS,
     corsOrigins: env.CORS_ORIGINS,
+    trustedProxies: env.TRUSTED_PROXIES,
     tokens: { issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,

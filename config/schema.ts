@@ -78,6 +78,11 @@ export const envSchema = z.object({
     .refine((origins) => origins.every(isExactOrigin), {
       message: 'must be a comma list of exact origins like https://app.example.com (never *), as a browser sends them',
     }),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform(list)
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6()], { message: 'must be a comma list of IP addresses' }))),
   TOKEN_ISSUER: z.string().min(1).default('modular-auth'),
   TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),

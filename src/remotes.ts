@@ -5,7 +5,7 @@ import { sessionApiSpec, sessionErrors, type SessionApi } from '../modules/sessi
 import { userApiSpec, userErrors, type UserApi } from '../modules/user/mod.ts';
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import { breakerState, createBreaker, createHttpPortClient, type BreakerState } from '../adapters/http/port-client.ts';
-import { createStaticServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
+import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import type { CallableModule } from '../config/placement.ts';
 import { CheckFailed, type HealthCheck } from './health.ts';
@@ -33,6 +33,12 @@ export interface RemoteModule<Api> {
   check: HealthCheck;
 }
 
+const isLive = (baseUrl: string) =>
+  fetch(`${baseUrl}/health/live`, { signal: AbortSignal.timeout(800) }).then(
+    (res) => res.ok,
+    () => false,
+  );
+
 /** Port clients for every module this process calls but does not host. */
 export function createRemoteModules({
   remotes,
@@ -43,7 +49,7 @@ export function createRemoteModules({
 }): { [M in CallableModule]?: RemoteModule<PortApis[M]> } {
   const modules: { [M in CallableModule]?: RemoteModule<PortApis[M]> } = {};
   for (const module of Object.keys(remotes) as CallableModule[]) {
-    const registry = createStaticServiceRegistry(remotes[module]!);
+    const registry = createServiceRegistry({ instances: remotes[module]!, probe: isLive });
     const breaker = createBreaker();
     const api = createHttpPortClient<PortApis[typeof module]>({
       module,
@@ -55,8 +61,7 @@ export function createRemoteModules({
     // Ready when the breaker lets calls through and an instance answers its liveness probe.
     const check: HealthCheck = async () => {
       if (breakerState(breaker) === 'open') throw new CheckFailed('circuit open');
-      const res = await fetch(`${registry.pick()}/health/live`, { signal: AbortSignal.timeout(800) }).catch(() => null);
-      if (!res?.ok) throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);
+      if (!(await isLive(registry.pick()))) throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);
     };
     (modules as Record<string, RemoteModule<unknown>>)[module] = { api, registry, breaker, check };
   }

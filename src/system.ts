@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { auditApiSpec, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
 import { authApiSpec, authRoutes, createAuthService, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
-import { createAccessTokenVerifier, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
+import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
 import { createSessionService, sessionApiSpec, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
@@ -56,7 +56,10 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   const serviceToken = createServiceTokenIssuer({ secret: config.serviceTokenSecret ?? 'monolith', caller: config.services.join('+') });
   const remote = createRemoteModules({ remotes: config.remotes, serviceToken });
-  for (const [module, { check }] of Object.entries(remote)) checks[`remote:${module}`] = check;
+  for (const [module, { check, registry }] of Object.entries(remote)) {
+    checks[`remote:${module}`] = check;
+    closers.push(async () => registry.close());
+  }
 
   const local = {
     user: hosts('user')
@@ -128,7 +131,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth!.jwks(), ...config.tokens }),
       revocations,
       corsOrigins: config.corsOrigins,
-      clientIp: runtime.clientIp,
+      clientIp: createClientIpResolver({ peer: runtime.clientIp, trustedProxies: config.trustedProxies }),
       onError,
     });
   } else {

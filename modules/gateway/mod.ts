@@ -7,3 +7,4 @@ export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVe
 export { createRevocationSet, type RevocationSet } from './revocations.ts';
 export { subscribeRevocations } from './handlers.ts';
 export * from './errors.ts';
+export { createClientIpResolver } from './client-ip.ts';

@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createAccessTokenVerifier, createRevocationSet } from '../../modules/gateway/mod.ts';
+import { Hono } from 'hono';
+import { createAccessTokenVerifier, createClientIpResolver, createRevocationSet } from '../../modules/gateway/mod.ts';
 
 async function keyPair(kid: string) {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -62,5 +63,22 @@ describe('revocation set', () => {
     expect(set.has('s1')).toBe(false);
     set.add('s2');
     expect(set.size).toBe(1);
+  });
+});
+
+describe('client address', () => {
+  async function resolve(peer: string, forwardedFor?: string, trustedProxies = ['10.0.0.1', '10.0.0.2']) {
+    const clientIp = createClientIpResolver({ peer: () => peer, trustedProxies });
+    const app = new Hono().get('/', (c) => c.text(clientIp(c) ?? ''));
+    return (await app.request('/', { headers: forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {} })).text();
+  }
+
+  it('is the peer when the peer is not a trusted proxy, whatever X-Forwarded-For says', async () => {
+    expect(await resolve('198.51.100.9', '203.0.113.1')).toBe('198.51.100.9');
+  });
+
+  it('is the first untrusted hop from the right when the peer is a trusted proxy', async () => {
+    expect(await resolve('10.0.0.1', 'forged, 203.0.113.1, 10.0.0.2')).toBe('203.0.113.1');
+    expect(await resolve('::ffff:10.0.0.1', '203.0.113.5')).toBe('203.0.113.5');
   });
 });
