@@ -1,12 +1,10 @@
 // `node_modules/.bin/tsx bench/placement.ts`: latency of an authenticated GET /api/users/me over
 // real HTTP, monolith vs five-process split, both on Postgres + Redis, in the same run.
-import postgres from 'postgres';
-import { Redis } from 'ioredis';
 import { createClient } from '../tests/e2e/client.ts';
 import type { Target } from '../tests/e2e/harness.ts';
 import { startProcess } from '../tests/e2e/process.ts';
 import { startSplit } from '../tests/e2e/split.ts';
-import { testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
+import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
 
 async function measure(name: string, target: Target & { close(): Promise<void> }, n = 2000) {
   const api = createClient(target);
@@ -36,12 +34,4 @@ const monolith = await startProcess('node', {
 });
 const results = [await measure('monolith (1 process)', monolith), await measure('split (5 processes)', await startSplit())];
 console.table(results);
-
-// The split cleans up after itself; the monolith's schema and keys go here.
-const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
-await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-await sql.end();
-const redis = new Redis(testRedisUrl);
-const keys = await redis.keys(`${schema}:*`);
-if (keys.length > 0) await redis.del(...keys);
-redis.disconnect();
+await dropTestStores([schema]); // the split cleans up after itself

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { CloudEvent, EventHandler } from '../../modules/kernel/mod.ts';
 import { callRedis } from '../redis/client.ts';
+import { forgetIdleConsumers } from '../redis/stream-groups.ts';
 import {
   claimIdle,
   compareIds,
   destroyInstanceGroup,
   ensureGroup,
   eventField,
-  forgetIdleConsumers,
   isGroupGone,
   moveToDeadLetter,
   parseEvent,

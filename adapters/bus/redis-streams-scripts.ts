@@ -152,25 +152,6 @@ export async function releaseConsumer(redis: Redis, stream: string, group: strin
   await callRedis(redis, (r) => releaseScript.run(r, [stream], [group, consumer, idleMs]));
 }
 
-// Consumers of crashed processes would pile up in a group. One is dropped only with nothing
-// pending, checked in the same script. Redis 7.0 does not refresh `idle` on an empty blocking
-// read, so a live quiet consumer may be dropped too: harmless, Redis creates it again when it
-// next serves that consumer.
-const forgetIdleConsumersScript = luaScript(`
-local dropped = 0
-for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  local info = {}
-  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
-  if tonumber(info.pending) == 0 and tonumber(info.idle) > tonumber(ARGV[2]) then
-    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info.name)
-    dropped = dropped + 1
-  end
-end
-return dropped`);
-
-export async function forgetIdleConsumers(redis: Redis, stream: string, group: string, idleMs: number): Promise<void> {
-  await callRedis(redis, (r) => forgetIdleConsumersScript.run(r, [stream], [group, idleMs]));
-}
 
 // Server time, so instances with skewed clocks agree on who is stale.
 const heartbeatScript = luaScript(`

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CloudEvent, Outbox, OutboxEntry } from '../../modules/kernel/mod.ts';
 import { callRedis, luaScript, redisKeys } from './client.ts';
+import { forgetIdleConsumers } from './stream-groups.ts';
 
 /** The stream field that holds an entry's CloudEvent as JSON. */
 export const outboxEventField = 'event';
@@ -58,21 +59,8 @@ redis.call('XDEL', KEYS[1], unpack(ids))
 redis.call('ZREM', KEYS[2], unpack(ids))
 return #ids`);
 
-// Consumers of restarted processes would pile up in the group. One is dropped only with nothing
-// pending, checked in the same script, so no entry it was just handed can vanish with it; a live
-// relay that is dropped is simply created again by its next read.
+// Consumers of restarted relays are dropped after an hour idle with nothing pending.
 const consumerIdleLimitMs = 60 * 60 * 1000;
-const forgetIdleConsumers = luaScript(`
-local dropped = 0
-for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  local info = {}
-  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
-  if tonumber(info.pending) == 0 and tonumber(info.idle) > tonumber(ARGV[2]) then
-    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info.name)
-    dropped = dropped + 1
-  end
-end
-return dropped`);
 
 type StreamEntry = [id: string, fields: string[] | null];
 type ReadReply = Array<[stream: string, entries: StreamEntry[]]> | null;
@@ -151,7 +139,7 @@ export function createRedisOutbox({
     if (garbage.length > 0) await callRedis(redis, (r) => r.xack(stream, group, ...garbage));
     if (Date.now() - lastCleanup > claimIdleMs) {
       lastCleanup = Date.now();
-      await callRedis(redis, (r) => forgetIdleConsumers.run(r, [stream], [group, consumerIdleLimitMs]));
+      await forgetIdleConsumers(redis, stream, group, consumerIdleLimitMs);
     }
     const unique = [...new Map(batch.map((e) => [e[0], e])).values()];
     const taken = unique.sort((a, b) => compareIds(a[0], b[0])).slice(0, limit);

@@ -1,7 +1,5 @@
-import postgres from 'postgres';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
+import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { createClient, type Client } from './client.ts';
 import { eventually, monolith, type Target } from './harness.ts';
@@ -46,13 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
   await Promise.all([pg?.close(), redis?.close()]);
-  const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
-  await sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  await sql.end();
-  const client = new Redis(testRedisUrl);
-  const keys = await client.keys(`${name}:*`);
-  if (keys.length > 0) await client.del(...keys);
-  client.disconnect();
+  await dropTestStores([name]);
 });
 
 describe('when a store goes away', () => {

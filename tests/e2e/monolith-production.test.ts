@@ -1,7 +1,5 @@
-import postgres from 'postgres';
-import { Redis } from 'ioredis';
 import { afterAll, describe } from 'vitest';
-import { testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
+import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import { monolith } from './harness.ts';
 import { describeApiScenarios } from './scenarios.ts';
 
@@ -15,16 +13,6 @@ function freshStack() {
   return { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: name, REDIS_URL: testRedisUrl, REDIS_PREFIX: `${name}:` };
 }
 
-afterAll(async () => {
-  const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
-  const redis = new Redis(testRedisUrl);
-  for (const name of names) {
-    await sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-    const keys = await redis.keys(`${name}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  await sql.end();
-  redis.disconnect();
-});
+afterAll(() => dropTestStores(names));
 
 describe('monolith on Postgres and Redis', () => describeApiScenarios(monolith(freshStack)));

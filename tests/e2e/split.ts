@@ -1,6 +1,4 @@
-import postgres from 'postgres';
-import { Redis } from 'ioredis';
-import { testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
+import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import type { StartTarget, Target } from './harness.ts';
 import { startProcess, type ServerProcess } from './process.ts';
 
@@ -49,13 +47,7 @@ export async function startSplit(env: Record<string, string> = {}): Promise<Spli
     },
     async close() {
       await Promise.all(Object.values(processes).map((p) => p.stop()));
-      const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      await sql.end();
-      const redis = new Redis(testRedisUrl);
-      const keys = await redis.keys(`${name}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
+      await dropTestStores([name]);
     },
   };
 }
