@@ -10,6 +10,15 @@ export interface Config {
   monolith: boolean;
   /** Base URLs of each module this process calls but does not host. */
   remotes: Partial<Record<CallableModule, string[]>>;
+  /** Resilience of every call to a remote module (timeout, retries of idempotent calls, breaker, bulkhead). */
+  remotePolicy: {
+    timeoutMs: number;
+    attempts: number;
+    breakerThreshold: number;
+    halfOpenAfterMs: number;
+    bulkheadLimit: number;
+    bulkheadQueue: number;
+  };
   /** Signs and checks service-to-service identity tokens; set whenever the process is not the monolith. */
   serviceTokenSecret?: string;
   database:
@@ -98,6 +107,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     monolith: env.SERVICES.length === 5,
     remotes: Object.fromEntries(remoteModules(env.SERVICES).map((m) => [m, env[serviceUrlVariable(m)]!])),
     serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
+    remotePolicy: {
+      timeoutMs: env.REMOTE_TIMEOUT_MS,
+      attempts: env.REMOTE_ATTEMPTS,
+      breakerThreshold: env.REMOTE_BREAKER_THRESHOLD,
+      halfOpenAfterMs: env.REMOTE_BREAKER_HALF_OPEN_MS,
+      bulkheadLimit: env.REMOTE_BULKHEAD_LIMIT,
+      bulkheadQueue: env.REMOTE_BULKHEAD_QUEUE,
+    },
     database: databaseFrom(env),
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : undefined,
     eventBus: env.EVENT_BUS,

@@ -78,6 +78,12 @@ export const envSchema = z.object({
     .refine((origins) => origins.every(isExactOrigin), {
       message: 'must be a comma list of exact origins like https://app.example.com (never *), as a browser sends them',
     }),
+  REMOTE_TIMEOUT_MS: positiveInt(1000),
+  REMOTE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  REMOTE_BREAKER_THRESHOLD: positiveInt(5),
+  REMOTE_BREAKER_HALF_OPEN_MS: positiveInt(5000),
+  REMOTE_BULKHEAD_LIMIT: positiveInt(64),
+  REMOTE_BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(256),
   TRUSTED_PROXIES: z
     .string()
     .default('')

@@ -4,7 +4,7 @@ import type { ErrorRegistry, PortSpec } from '../modules/kernel/mod.ts';
 import { sessionApiSpec, sessionErrors, type SessionApi } from '../modules/session/mod.ts';
 import { userApiSpec, userErrors, type UserApi } from '../modules/user/mod.ts';
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import { breakerState, createBreaker, createHttpPortClient, type BreakerState } from '../adapters/http/port-client.ts';
+import { breakerState, createBreaker, createHttpPortClient, type BreakerState, type RemotePolicy } from '../adapters/http/port-client.ts';
 import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import type { CallableModule } from '../config/placement.ts';
@@ -43,20 +43,23 @@ const isLive = (baseUrl: string) =>
 export function createRemoteModules({
   remotes,
   serviceToken,
+  policy,
 }: {
   remotes: Partial<Record<CallableModule, string[]>>;
   serviceToken: ServiceTokenIssuer;
+  policy: RemotePolicy;
 }): { [M in CallableModule]?: RemoteModule<PortApis[M]> } {
   const modules: { [M in CallableModule]?: RemoteModule<PortApis[M]> } = {};
   for (const module of Object.keys(remotes) as CallableModule[]) {
     const registry = createServiceRegistry({ instances: remotes[module]!, probe: isLive });
-    const breaker = createBreaker();
+    const breaker = createBreaker(policy);
     const api = createHttpPortClient<PortApis[typeof module]>({
       module,
       ...(remoting[module] as { spec: PortSpec<PortApis[typeof module]>; errors: ErrorRegistry }),
       baseUrl: registry.pick,
       serviceToken,
       breaker,
+      policy,
     });
     // Ready when the breaker lets calls through and an instance answers its liveness probe.
     const check: HealthCheck = async () => {

@@ -55,7 +55,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   Object.assign(checks, bus.checks);
 
   const serviceToken = createServiceTokenIssuer({ secret: config.serviceTokenSecret ?? 'monolith', caller: config.services.join('+') });
-  const remote = createRemoteModules({ remotes: config.remotes, serviceToken });
+  const remote = createRemoteModules({ remotes: config.remotes, serviceToken, policy: config.remotePolicy });
   for (const [module, { check, registry }] of Object.entries(remote)) {
     checks[`remote:${module}`] = check;
     closers.push(async () => registry.close());
@@ -112,7 +112,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     const routeFor = (module: CallableModule, index = 0) => {
       const target = remote[module];
       if (!target) return publicRoutes[module][index]!.routes;
-      return createRouteProxy({ module, registry: target.registry, serviceToken, breaker: target.breaker });
+      return createRouteProxy({ module, registry: target.registry, serviceToken, breaker: target.breaker, timeoutMs: config.remotePolicy.timeoutMs * 2 });
     };
     const routes: GatewayRoutes = {
       auth: routeFor('auth'),

@@ -86,6 +86,12 @@ describe('placement', () => {
     expect(loadConfig({ ...split, SERVICES: 'user', AUTH_SERVICE_URL: 'http://a:3000' }).remotes).toEqual({});
   });
 
+  it('reads the remote-call policy, with defaults', () => {
+    expect(loadConfig({}).remotePolicy).toEqual({ timeoutMs: 1000, attempts: 3, breakerThreshold: 5, halfOpenAfterMs: 5000, bulkheadLimit: 64, bulkheadQueue: 256 });
+    expect(loadConfig({ REMOTE_TIMEOUT_MS: '250', REMOTE_ATTEMPTS: '1' }).remotePolicy).toMatchObject({ timeoutMs: 250, attempts: 1 });
+    expect(() => loadConfig({ REMOTE_ATTEMPTS: '0' })).toThrow(/REMOTE_ATTEMPTS/);
+  });
+
   it('refuses an unknown module name', () => {
     expect(() => loadConfig({ ...split, SERVICES: 'gateway,billing' })).toThrow(/SERVICES: unknown module\(s\) billing/);
   });
