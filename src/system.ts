@@ -54,7 +54,9 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const bus = createEventBus(config, logger);
   Object.assign(checks, bus.checks);
 
-  const serviceToken = createServiceTokenIssuer({ secret: config.serviceTokenSecret ?? 'monolith', caller: config.services.join('+') });
+  // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
+  const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
+  const serviceToken = createServiceTokenIssuer({ secret, caller: config.services.join('+') });
   const remote = createRemoteModules({ remotes: config.remotes, serviceToken, policy: config.remotePolicy });
   for (const [module, { check, registry }] of Object.entries(remote)) {
     checks[`remote:${module}`] = check;
@@ -138,7 +140,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     app = createServiceApp({
       forwarded: stateful.filter(hosts).flatMap((m) => publicRoutes[m]),
       operations,
-      secret: config.serviceTokenSecret!,
+      secret,
       onError,
     });
   }
@@ -149,7 +151,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     if (hosts('auth')) hosted.push({ module: 'auth', spec: authApiSpec, impl: auth! });
     if (local.audit) hosted.push({ module: 'audit', spec: auditApiSpec, impl: local.audit });
     const internalOnError = createProblemHandler({ statusByCode: errorStatusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
-    app.route('/', internalRoutes({ ports: hosted, secret: config.serviceTokenSecret!, onError: internalOnError }));
+    app.route('/', internalRoutes({ ports: hosted, secret, onError: internalOnError }));
   }
 
   return {
