@@ -45,6 +45,10 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: `unknown module(s) ${unknown.join(', ') || '(none)'}; use "all" or a comma list of ${moduleNames.join(', ')}` });
         return z.NEVER;
       }
+      if (new Set(names).size !== names.length) {
+        ctx.addIssue({ code: 'custom', message: 'names a module twice' });
+        return z.NEVER;
+      }
       return names as ModuleName[];
     }),
   AUTH_SERVICE_URL: urlList,

@@ -9,4 +9,5 @@ export const errorStatusByCode = {
   ...gatewayErrorStatus,
   ...userErrorStatus,
   ...sessionErrorStatus,
-};
+  service_unauthenticated: 401,
+} as const;

@@ -1,7 +1,8 @@
 import { Hono, type ErrorHandler } from 'hono';
 import { createPortRoutes } from '../adapters/http/port-routes.ts';
-import { createServiceTokenVerifier } from '../adapters/http/service-token.ts';
-import { UnauthenticatedError, type PortSpec } from '../modules/kernel/mod.ts';
+import { serviceIdentity } from '../adapters/http/service-identity.ts';
+import type { PortSpec } from '../modules/kernel/mod.ts';
+import { moduleNeeds } from '../config/placement.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
 /** A port this process hosts and serves to other processes. */
@@ -13,17 +14,16 @@ export interface HostedPort<Api extends object = object> {
 
 /**
  * `/internal/<module>/<method>` for each hosted port. Only calls carrying a service token signed
- * with SERVICE_TOKEN_SECRET and addressed to that module get through; anything else is 401.
+ * with SERVICE_TOKEN_SECRET, addressed to that module's port, from a process hosting a module that
+ * needs it get through; anything else is 401 service_unauthenticated.
  */
 export function internalRoutes({ ports, secret, onError }: { ports: HostedPort[]; secret: string; onError: ErrorHandler<AppEnv> }) {
   const app = new Hono<AppEnv>();
   for (const { module, spec, impl } of ports) {
-    const verify = createServiceTokenVerifier({ secret, audience: module });
-    app.use(`/internal/${module}/*`, async function serviceIdentity(c, next) {
-      const token = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '')?.[1];
-      if (!token || !(await verify(token))) throw new UnauthenticatedError('A valid service token is required.');
-      await next();
-    });
+    // Only processes hosting a module that calls this one (moduleNeeds) may use its port.
+    const allowCaller = (callers: readonly string[]) =>
+      callers.some((caller) => (moduleNeeds as Record<string, readonly string[]>)[caller]?.includes(module));
+    app.use(`/internal/${module}/*`, serviceIdentity({ secret, audience: module, allowCaller }));
     app.route(`/internal/${module}`, createPortRoutes({ spec, impl }));
   }
   app.onError(onError);

@@ -13,7 +13,8 @@ const server = serve({ fetch: system.app.fetch, port: config.port, hostname: con
 
 async function shutdown(signal: string) {
   logger.info('shutting down', { signal });
-  server.close();
+  // Finish requests in flight (a rolling deploy), but not forever.
+  await Promise.race([new Promise((resolve) => server.close(resolve)), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   await system.close();
   process.exit(0);
 }

@@ -1,6 +1,6 @@
 import { Hono, type ErrorHandler } from 'hono';
 import { requestId } from 'hono/request-id';
-import { forwardedIdentity } from '../adapters/http/forwarded-identity.ts';
+import { edgeAudience, serviceIdentity } from '../adapters/http/service-identity.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
 /** A module's public routes as a service process serves them: behind the gateway only. */
@@ -30,7 +30,10 @@ export function createServiceApp({
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
   for (const { module, path, routes } of forwarded) {
-    app.use(`${path}/*`, forwardedIdentity({ secret, module }));
+    app.use(
+      `${path}/*`,
+      serviceIdentity({ secret, audience: edgeAudience(module), allowCaller: (callers) => callers.includes('gateway'), forwardsUser: true }),
+    );
     app.route(path, routes);
   }
   app.route('/', operations);

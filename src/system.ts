@@ -9,6 +9,7 @@ import { createUserService, userApiSpec, userRoutes, type UserApi } from '../mod
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { createRouteProxy } from '../adapters/http/route-proxy.ts';
+import { edgeAudience } from '../adapters/http/service-identity.ts';
 import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import type { Config } from '../config/mod.ts';
@@ -91,7 +92,8 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     createOutboxRelay({ outbox, bus: bus.bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
   );
   relays.forEach((relay) => relay.start());
-  if (storage && local.session) {
+  // Redis session keys expire by themselves; SQL rows need the sweep.
+  if (storage && local.session && !config.redis) {
     const stopMaintenance = startMaintenance({ sessions: storage.sessions, logger });
     closers.push(async () => stopMaintenance());
   }
@@ -111,21 +113,31 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   let app: Hono<AppEnv>;
   if (hosts('gateway')) {
-    const routeFor = (module: CallableModule, index = 0) => {
+    const routeFor = (module: CallableModule, path: string) => {
       const target = remote[module];
-      if (!target) return publicRoutes[module][index]!.routes;
-      return createRouteProxy({ module, registry: target.registry, serviceToken, breaker: target.breaker, timeoutMs: config.remotePolicy.timeoutMs * 2 });
+      if (!target) return publicRoutes[module].find((group) => group.path === path)!.routes;
+      return createRouteProxy({
+        module,
+        audience: edgeAudience(module),
+        registry: target.registry,
+        serviceToken,
+        breaker: target.breaker,
+        timeoutMs: config.remotePolicy.timeoutMs * 2,
+      });
     };
     const routes: GatewayRoutes = {
-      auth: routeFor('auth'),
-      wellKnown: routeFor('auth', 1),
-      users: routeFor('user'),
-      sessions: routeFor('session'),
-      audit: routeFor('audit'),
+      auth: routeFor('auth', '/api/auth'),
+      wellKnown: routeFor('auth', '/.well-known'),
+      users: routeFor('user', '/api/users'),
+      sessions: routeFor('session', '/api/sessions'),
+      audit: routeFor('audit', '/api/audit'),
       operations,
     };
     const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });
-    subscriptions.push(subscribeRevocations(bus.bus, revocations, crypto.randomUUID()));
+    const revocationFeed = subscribeRevocations(bus.bus, revocations, crypto.randomUUID());
+    subscriptions.push(revocationFeed);
+    // Feed first, snapshot second: a revocation between the two is then seen at least once.
+    await revocationFeed.ready;
     const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
     (await sessions!.listRevokedSince(since)).forEach((id) => revocations.add(id));
     app = createGatewayApp({

@@ -146,7 +146,7 @@ export function createMemoryEventBus({
       groupOf.set(consumer, group);
       group.consumers.push(consumer);
       pump(consumer);
-      return { close: () => stop(group, consumer) };
+      return { ready: Promise.resolve(), close: () => stop(group, consumer) };
     },
 
     async close() {

@@ -128,7 +128,7 @@ export function createRedisStreamsEventBus({
     subscribe({ group, types, handler }): Subscription {
       if (closing) throw new Error('The event bus is closed.');
       const streams = [...new Set(types)].map((type) => ({ type, key: keys.events(type) }));
-      if (streams.length === 0) return { close: async () => {} };
+      if (streams.length === 0) return { ready: Promise.resolve(), close: async () => {} };
       const consumer = startStreamConsumer({
         redis,
         blocking: blockingClient(),
@@ -152,7 +152,7 @@ export function createRedisStreamsEventBus({
       void consumer.ready.then(() => groupCreations.delete(consumer.ready));
       const subscription = { group, consumer };
       open.add(subscription);
-      return { close: () => closeOne(subscription) };
+      return { ready: consumer.ready, close: () => closeOne(subscription) };
     },
 
     close() {

@@ -110,7 +110,9 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   const breaker = options.breaker ?? createBreaker(policy);
   const once = wrap(bulkhead(policy.bulkheadLimit, policy.bulkheadQueue), breaker, timeout(policy.timeoutMs, TimeoutStrategy.Aggressive));
   const retrying = wrap(
-    retry(transient, { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
+    // Not on timeouts: the first attempt may still be running (an argon2 check, say), and piling
+    // more on an overloaded module makes it worse.
+    retry(handleWhen((error) => error instanceof TransportFailure), { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
     once,
   );
 
@@ -129,6 +131,10 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     }
     const body = (await res.json().catch(() => null)) as { output?: unknown; code?: string; detail?: string; errors?: unknown; details?: Record<string, unknown> } | null;
     if (res.ok && body) return body.output;
+    // A refused service token is a deployment fault (secrets differ), never the caller's answer.
+    if (body?.code === 'service_unauthenticated') throw new TransportFailure('bad_response');
+    // A bug on the other side stays a 500, as it would in the monolith: neither retried nor a breaker failure.
+    if (res.status === 500 && body?.code === 'internal_error') throw new Error(`The ${module} module failed: ${body.detail ?? ''}`);
     const rebuild = body?.code ? errors[body.code] : undefined;
     // A domain error is an answer, not a failure: it neither trips the breaker nor is retried.
     if (rebuild && res.status < 500) throw rebuild(body?.detail ?? '', { fields: body?.errors, ...body?.details });

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { parseInput, type PortSpec } from '../../modules/kernel/mod.ts';
+import { RouteNotFoundError } from '../../modules/gateway/mod.ts';
+import { parseInput, ValidationError, type PortSpec } from '../../modules/kernel/mod.ts';
 import type { AppEnv } from '../../modules/kernel/http.ts';
 
 /**
@@ -13,8 +14,10 @@ export function createPortRoutes<Api extends object>({ spec, impl }: { spec: Por
   return new Hono<AppEnv>().post('/:method', async (c) => {
     const name = c.req.param('method');
     const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
-    if (!method) return c.json({ error: 'unknown method' }, 404);
-    const body = (await c.req.json()) as { input?: unknown };
+    if (!method) throw new RouteNotFoundError();
+    const body = (await c.req.json().catch(() => {
+      throw new ValidationError('The request body is not JSON.', [{ path: '(root)', message: 'Malformed JSON' }]);
+    })) as { input?: unknown } | null;
     const output = await callable[name]!.call(impl, parseInput(method.input, body?.input));
     // `output` is left out for a method that returns nothing (JSON has no undefined).
     const checked = method.output.parse(output);

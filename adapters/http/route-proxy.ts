@@ -6,8 +6,10 @@ import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 
 export interface RouteProxyOptions {
-  /** The module whose public routes these are: the service token's audience. */
+  /** The module whose public routes these are (named in errors). */
   module: string;
+  /** The service token's audience on the hosting service. */
+  audience: string;
   registry: ServiceRegistry;
   serviceToken: (audience: string, principal?: Principal) => Promise<string>;
   timeoutMs?: number;
@@ -25,7 +27,7 @@ const returnedResponseHeaders = ['content-type', 'retry-after', 'ratelimit', 'ra
  * the gateway: the service gets a service token that names the verified principal, plus the
  * request id, trace context, client address and user agent. Status and body come back unchanged.
  */
-export function createRouteProxy({ module, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
+export function createRouteProxy({ module, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
   return new Hono<AppEnv>().all('*', async (c) => {
     const url = new URL(c.req.url);
     const headers = new Headers();
@@ -36,7 +38,7 @@ export function createRouteProxy({ module, registry, serviceToken, breaker, time
     headers.set('x-request-id', c.get('requestId'));
     const { ip } = c.get('meta') ?? {};
     if (ip) headers.set('x-forwarded-for', ip);
-    headers.set('authorization', `Bearer ${await serviceToken(module, c.get('principal'))}`);
+    headers.set('authorization', `Bearer ${await serviceToken(audience, c.get('principal'))}`);
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
     const body = hasBody ? await c.req.arrayBuffer() : undefined;
     let res: Response;
@@ -51,6 +53,10 @@ export function createRouteProxy({ module, registry, serviceToken, breaker, time
           });
           // A service that cannot answer at all counts against it; its 503 problem still goes back.
           if (answer.status === 502 || answer.status === 504) throw new TransportFailure('bad_response');
+          // A refused service token is a deployment fault (secrets differ), not the user's: 503.
+          if (answer.status === 401 && (await answer.clone().text()).includes('"service_unauthenticated"')) {
+            throw new TransportFailure('bad_response');
+          }
           return answer;
         } catch (error) {
           if (error instanceof TransportFailure) throw error;

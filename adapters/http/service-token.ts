@@ -15,6 +15,8 @@ const issuerPrefix = 'service:';
  * (`aud`). A token is reused until 30 s before it expires, so signing stays off the hot path.
  */
 export function createServiceTokenIssuer({ secret, caller, ttlSeconds = 120 }: { secret: string; caller: string; ttlSeconds?: number }) {
+  // A token naming a user is made per request and lives only long enough to arrive.
+  const userTokenTtlSeconds = 10;
   const key = encoder.encode(secret);
   const cache = new Map<string, { token: string; renewAt: number }>();
 
@@ -24,7 +26,7 @@ export function createServiceTokenIssuer({ secret, caller, ttlSeconds = 120 }: {
       .setIssuer(issuerPrefix + caller)
       .setAudience(audience)
       .setIssuedAt()
-      .setExpirationTime(`${ttlSeconds}s`);
+      .setExpirationTime(`${principal ? userTokenTtlSeconds : ttlSeconds}s`);
     if (principal) jwt.setSubject(principal.userId);
     return jwt.sign(key);
   }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { UnavailableError, type CloudEvent } from '../../modules/kernel/mod.ts';
-import type { RevokeReason, SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
+import { isSessionActive, type RevokeReason, type SessionRecord, type SessionRepository } from '../../modules/session/mod.ts';
 import { callRedis, keysStartingWith, redisKeys, scanKeys } from './client.ts';
 import type { RedisOutbox } from './outbox.ts';
 import {
@@ -74,7 +74,6 @@ function toRecord(reply: Record<string, string> | string[]): SessionRecord {
   };
 }
 
-const isActive = (s: SessionRecord, at: Date) => s.revokedAt === null && s.expiresAt > at;
 const withEvents = (events: readonly CloudEvent[], ...args: Array<string | number>) => [
   events.length,
   ...events.map((e) => JSON.stringify(e)),
@@ -125,7 +124,7 @@ export function createRedisSessionRepository({
   ): Promise<SessionRecord | null> {
     let current = known;
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (!current || !isActive(current, at)) return null;
+      if (!current || !isSessionActive(current, at)) return null;
       const readHash = current.refreshHash;
       const revoked: SessionRecord = { ...current, revokedAt: at, revokeReason: reason };
       const built = events(revoked);
@@ -193,7 +192,7 @@ export function createRedisSessionRepository({
       // session created meanwhile may survive, as it would have if created just after.
       const revoked: SessionRecord[] = [];
       for (const session of await userSessions(userId)) {
-        if (session.id === exceptSessionId || !isActive(session, at)) continue;
+        if (session.id === exceptSessionId || !isSessionActive(session, at)) continue;
         const done = await revokeIfActive(session, reason, at, events);
         if (done) revoked.push(done);
       }
@@ -202,7 +201,7 @@ export function createRedisSessionRepository({
 
     async listActive(userId, at) {
       return (await userSessions(userId))
-        .filter((s) => isActive(s, at))
+        .filter((s) => isSessionActive(s, at))
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id));
     },
 

@@ -45,6 +45,12 @@ export function createEvent<Data extends Record<string, unknown>>(input: {
 export type EventHandler = (event: CloudEvent) => Promise<void>;
 
 export interface Subscription {
+  /**
+   * Resolves once every event published from now on will reach this subscription (a broker may
+   * need a round trip to set up its group). Code that reads a snapshot and then relies on events
+   * for changes after it must wait for this first.
+   */
+  ready: Promise<void>;
   /** Stops delivery; resolves once the handler in flight (if any) has finished. */
   close(): Promise<void>;
 }

@@ -45,16 +45,34 @@ describe('internal routes', () => {
     expect(await res.json()).toEqual({ output: ['s1'] });
   });
 
+  it('answer malformed JSON with 400 and an unknown method with 404, as problem+json', async () => {
+    const token = await createServiceTokenIssuer({ secret, caller: 'gateway' })('session');
+    const post = (path: string, body: string) =>
+      app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body });
+    const malformed = await post('/internal/session/listRevokedSince', '{bad');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('Content-Type')).toContain('application/problem+json');
+    expect((await post('/internal/session/dropTables', '{}')).status).toBe(404);
+  });
+
   it.each([
     ['no token', async () => undefined],
     ['a token for another module', () => createServiceTokenIssuer({ secret, caller: 'gateway' })('user')],
     ['a token signed with another secret', () => createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session')],
+    ['a token from a service that does not call this module', () => createServiceTokenIssuer({ secret, caller: 'audit' })('session')],
+    ['a token the gateway made for forwarded public routes', () => createServiceTokenIssuer({ secret, caller: 'gateway' })('session:edge', { userId: 'u', sessionId: 's' })],
   ])('refuse %s with 401', async (_, token) => {
     expect((await call(await token())).status).toBe(401);
   });
 });
 
 describe('HTTP port client', () => {
+  it('treats a refused service token as a deployment fault (RemoteCallError), not as the user being logged out', async () => {
+    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: 'the-server-has-another-secret-0123456789', onError });
+    const sessions = client((url, init) => app.request(url, init), { attempts: 1 });
+    await expect(sessions.get('s1')).rejects.toMatchObject({ constructor: RemoteCallError, reason: 'bad_response' });
+  });
+
   it('turns an unreachable module into RemoteCallError', async () => {
     const sessions = client(async () => {
       throw new TypeError('fetch failed');

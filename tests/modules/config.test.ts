@@ -92,6 +92,10 @@ describe('placement', () => {
     expect(() => loadConfig({ REMOTE_ATTEMPTS: '0' })).toThrow(/REMOTE_ATTEMPTS/);
   });
 
+  it('refuses a module named twice, which would otherwise count as hosting all five', () => {
+    expect(() => loadConfig({ SERVICES: 'gateway,gateway,gateway,gateway,auth' })).toThrow(/SERVICES: names a module twice/);
+  });
+
   it('refuses an unknown module name', () => {
     expect(() => loadConfig({ ...split, SERVICES: 'gateway,billing' })).toThrow(/SERVICES: unknown module\(s\) billing/);
   });

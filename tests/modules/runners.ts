@@ -35,7 +35,7 @@ export const runners: Runner[] = [
         spec,
         errors,
         baseUrl: () => 'http://remote.test',
-        serviceToken: createServiceTokenIssuer({ secret, caller: 'test' }),
+        serviceToken: createServiceTokenIssuer({ secret, caller: 'gateway+auth' }),
         async fetch(url, init) {
           if (idempotent(url)) await app.request(url, init);
           return app.request(url, init);
