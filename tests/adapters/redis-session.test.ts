@@ -6,6 +6,7 @@ import { createRedisSessionRepository } from '../../adapters/redis/session-repos
 import { UnavailableError } from '../../modules/kernel/mod.ts';
 import type { SessionRecord } from '../../modules/session/mod.ts';
 import { drainAll, secondsFrom, testEvent } from '../contracts/support.ts';
+import { newSession, randomHash } from '../contracts/session-repository.contract.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
 
 // Redis-specific promises the contract suite cannot state: key expiry, bounded indexes, and races
@@ -28,25 +29,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const randomHash = () => crypto.randomUUID().replaceAll('-', '').repeat(2);
-
-function newSession(createdAt: Date, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: crypto.randomUUID(),
-    userId: crypto.randomUUID(),
-    createdAt,
-    lastUsedAt: createdAt,
-    expiresAt: secondsFrom(createdAt, 3600),
-    userAgent: 'redis-test',
-    ip: null,
-    revokedAt: null,
-    revokeReason: null,
-    refreshHash: randomHash(),
-    rotationKey: randomHash(),
-    rotatedAt: createdAt,
-    ...overrides,
-  };
-}
 
 function setUp(prefix = freshPrefix(), options: { endedRetentionMs?: number; revokedWindowMs?: number } = {}, on = redis) {
   const outbox = createRedisOutbox({ redis: on, prefix });

@@ -3,9 +3,10 @@ import type { CloudEvent } from '../../modules/kernel/mod.ts';
 import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
 import { drainedIds, secondsFrom, testEvent, type ContractAdapter, type MakeAdapter } from './support.ts';
 
-const randomHash = () => crypto.randomUUID().replaceAll('-', '') + crypto.randomUUID().replaceAll('-', '');
+export const randomHash = () => crypto.randomUUID().replaceAll('-', '') + crypto.randomUUID().replaceAll('-', '');
 
-function newSession(createdAt: Date, overrides: Partial<SessionRecord> = {}): SessionRecord {
+/** A fresh, active session record created at `createdAt`, with `overrides` applied. */
+export function newSession(createdAt: Date, overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
     id: crypto.randomUUID(),
     userId: crypto.randomUUID(),
