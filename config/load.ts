@@ -37,6 +37,8 @@ export interface Config {
   redis?: { url: string; prefix: string; commandTimeoutMs: number };
   eventBus: 'memory' | 'redis';
   corsOrigins: string[];
+  /** Requests per client address per minute: on all of /api, and on /api/auth. */
+  rateLimits: { apiPerMinute: number; authPerMinute: number };
   /** Peers whose X-Forwarded-For is believed (load balancers, ingress). */
   trustedProxies: string[];
   tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number };
@@ -120,6 +122,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     eventBus: env.EVENT_BUS,
     corsOrigins: env.CORS_ORIGINS,
     trustedProxies: env.TRUSTED_PROXIES,
+    rateLimits: { apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },
     tokens: { issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,

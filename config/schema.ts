@@ -88,6 +88,8 @@ export const envSchema = z.object({
   REMOTE_BREAKER_HALF_OPEN_MS: positiveInt(5000),
   REMOTE_BULKHEAD_LIMIT: positiveInt(64),
   REMOTE_BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(256),
+  RATE_LIMIT_API_PER_MINUTE: positiveInt(600),
+  RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(300),
   TRUSTED_PROXIES: z
     .string()
     .default('')

@@ -1,7 +1,7 @@
 import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError } from '../modules/kernel/mod.ts';
+import { DomainError, RateLimitedError } from '../modules/kernel/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
 const titles: Record<number, string> = {
@@ -81,6 +81,7 @@ export function createProblemHandler({
     };
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
     if (status === 503) c.header('Retry-After', '1');
+    if (error instanceof RateLimitedError) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
     c.header('Content-Type', 'application/problem+json');
     return c.body(JSON.stringify(body), status);
   };

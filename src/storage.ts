@@ -11,7 +11,7 @@ import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key
 import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
 import { createPgliteDatabase } from '../adapters/pglite/database.ts';
 import { createPostgresDatabase } from '../adapters/postgres/database.ts';
-import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
+import type { Redis } from 'ioredis';
 import { createRedisOutbox } from '../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
 import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
@@ -87,8 +87,8 @@ async function openSql(database: Exclude<Config['database'], { kind: 'memory' }>
   return db;
 }
 
-/** Opens the configured stores and picks each port's adapter. */
-export async function createStorage(config: Pick<Config, 'database' | 'redis'>): Promise<Storage> {
+/** Opens the configured stores and picks each port's adapter; sessions go to `redis` when REDIS_URL is set. */
+export async function createStorage(config: Pick<Config, 'database' | 'redis'>, redis?: Redis): Promise<Storage> {
   const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
   let repositories: Repositories;
@@ -103,14 +103,11 @@ export async function createStorage(config: Pick<Config, 'database' | 'redis'>):
   }
   const outboxes = [repositories.outbox];
 
-  if (config.redis) {
-    const { url, prefix, commandTimeoutMs } = config.redis;
-    const redis = createRedisClient({ url, commandTimeoutMs, connectionName: 'auth-sessions' });
-    closers.push(async () => void redis.disconnect());
+  if (config.redis && redis) {
+    const { prefix } = config.redis;
     const sessionOutbox = createRedisOutbox({ redis, prefix });
     repositories.sessions = createRedisSessionRepository({ redis, prefix, outbox: sessionOutbox });
     outboxes.push(sessionOutbox);
-    checks.redis = () => callRedis(redis, (r) => r.ping());
   }
 
   return {

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { auditApiSpec, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
-import { authApiSpec, authRoutes, createAuthService, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
+import { authApiSpec, authRoutes, createAuthService, createLoginThrottle, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
 import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
@@ -9,6 +9,7 @@ import { createUserService, userApiSpec, userRoutes, type UserApi } from '../mod
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { createRouteProxy } from '../adapters/http/route-proxy.ts';
+import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
 import { edgeAudience } from '../adapters/http/service-identity.ts';
 import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
@@ -21,6 +22,7 @@ import { internalRoutes, type HostedPort } from './internal-routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createProblemHandler } from './problem.ts';
+import { createRateLimiters } from './rate-limits.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
 import { createStorage, type Storage } from './storage.ts';
@@ -50,10 +52,13 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
 
-  const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config) : undefined;
+  // One fail-fast command client for sessions, rate limits and the bus (which adds its own
+  // blocking connections), so one readiness check covers them and they recover together.
+  const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.services.join('+') }) : undefined;
+  if (redis) checks.redis = () => callRedis(redis, (r) => r.ping());
+  const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config, redis) : undefined;
   if (storage) Object.assign(checks, storage.checks);
-  const bus = createEventBus(config, logger);
-  Object.assign(checks, bus.checks);
+  const bus = createEventBus(config, logger, redis);
 
   // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
   const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
@@ -79,8 +84,16 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   };
   const users: UserApi | undefined = local.user ?? remote.user?.api;
   const sessions: SessionApi | undefined = local.session ?? remote.session?.api;
+  const rateLimits = hosts('gateway') || hosts('auth') ? createRateLimiters(config, redis) : undefined;
   const auth: AuthApi | undefined = hosts('auth')
-    ? createAuthService({ users: users!, sessions: sessions!, keys: storage!.signingKeys, outbox: storage!.outbox, tokens: config.tokens })
+    ? createAuthService({
+        users: users!,
+        sessions: sessions!,
+        keys: storage!.signingKeys,
+        outbox: storage!.outbox,
+        tokens: config.tokens,
+        throttle: createLoginThrottle(rateLimits!.login),
+      })
     : remote.auth?.api;
   const audit: AuditApi | undefined = local.audit ?? remote.audit?.api;
 
@@ -147,6 +160,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       corsOrigins: config.corsOrigins,
       clientIp: createClientIpResolver({ peer: runtime.clientIp, trustedProxies: config.trustedProxies }),
       onError,
+      rateLimits: rateLimits!,
     });
   } else {
     app = createServiceApp({
@@ -177,6 +191,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       await Promise.all(subscriptions.map((s) => s.close()));
       await bus.close();
       await storage?.close();
+      redis?.disconnect();
     },
   };
 }

@@ -16,6 +16,7 @@ import {
 } from 'cockatiel';
 import {
   parseInput,
+  RateLimitedError,
   RemoteCallError,
   UnauthenticatedError,
   UnavailableError,
@@ -92,6 +93,7 @@ const kernelErrors: ErrorRegistry = {
   validation_failed: (message, details) => new ValidationError(message, (details.fields as never) ?? []),
   unauthenticated: (message) => new UnauthenticatedError(message),
   service_unavailable: (message) => new UnavailableError(message),
+  rate_limited: (message, details) => new RateLimitedError(Number(details.retryAfterSeconds) || 1, message),
 };
 
 /**

@@ -17,3 +17,4 @@ export { createAuthService, type AuthServiceDeps } from './service.ts';
 export type { TokenSettings } from './signing.ts';
 export { authRoutes, jwksRoutes } from './http.ts';
 export { authApiSpec, authErrors } from './remote.ts';
+export { createLoginThrottle, type LoginThrottle, type LoginThrottleLimiters } from './throttle.ts';

@@ -5,7 +5,10 @@ import type { RegisterInput, UserView } from '../user/mod.ts';
 export interface AuthApi {
   /** Creates an account (through the user module). Throws as UserApi.register. Not idempotent. */
   register(input: RegisterInput): Promise<UserView>;
-  /** Throws InvalidCredentialsError, one message for unknown email and wrong password. Not idempotent. */
+  /**
+   * Throws InvalidCredentialsError, one message for unknown email and wrong password, and
+   * RateLimitedError while the account is throttled. Not idempotent.
+   */
   login(input: LoginInput): Promise<TokenResponse>;
   /** Rotates the refresh token. Throws InvalidRefreshTokenError, RefreshTokenReusedError. Not idempotent. */
   refresh(input: RefreshInput): Promise<TokenResponse>;

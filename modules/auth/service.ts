@@ -5,6 +5,7 @@ import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResp
 import { authEvent, authEventTypes } from './events.ts';
 import type { AuthApi, SigningKeyRepository } from './ports.ts';
 import { createTokenSigner, type TokenSettings } from './signing.ts';
+import type { LoginThrottle } from './throttle.ts';
 
 export interface AuthServiceDeps {
   users: UserApi;
@@ -13,10 +14,12 @@ export interface AuthServiceDeps {
   /** For the auth module's own events (it owns no state they could commit with). */
   outbox: Outbox;
   tokens: TokenSettings;
+  /** Per-account brute-force throttling; none in unit tests that do not exercise it. */
+  throttle?: LoginThrottle;
   clock?: Clock;
 }
 
-export function createAuthService({ users, sessions, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
+export function createAuthService({ users, sessions, keys, outbox, tokens, throttle, clock = systemClock }: AuthServiceDeps): AuthApi {
   const signer = createTokenSigner({ keys, settings: tokens, now: () => clock.now() });
 
   async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
@@ -29,11 +32,15 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
 
     async login(input) {
       const { email, password, meta } = parseInput(loginInputSchema, input);
+      // Before argon2: a throttled account costs no hashing, and a right guess gains nothing.
+      await throttle?.check(email);
       const check = await users.verifyCredentials({ email, password });
       if (!check.ok) {
+        await throttle?.failed(email);
         await outbox.append([authEvent(authEventTypes.loginFailed, check.userId, { ...meta })]);
         throw new InvalidCredentialsError();
       }
+      await throttle?.succeeded(email);
       const issued = await sessions.create({ userId: check.user.id, meta });
       await outbox.append([authEvent(authEventTypes.login, check.user.id, { sessionId: issued.session.id, ...meta })]);
       return tokenResponse(issued, check.user);

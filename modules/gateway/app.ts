@@ -4,9 +4,10 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv, StatusTable } from '../kernel/http.ts';
-import { UnauthenticatedError } from '../kernel/mod.ts';
+import { UnauthenticatedError, type RateLimiter } from '../kernel/mod.ts';
 import type { AccessTokenVerifier } from './access-tokens.ts';
 import { PayloadTooLargeError, RouteNotFoundError, type GatewayErrorCode } from './errors.ts';
+import { rateLimitByIp } from './rate-limit.ts';
 import type { RevocationSet } from './revocations.ts';
 
 export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } satisfies StatusTable<GatewayErrorCode>;
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   /** The client's address as the runtime sees the peer. */
   clientIp: (c: Context) => string | undefined;
   onError: ErrorHandler<AppEnv>;
+  /** Per client address: on all of /api, and a stricter one on /api/auth. */
+  rateLimits: { api: RateLimiter; auth: RateLimiter };
   bodyLimitBytes?: number;
 }
 
@@ -54,6 +57,7 @@ export function createGatewayApp({
   corsOrigins,
   clientIp,
   onError,
+  rateLimits,
   bodyLimitBytes = 64 * 1024,
 }: GatewayOptions): Hono<AppEnv> {
   const allowed = new Set(corsOrigins);
@@ -102,6 +106,9 @@ export function createGatewayApp({
     c.set('meta', { ip: clientIp(c), userAgent: c.req.header('User-Agent')?.slice(0, 512) });
     await next();
   });
+
+  app.use('/api/*', rateLimitByIp({ name: 'api', limiter: rateLimits.api }));
+  app.use('/api/auth/*', rateLimitByIp({ name: 'auth', limiter: rateLimits.auth }));
 
   app.use('/api/auth/logout', authenticate);
   app.use('/api/users/*', authenticate);

@@ -8,3 +8,4 @@ export { createRevocationSet, type RevocationSet } from './revocations.ts';
 export { subscribeRevocations } from './handlers.ts';
 export * from './errors.ts';
 export { createClientIpResolver } from './client-ip.ts';
+export { rateLimitByIp } from './rate-limit.ts';

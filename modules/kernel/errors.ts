@@ -36,5 +36,12 @@ export class UnavailableError extends DomainError {
   }
 }
 
-export const kernelErrorCodes = ['validation_failed', 'unauthenticated', 'service_unavailable'] as const;
+/** Too many requests or attempts; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterSeconds: number, message = 'Too many requests; try again later.') {
+    super('rate_limited', message, { retryAfterSeconds });
+  }
+}
+
+export const kernelErrorCodes = ['validation_failed', 'unauthenticated', 'service_unavailable', 'rate_limited'] as const;
 export type KernelErrorCode = (typeof kernelErrorCodes)[number];

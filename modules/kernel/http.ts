@@ -22,6 +22,7 @@ export const kernelErrorStatus = {
   validation_failed: 400,
   unauthenticated: 401,
   service_unavailable: 503,
+  rate_limited: 429,
 } satisfies StatusTable<KernelErrorCode>;
 
 /** zod-validator that throws a ValidationError, so one onError writes every 400. */

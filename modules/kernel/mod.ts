@@ -7,3 +7,4 @@ export * from './events.ts';
 export * from './context.ts';
 export * from './validation.ts';
 export * from './remote.ts';
+export * from './rate-limit.ts';

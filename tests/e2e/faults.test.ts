@@ -79,6 +79,11 @@ describe('when a store goes away', () => {
       expect(ms).toBeLessThan(1500);
       expect((await api.call('GET', '/api/sessions', { token: s.accessToken })).status).toBe(503);
       expect(await readiness()).toEqual({ status: 503, database: 'pass', redis: 'fail' });
+      // Per-address limits fall back to counting in memory, so routes that need no Redis still answer…
+      expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200);
+      // …while per-account login throttling fails closed.
+      const login = await api.call('POST', '/api/auth/login', { json: { email: s.email, password: s.password } });
+      expect(login.status).toBe(503);
     } finally {
       redis.resume();
     }

@@ -1,0 +1,43 @@
+import type { LoginThrottleLimiters } from '../modules/auth/mod.ts';
+import type { RateLimiter } from '../modules/kernel/mod.ts';
+import type { Redis } from 'ioredis';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiterOptions } from '../adapters/ratelimit/rate-limiter.ts';
+import type { Config } from '../config/mod.ts';
+
+export interface RateLimiters {
+  api: RateLimiter;
+  auth: RateLimiter;
+  login: LoginThrottleLimiters;
+}
+
+/**
+ * In memory for the monolith; in Redis when REDIS_URL is set, so every gateway and auth instance
+ * shares the counts. If Redis is down, per-address limits fall back to counting in memory, while
+ * per-account login throttling fails closed (login answers 503): guessing must never get cheaper
+ * because a dependency is down.
+ */
+export function createRateLimiters(config: Config, redis?: Redis): RateLimiters {
+  const limits = {
+    api: { name: 'api', limit: config.rateLimits.apiPerMinute, windowSeconds: 60 },
+    auth: { name: 'auth', limit: config.rateLimits.authPerMinute, windowSeconds: 60 },
+    recent: { name: 'login-recent', limit: 10, windowSeconds: 15 * 60 },
+    consecutive: { name: 'login-consecutive', limit: 100, windowSeconds: 24 * 60 * 60 },
+    blocks: { name: 'login-block', limit: 1, windowSeconds: 1 },
+  } satisfies Record<string, RateLimiterOptions>;
+
+  if (!config.redis || !redis) {
+    const memory = (options: RateLimiterOptions) => createMemoryRateLimiter(options);
+    return {
+      api: memory(limits.api),
+      auth: memory(limits.auth),
+      login: { recent: memory(limits.recent), consecutive: memory(limits.consecutive), blocks: memory(limits.blocks) },
+    };
+  }
+  const { prefix } = config.redis;
+  const shared = (options: RateLimiterOptions, fallBackToMemory: boolean) => createRedisRateLimiter({ redis, prefix, fallBackToMemory, ...options });
+  return {
+    api: shared(limits.api, true),
+    auth: shared(limits.auth, true),
+    login: { recent: shared(limits.recent, false), consecutive: shared(limits.consecutive, false), blocks: shared(limits.blocks, false) },
+  };
+}
