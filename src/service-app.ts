@@ -1,4 +1,4 @@
-import { Hono, type ErrorHandler } from 'hono';
+import { Hono, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import { edgeAudience, serviceIdentity } from '../adapters/http/service-identity.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
@@ -21,14 +21,17 @@ export function createServiceApp({
   operations,
   secret,
   onError,
+  observe,
 }: {
   forwarded: ForwardedRoutes[];
   operations: Hono<AppEnv>;
   secret: string;
   onError: ErrorHandler<AppEnv>;
+  observe?: MiddlewareHandler<AppEnv>;
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
+  if (observe) app.use(observe);
   for (const { module, path, routes } of forwarded) {
     app.use(
       `${path}/*`,

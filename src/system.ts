@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createProblemHandler } from './problem.ts';
 import { createRateLimiters } from './rate-limits.ts';
+import { requestLog } from './request-log.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
 import { createStorage, type Storage } from './storage.ts';
@@ -161,6 +162,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       clientIp: createClientIpResolver({ peer: runtime.clientIp, trustedProxies: config.trustedProxies }),
       onError,
       rateLimits: rateLimits!,
+      observe: requestLog(logger),
     });
   } else {
     app = createServiceApp({
@@ -168,6 +170,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       operations,
       secret,
       onError,
+      observe: requestLog(logger),
     });
   }
   if (!config.monolith) {

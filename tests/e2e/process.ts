@@ -29,6 +29,7 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
     const timer = setTimeout(() => reject(new Error(`${runtime} did not start:\n${output.join('\n')}`)), 60_000);
     createInterface({ input: child.stderr! }).on('line', (line) => {
       output.push(line);
+      if (output.length > 200) output.shift(); // request logs keep coming; keep the recent ones
       if (!line.includes('"listening"')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line));
