@@ -21,17 +21,17 @@ export function createServiceApp({
   operations,
   secret,
   onError,
-  observe,
+  observe = [],
 }: {
   forwarded: ForwardedRoutes[];
   operations: Hono<AppEnv>;
   secret: string;
   onError: ErrorHandler<AppEnv>;
-  observe?: MiddlewareHandler<AppEnv>;
+  observe?: MiddlewareHandler<AppEnv>[];
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
-  if (observe) app.use(observe);
+  observe.forEach((middleware) => app.use(middleware));
   for (const { module, path, routes } of forwarded) {
     app.use(
       `${path}/*`,

@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { auditApiSpec, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
 import { authApiSpec, authRoutes, createAuthService, createLoginThrottle, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
 import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
@@ -8,6 +8,7 @@ import { createSessionService, sessionApiSpec, sessionRoutes, subscribeSessionHa
 import { createUserService, userApiSpec, userRoutes, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
+import { breakerState } from '../adapters/http/port-client.ts';
 import { createRouteProxy } from '../adapters/http/route-proxy.ts';
 import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
 import { edgeAudience } from '../adapters/http/service-identity.ts';
@@ -23,6 +24,7 @@ import { createLogger, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createProblemHandler } from './problem.ts';
 import { createRateLimiters } from './rate-limits.ts';
+import { createMetrics } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
@@ -117,7 +119,14 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     statusByCode: errorStatusByCode,
     logError: (error, context) => logger.error('request failed', { ...context, error }),
   });
-  const operations = healthRoutes(checks);
+  const metrics = createMetrics({ service: config.services.join('+') });
+  metrics.watch({
+    outboxes: storage?.outboxes ?? [],
+    breakers: Object.fromEntries(Object.entries(remote).map(([module, { breaker }]) => [module, () => breakerState(breaker)])),
+  });
+  if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus));
+  const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes);
+  const observe = [requestLog(logger), metrics.observe];
   const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {
     auth: auth ? [{ module: 'auth', path: '/api/auth', routes: authRoutes(auth) }, { module: 'auth', path: '/.well-known', routes: jwksRoutes(auth) }] : [],
     user: users ? [{ module: 'user', path: '/api/users', routes: userRoutes(users) }] : [],
@@ -162,7 +171,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       clientIp: createClientIpResolver({ peer: runtime.clientIp, trustedProxies: config.trustedProxies }),
       onError,
       rateLimits: rateLimits!,
-      observe: requestLog(logger),
+      observe,
     });
   } else {
     app = createServiceApp({
@@ -170,7 +179,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       operations,
       secret,
       onError,
-      observe: requestLog(logger),
+      observe,
     });
   }
   if (!config.monolith) {

@@ -34,8 +34,8 @@ export interface GatewayOptions {
   onError: ErrorHandler<AppEnv>;
   /** Per client address: on all of /api, and a stricter one on /api/auth. */
   rateLimits: { api: RateLimiter; auth: RateLimiter };
-  /** Runs around everything else (request logs, later tracing and metrics). */
-  observe?: MiddlewareHandler<AppEnv>;
+  /** Run around everything else, in order (request logs, metrics). */
+  observe?: MiddlewareHandler<AppEnv>[];
   bodyLimitBytes?: number;
 }
 
@@ -60,7 +60,7 @@ export function createGatewayApp({
   clientIp,
   onError,
   rateLimits,
-  observe,
+  observe = [],
   bodyLimitBytes = 64 * 1024,
 }: GatewayOptions): Hono<AppEnv> {
   const allowed = new Set(corsOrigins);
@@ -68,7 +68,7 @@ export function createGatewayApp({
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
-  if (observe) app.use(observe);
+  observe.forEach((middleware) => app.use(middleware));
   app.use(
     secureHeaders({
       strictTransportSecurity: 'max-age=31536000; includeSubDomains',

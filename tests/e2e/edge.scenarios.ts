@@ -100,6 +100,15 @@ export function edgeScenarios(start: StartTarget) {
       expect(res.body).toMatchObject({ status: 404, code: 'not_found' });
     });
 
+    it('serves Prometheus metrics at /metrics, outside rate limits', async () => {
+      await ctx.target.request('/health/live');
+      const res = await ctx.target.request('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('Content-Type')).toContain('text/plain');
+      expect(res.headers.get('RateLimit')).toBeNull();
+      expect(await res.text()).toMatch(/^http_requests_total\{method="GET",route="\/health\/live",status="200"/m);
+    });
+
     it('reports liveness and readiness as application/health+json', async () => {
       const live = await ctx.target.request('/health/live');
       expect(live.status).toBe(200);

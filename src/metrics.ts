@@ -1,0 +1,91 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventBus, Outbox, Subscription } from '../modules/kernel/mod.ts';
+import type { AppEnv } from '../modules/kernel/http.ts';
+import type { BreakerState } from '../adapters/http/port-client.ts';
+
+const breakerValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export interface MetricsSources {
+  outboxes: readonly Outbox[];
+  breakers: Record<string, () => BreakerState>;
+}
+
+/**
+ * Prometheus metrics of this process (prom-client): HTTP requests by route template and status,
+ * login outcomes and refresh-token reuse (counted from events, so modules stay free of it),
+ * rate-limit rejections, outbox backlog, circuit-breaker state per remote module, process metrics.
+ */
+export function createMetrics({ service }: { service: string }) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  // Gauges that prom-client names *_total, which promtool (rightly) rejects; the rest stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
+  const registers = [registry];
+  const labels = ['method', 'route', 'status'] as const;
+  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered.', labelNames: labels, registers });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request.',
+    labelNames: labels,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429.', labelNames: ['route'], registers });
+  const logins = new Counter({ name: 'auth_logins_total', help: 'Login attempts by outcome.', labelNames: ['outcome'], registers });
+  const reuse = new Counter({ name: 'auth_refresh_reuse_detected_total', help: 'Rotated refresh tokens presented again.', registers });
+
+  return {
+    /** Records every request; runs around the rest of the app. */
+    observe: async function recordRequest(c, next) {
+      const stop = duration.startTimer();
+      await next();
+      const values = { method: c.req.method, route: c.req.routePath, status: String(c.res.status) };
+      stop(values);
+      requests.inc(values);
+      if (c.res.status === 429) rateLimited.inc({ route: values.route });
+    } satisfies MiddlewareHandler<AppEnv>,
+
+    /** Counts login outcomes from events; one shared group, so across processes each counts once. */
+    subscribe(bus: EventBus): Subscription {
+      return bus.subscribe({
+        group: 'metrics',
+        types: ['user.login', 'user.login_failed', 'session.refresh_reuse_detected'],
+        async handler(event) {
+          if (event.type === 'session.refresh_reuse_detected') reuse.inc();
+          else logins.inc({ outcome: event.type === 'user.login' ? 'success' : 'failure' });
+        },
+      });
+    },
+
+    /** Gauges read when scraped. */
+    watch({ outboxes, breakers }: MetricsSources) {
+      new Gauge({
+        name: 'outbox_backlog',
+        help: 'Outbox entries not yet published.',
+        registers,
+        async collect() {
+          const counts = await Promise.all(outboxes.map((o) => o.backlog().catch(() => 0)));
+          this.set(counts.reduce((a, b) => a + b, 0));
+        },
+      });
+      new Gauge({
+        name: 'remote_circuit_breaker_state',
+        help: 'Breaker of each remote module: 0 closed, 1 half-open, 2 open.',
+        labelNames: ['module'],
+        registers,
+        collect() {
+          for (const [module, state] of Object.entries(breakers)) this.set({ module }, breakerValue[state()]);
+        },
+      });
+    },
+
+    /** `GET /metrics` in the Prometheus text format. */
+    routes: new Hono<AppEnv>().get('/metrics', async (c) =>
+      c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }),
+    ),
+  };
+}
