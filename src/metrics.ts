@@ -9,12 +9,14 @@ const breakerValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, 
 export interface MetricsSources {
   outboxes: readonly Outbox[];
   breakers: Record<string, () => BreakerState>;
+  bus: EventBus;
 }
 
 /**
  * Prometheus metrics of this process (prom-client): HTTP requests by route template and status,
  * login outcomes and refresh-token reuse (counted from events, so modules stay free of it),
- * rate-limit rejections, outbox backlog, circuit-breaker state per remote module, process metrics.
+ * rate-limit rejections, outbox backlog, event-bus pending and lag per consumer group,
+ * circuit-breaker state per remote module, process metrics.
  */
 export function createMetrics({ service }: { service: string }) {
   const registry = new Registry();
@@ -62,7 +64,22 @@ export function createMetrics({ service }: { service: string }) {
     },
 
     /** Gauges read when scraped. */
-    watch({ outboxes, breakers }: MetricsSources) {
+    watch({ outboxes, breakers, bus }: MetricsSources) {
+      for (const [name, help, pick] of [
+        ['event_bus_pending', 'Events delivered to a consumer group but not yet acknowledged.', 'pending'],
+        ['event_bus_lag', 'Events published but not yet delivered to a consumer group.', 'lag'],
+      ] as const) {
+        new Gauge({
+          name,
+          help,
+          labelNames: ['group', 'type'],
+          registers,
+          async collect() {
+            this.reset();
+            for (const row of await bus.stats().catch(() => [])) this.set({ group: row.group, type: row.type }, row[pick]);
+          },
+        });
+      }
       new Gauge({
         name: 'outbox_backlog',
         help: 'Outbox entries not yet published.',

@@ -121,6 +121,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   });
   const metrics = createMetrics({ service: config.services.join('+') });
   metrics.watch({
+    bus: bus.bus,
     outboxes: storage?.outboxes ?? [],
     breakers: Object.fromEntries(Object.entries(remote).map(([module, { breaker }]) => [module, () => breakerState(breaker)])),
   });

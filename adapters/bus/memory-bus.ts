@@ -155,6 +155,13 @@ export function createMemoryEventBus({
       groups.clear();
     },
 
+    async stats() {
+      // In memory an event waits in its group's queue until handed to a consumer: that is its lag.
+      return [...groups.values()].flatMap((group) =>
+        [...group.types].map((type) => ({ group: group.name, type, pending: 0, lag: group.queue.filter((e) => e.type === type).length })),
+      );
+    },
+
     deadLetters: () => deadLetters,
   };
   return bus;

@@ -95,7 +95,8 @@ export function createRedisStreamsEventBus({
   onError = () => {},
 }: RedisStreamsEventBusOptions): EventBus {
   const keys = streamKeys(prefix);
-  const open = new Set<{ group: string; consumer: StreamConsumer }>();
+  type OpenSubscription = { group: string; consumer: StreamConsumer; streams: Array<{ type: string; key: string }> };
+  const open = new Set<OpenSubscription>();
   const groupCreations = new Set<Promise<void>>();
   let closing: Promise<void> | undefined;
 
@@ -113,7 +114,7 @@ export function createRedisStreamsEventBus({
       return client;
     });
 
-  async function closeOne(subscription: { group: string; consumer: StreamConsumer }) {
+  async function closeOne(subscription: OpenSubscription) {
     if (!open.delete(subscription)) return subscription.consumer.close(false);
     const destroy = instanceGroup(subscription.group) && ![...open].some((other) => other.group === subscription.group);
     await subscription.consumer.close(destroy);
@@ -150,9 +151,23 @@ export function createRedisStreamsEventBus({
       });
       groupCreations.add(consumer.ready);
       void consumer.ready.then(() => groupCreations.delete(consumer.ready));
-      const subscription = { group, consumer };
+      const subscription = { group, consumer, streams };
       open.add(subscription);
       return { ready: consumer.ready, close: () => closeOne(subscription) };
+    },
+
+    async stats() {
+      const seen = new Map<string, { group: string; type: string; key: string }>();
+      for (const { group, streams } of open) for (const { type, key } of streams) seen.set(`${group}\n${key}`, { group, type, key });
+      const rows = await Promise.all(
+        [...seen.values()].map(async ({ group, type, key }) => {
+          const groups = (await callRedis(redis, (r) => r.xinfo('GROUPS', key))) as unknown[][];
+          const info = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])));
+          const mine = info.find((g) => g.name === group);
+          return { group, type, pending: Number(mine?.pending ?? 0), lag: Number(mine?.lag ?? 0) };
+        }),
+      );
+      return rows;
     },
 
     close() {

@@ -70,8 +70,19 @@ export interface EventBus {
    * breaks another subscription.
    */
   subscribe(options: { group: string; types: readonly string[]; handler: EventHandler }): Subscription;
+  /** Pending and lagging events of this process's subscriptions, per group and event type (for metrics). */
+  stats(): Promise<ConsumerGroupStats[]>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;
+}
+
+export interface ConsumerGroupStats {
+  group: string;
+  type: string;
+  /** Delivered to the group but not yet acknowledged. */
+  pending: number;
+  /** Published but not yet delivered to the group. */
+  lag: number;
 }
 
 /** Where events born from a state change wait until the relay publishes them. */

@@ -360,6 +360,31 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
       expect(log).toEqual(['start 1', 'end 1', 'closed']);
     });
 
+    it('stats() counts events a group has not handled yet, and nothing once they are handled', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const handled: string[] = [];
+      const subscription = bus.subscribe({
+        group: group('stats'),
+        types: [typeA],
+        handler: async (e) => {
+          await gate;
+          handled.push(e.id);
+        },
+      });
+      await subscription.ready;
+      await publishAll([event(typeA), event(typeA), event(typeA)]);
+      const waiting = async () => {
+        const row = (await bus.stats()).find((r) => r.group === group('stats') && r.type === typeA);
+        return (row?.pending ?? 0) + (row?.lag ?? 0);
+      };
+      // The event in the handler may count or not; the two behind it must.
+      await vi.waitFor(async () => expect(await waiting()).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+      release();
+      await vi.waitFor(() => expect(handled).toHaveLength(3), { timeout: 10_000 });
+      await vi.waitFor(async () => expect(await waiting()).toBe(0), { timeout: 10_000 });
+    });
+
     it('close() of the bus stops every subscription once their handlers in flight have finished', async () => {
       const log: string[] = [];
       const release = gate();
