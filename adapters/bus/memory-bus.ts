@@ -23,9 +23,12 @@ export interface MemoryEventBus extends EventBus {
 }
 
 interface Consumer {
+  group: Group;
   types: ReadonlySet<string>;
   handler: EventHandler;
   closed: boolean;
+  /** True while its delivery loop runs; `idle` settles when the loop ends. */
+  running: boolean;
   idle: Promise<void>;
 }
 
@@ -84,7 +87,8 @@ export function createMemoryEventBus({
     }
   }
 
-  async function deliver(group: Group, consumer: Consumer, event: CloudEvent): Promise<void> {
+  async function deliver(consumer: Consumer, event: CloudEvent): Promise<void> {
+    const { group } = consumer;
     for (let attempt = 1; ; attempt++) {
       try {
         await consumer.handler(structuredClone(event));
@@ -105,32 +109,29 @@ export function createMemoryEventBus({
     }
   }
 
-  const running = new WeakSet<Consumer>();
-  const groupOf = new WeakMap<Consumer, Group>();
-
   /** A group's queue also holds the types of its other subscriptions: take only our own. */
-  function take(group: Group, consumer: Consumer): CloudEvent | undefined {
-    const index = group.queue.findIndex((event) => consumer.types.has(event.type));
-    return index < 0 ? undefined : group.queue.splice(index, 1)[0];
+  function take(consumer: Consumer): CloudEvent | undefined {
+    const { queue } = consumer.group;
+    const index = queue.findIndex((event) => consumer.types.has(event.type));
+    return index < 0 ? undefined : queue.splice(index, 1)[0];
   }
 
   function pump(consumer: Consumer) {
-    if (running.has(consumer) || consumer.closed) return;
-    const group = groupOf.get(consumer)!;
-    running.add(consumer);
+    if (consumer.running || consumer.closed) return;
+    consumer.running = true;
     consumer.idle = (async () => {
       while (!consumer.closed) {
-        const event = take(group, consumer);
+        const event = take(consumer);
         if (!event) break;
-        await deliver(group, consumer, event);
+        await deliver(consumer, event);
       }
-      running.delete(consumer);
+      consumer.running = false;
     })();
   }
 
-  async function stop(group: Group, consumer: Consumer) {
+  async function stop(consumer: Consumer) {
     consumer.closed = true;
-    group.consumers = group.consumers.filter((c) => c !== consumer);
+    consumer.group.consumers = consumer.group.consumers.filter((c) => c !== consumer);
     await consumer.idle;
   }
 
@@ -142,15 +143,14 @@ export function createMemoryEventBus({
     subscribe({ group: name, types, handler }): Subscription {
       const group = groupFor(name);
       types.forEach((type) => route(group, type));
-      const consumer: Consumer = { types: new Set(types), handler, closed: false, idle: Promise.resolve() };
-      groupOf.set(consumer, group);
+      const consumer: Consumer = { group, types: new Set(types), handler, closed: false, running: false, idle: Promise.resolve() };
       group.consumers.push(consumer);
       pump(consumer);
-      return { ready: Promise.resolve(), close: () => stop(group, consumer) };
+      return { ready: Promise.resolve(), close: () => stop(consumer) };
     },
 
     async close() {
-      await Promise.all([...groups.values()].flatMap((group) => group.consumers.map((consumer) => stop(group, consumer))));
+      await Promise.all([...groups.values()].flatMap((group) => group.consumers.map(stop)));
       emitter.all.clear();
       groups.clear();
     },
