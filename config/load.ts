@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   host: string;
   services: ModuleName[];
+  /** The hosted modules joined by `+`: names the process in logs, metrics and service tokens. */
+  serviceName: string;
   /** True when every module runs in this process (the monolith). */
   monolith: boolean;
   /** Base URLs of each module this process calls but does not host. */
@@ -106,6 +108,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     port: env.PORT,
     host: env.HOST,
     services: env.SERVICES,
+    serviceName: env.SERVICES.join('+'),
     monolith: env.SERVICES.length === 5,
     remotes: Object.fromEntries(remoteModules(env.SERVICES).map((m) => [m, env[serviceUrlVariable(m)]!])),
     serviceTokenSecret: env.SERVICE_TOKEN_SECRET,

@@ -21,7 +21,7 @@ export async function boot(env: Record<string, string | undefined>, runtime: Omi
     console.error(error.message);
     return null;
   }
-  const logger = createLogger({ level: config.logLevel, service: config.services.length === 5 ? 'monolith' : config.services.join('+') });
+  const logger = createLogger({ level: config.logLevel, service: config.monolith ? 'monolith' : config.serviceName });
   logger.info('config', describeConfig(config));
   const system = await createSystem(config, { ...runtime, logger });
   return { config, logger, system };

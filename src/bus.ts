@@ -21,7 +21,7 @@ export function createEventBus(config: Config, logger: Logger, redis?: Redis): C
   const bus = createRedisStreamsEventBus({
     redis: redis!,
     prefix: config.redis!.prefix,
-    consumerName: config.services.join('+'),
+    consumerName: config.serviceName,
     // The gateway's revocation feed is a group per instance (fan-out): gone when the instance is.
     instanceGroup: (group) => group.startsWith('gateway.'),
     onDeadLetter,

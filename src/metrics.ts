@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus, Outbox, Subscription } from '../modules/kernel/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
@@ -41,15 +41,13 @@ export function createMetrics({ service }: { service: string }) {
   const reuse = new Counter({ name: 'auth_refresh_reuse_detected_total', help: 'Rotated refresh tokens presented again.', registers });
 
   return {
-    /** Records every request; runs around the rest of the app. */
-    observe: async function recordRequest(c, next) {
-      const stop = duration.startTimer();
-      await next();
-      const values = { method: c.req.method, route: c.req.routePath, status: String(c.res.status) };
-      stop(values);
+    /** Records one answered request (see observeRequests). */
+    recordRequest({ method, route, status }: { method: string; route: string; status: number }, seconds: number) {
+      const values = { method, route, status: String(status) };
+      duration.observe(values, seconds);
       requests.inc(values);
-      if (c.res.status === 429) rateLimited.inc({ route: values.route });
-    } satisfies MiddlewareHandler<AppEnv>,
+      if (status === 429) rateLimited.inc({ route });
+    },
 
     /** Counts login outcomes from events; one shared group, so across processes each counts once. */
     subscribe(bus: EventBus): Subscription {

@@ -89,15 +89,15 @@ async function openSql(database: Exclude<Config['database'], { kind: 'memory' }>
 
 /** Opens the configured stores and picks each port's adapter; sessions go to `redis` when REDIS_URL is set. */
 export async function createStorage(config: Pick<Config, 'database' | 'redis'>, redis?: Redis): Promise<Storage> {
-  const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
   let repositories: Repositories;
+  let close = async () => {};
 
   if (config.database.kind === 'memory') {
     repositories = memoryRepositories();
   } else {
     const db = await openSql(config.database);
-    closers.push(() => db.close());
+    close = () => db.close();
     repositories = sqlRepositories(db);
     checks.database = () => db.query('SELECT 1');
   }
@@ -114,8 +114,6 @@ export async function createStorage(config: Pick<Config, 'database' | 'redis'>, 
     ...repositories,
     outboxes,
     checks,
-    async close() {
-      for (const close of closers.reverse()) await close();
-    },
+    close,
   };
 }

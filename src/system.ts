@@ -25,7 +25,7 @@ import { startMaintenance } from './maintenance.ts';
 import { createProblemHandler } from './problem.ts';
 import { createRateLimiters } from './rate-limits.ts';
 import { createMetrics } from './metrics.ts';
-import { requestLog } from './request-log.ts';
+import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
 import { createStorage, type Storage } from './storage.ts';
@@ -38,8 +38,6 @@ export interface Runtime {
 
 export interface System {
   app: Hono<AppEnv>;
-  /** Publishes every pending outbox row and waits for subscribers to be handed them (tests). */
-  flushEvents(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,14 +48,14 @@ const stateful: readonly CallableModule[] = ['auth', 'user', 'session', 'audit']
  * modules hosted elsewhere become HTTP port clients; a module cannot tell which it talks to.
  */
 export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
-  const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.services.join('+') });
+  const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.serviceName });
   const hosts = (module: string) => (config.services as string[]).includes(module);
   const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
 
   // One fail-fast command client for sessions, rate limits and the bus (which adds its own
   // blocking connections), so one readiness check covers them and they recover together.
-  const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.services.join('+') }) : undefined;
+  const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.serviceName }) : undefined;
   if (redis) checks.redis = () => callRedis(redis, (r) => r.ping());
   const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config, redis) : undefined;
   if (storage) Object.assign(checks, storage.checks);
@@ -65,7 +63,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
   const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
-  const serviceToken = createServiceTokenIssuer({ secret, caller: config.services.join('+') });
+  const serviceToken = createServiceTokenIssuer({ secret, caller: config.serviceName });
   const remote = createRemoteModules({ remotes: config.remotes, serviceToken, policy: config.remotePolicy });
   for (const [module, { check, registry }] of Object.entries(remote)) {
     checks[`remote:${module}`] = check;
@@ -119,7 +117,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     statusByCode: errorStatusByCode,
     logError: (error, context) => logger.error('request failed', { ...context, error }),
   });
-  const metrics = createMetrics({ service: config.services.join('+') });
+  const metrics = createMetrics({ service: config.serviceName });
   metrics.watch({
     bus: bus.bus,
     outboxes: storage?.outboxes ?? [],
@@ -127,7 +125,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   });
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus));
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes);
-  const observe = [requestLog(logger), metrics.observe];
+  const observe = [observeRequests({ logger, record: metrics.recordRequest })];
   const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {
     auth: auth ? [{ module: 'auth', path: '/api/auth', routes: authRoutes(auth) }, { module: 'auth', path: '/.well-known', routes: jwksRoutes(auth) }] : [],
     user: users ? [{ module: 'user', path: '/api/users', routes: userRoutes(users) }] : [],
@@ -195,9 +193,6 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   return {
     app,
-    async flushEvents() {
-      await Promise.all(relays.map((relay) => relay.flush()));
-    },
     async close() {
       for (const close of closers) await close();
       await Promise.all(relays.map((relay) => relay.stop()));
