@@ -26,11 +26,14 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
   } satisfies Record<string, RateLimiterOptions>;
 
   if (!config.redis || !redis) {
-    const memory = (options: RateLimiterOptions) => createMemoryRateLimiter(options);
     return {
-      api: memory(limits.api),
-      auth: memory(limits.auth),
-      login: { recent: memory(limits.recent), consecutive: memory(limits.consecutive), blocks: memory(limits.blocks) },
+      api: createMemoryRateLimiter(limits.api),
+      auth: createMemoryRateLimiter(limits.auth),
+      login: {
+        recent: createMemoryRateLimiter(limits.recent),
+        consecutive: createMemoryRateLimiter(limits.consecutive),
+        blocks: createMemoryRateLimiter(limits.blocks),
+      },
     };
   }
   const { prefix } = config.redis;

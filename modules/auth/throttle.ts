@@ -1,4 +1,4 @@
-import { RateLimitedError, type RateLimiter } from '../kernel/mod.ts';
+import { RateLimitedError, sha256Hex, type RateLimiter } from '../kernel/mod.ts';
 
 /**
  * Brute-force throttling per account (NIST 800-63B): the first 10 failures in 15 minutes cost
@@ -25,10 +25,7 @@ export interface LoginThrottle {
 const maxBlockSeconds = 15 * 60;
 
 // Keys are hashes: Redis need not hold anyone's email address.
-async function accountKey(email: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(email.trim().toLowerCase()));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+const accountKey = (email: string) => sha256Hex(email.trim().toLowerCase());
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 

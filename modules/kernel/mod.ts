@@ -8,3 +8,4 @@ export * from './context.ts';
 export * from './validation.ts';
 export * from './remote.ts';
 export * from './rate-limit.ts';
+export * from './hash.ts';

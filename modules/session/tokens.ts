@@ -1,3 +1,5 @@
+import { sha256Hex } from '../kernel/mod.ts';
+
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {
@@ -12,9 +14,8 @@ export function randomSecret(): string {
 }
 
 /** SHA-256 hex of a refresh token: the only form in which a token is stored. */
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(token));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+export function hashToken(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 /**
