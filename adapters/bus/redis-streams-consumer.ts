@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { CloudEvent, EventHandler } from '../../modules/kernel/mod.ts';
 import { callRedis } from '../redis/client.ts';
-import { forgetIdleConsumers } from '../redis/stream-groups.ts';
+import { compareIds, forgetIdleConsumers } from '../redis/stream-groups.ts';
 import {
   claimIdle,
-  compareIds,
   destroyInstanceGroup,
   ensureGroup,
   eventField,

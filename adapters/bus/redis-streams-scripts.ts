@@ -33,13 +33,6 @@ export function streamKeys(prefix: string) {
 
 export type StreamKeys = ReturnType<typeof streamKeys>;
 
-/** Orders stream ids (`ms-seq`) numerically; ids of different streams share the server clock. */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
-}
-
 /** A group or its stream vanished (deleted, destroyed by cleanup, lost in a restart without persistence). */
 export const isGroupGone = (error: unknown) => error instanceof Error && /^(NOGROUP|UNBLOCKED)\b/.test(error.message);
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CloudEvent, Outbox, OutboxEntry } from '../../modules/kernel/mod.ts';
 import { callRedis, luaScript, redisKeys } from './client.ts';
-import { forgetIdleConsumers } from './stream-groups.ts';
+import { compareIds, forgetIdleConsumers } from './stream-groups.ts';
 
 /** The stream field that holds an entry's CloudEvent as JSON. */
 export const outboxEventField = 'event';
@@ -64,12 +64,6 @@ const consumerIdleLimitMs = 60 * 60 * 1000;
 
 type StreamEntry = [id: string, fields: string[] | null];
 type ReadReply = Array<[stream: string, entries: StreamEntry[]]> | null;
-
-const compareIds = (a: string, b: string) => {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
-};
 
 const eventOf = (fields: string[]): CloudEvent => JSON.parse(fields[fields.indexOf(outboxEventField) + 1]!) as CloudEvent;
 

@@ -21,3 +21,10 @@ return dropped`);
 export async function forgetIdleConsumers(redis: Redis, stream: string, group: string, idleMs: number): Promise<void> {
   await callRedis(redis, (r) => forgetIdleConsumersScript.run(r, [stream], [group, idleMs]));
 }
+
+/** Orders two stream entry ids (`<ms>-<seq>`) as Redis does; BigInt, since both parts are 64-bit. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
+}
