@@ -29,3 +29,11 @@ const urlVariables = {
 export function serviceUrlVariable<M extends CallableModule>(module: M): (typeof urlVariables)[M] {
   return urlVariables[module];
 }
+
+/**
+ * The `*_SERVICE_URL` variables a process hosting `hosted` needs, given where each module runs:
+ * what a deployment script or test writes for each service of a split.
+ */
+export function serviceUrlEnv(hosted: readonly ModuleName[], urlOf: (module: CallableModule) => string): Record<string, string> {
+  return Object.fromEntries(remoteModules(hosted).map((module) => [serviceUrlVariable(module), urlOf(module)]));
+}

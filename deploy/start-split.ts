@@ -3,6 +3,7 @@
 // Postgres and Redis given by DATABASE_URL and REDIS_URL. Ctrl-C stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { serviceUrlEnv, type ModuleName } from '../config/mod.ts';
 
 const base = Number(process.env.PORT ?? 3000);
 const common = {
@@ -12,31 +13,28 @@ const common = {
   SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET ?? crypto.randomUUID() + crypto.randomUUID(),
   HOST: '127.0.0.1',
 };
-const url = (offset: number) => `http://127.0.0.1:${base + offset}`;
-const services: Array<[string, number, Record<string, string>]> = [
-  ['user', 2, {}],
-  ['session', 3, {}],
-  ['audit', 4, {}],
-  ['auth', 1, { USER_SERVICE_URL: url(2), SESSION_SERVICE_URL: url(3) }],
-  ['gateway', 0, { AUTH_SERVICE_URL: url(1), USER_SERVICE_URL: url(2), SESSION_SERVICE_URL: url(3), AUDIT_SERVICE_URL: url(4) }],
-];
+const offsets = { gateway: 0, auth: 1, user: 2, session: 3, audit: 4 } as const;
+const url = (module: ModuleName) => `http://127.0.0.1:${base + offsets[module]}`;
+// Dependencies first, so each service finds the ones it calls answering.
+const order: ModuleName[] = ['user', 'session', 'audit', 'auth', 'gateway'];
 
 const children: ChildProcess[] = [];
-for (const [name, offset, extra] of services) {
+for (const name of order) {
+  const offset = offsets[name];
   const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
-    env: { ...process.env, ...common, ...extra, SERVICES: name, PORT: String(base + offset) },
+    env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: String(base + offset) },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${name.padEnd(8)}| ${line}`));
   children.push(child);
   // Dependencies first: wait until this one answers before starting the next.
   for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url(offset)}/health/live`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url(name)}/health/live`).then((r) => r.ok, () => false);
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-console.error(`split deployment up: gateway on ${url(0)}`);
+console.error(`split deployment up: gateway on ${url('gateway')}`);
 const stop = () => children.forEach((child) => child.kill('SIGTERM'));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

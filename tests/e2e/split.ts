@@ -1,6 +1,7 @@
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import type { StartTarget, Target } from './harness.ts';
 import { startProcess, type ServerProcess } from './process.ts';
+import { serviceUrlEnv, type CallableModule, type ModuleName } from '../../config/mod.ts';
 
 export interface SplitDeployment extends Target {
   processes: Record<'gateway' | 'auth' | 'user' | 'session' | 'audit', ServerProcess>;
@@ -25,18 +26,17 @@ export async function startSplit(env: Record<string, string> = {}): Promise<Spli
     ...env,
   };
   const envs: Record<string, Record<string, string>> = {};
-  const start = async (service: string, extra: Record<string, string> = {}) => {
-    envs[service] = { ...common, SERVICES: service, ...extra };
-    return startProcess('node', envs[service]!);
+  const urls: Partial<Record<CallableModule, string>> = {};
+  // Each service is told where the modules it calls run (config/placement.ts knows which).
+  const start = async (service: ModuleName) => {
+    envs[service] = { ...common, SERVICES: service, ...serviceUrlEnv([service], (m) => urls[m]!) };
+    const started = await startProcess('node', envs[service]!);
+    if (service !== 'gateway') urls[service] = started.url;
+    return started;
   };
   const [user, session, audit] = await Promise.all([start('user'), start('session'), start('audit')]);
-  const auth = await start('auth', { USER_SERVICE_URL: user.url, SESSION_SERVICE_URL: session.url });
-  const gateway = await start('gateway', {
-    AUTH_SERVICE_URL: auth.url,
-    USER_SERVICE_URL: user.url,
-    SESSION_SERVICE_URL: session.url,
-    AUDIT_SERVICE_URL: audit.url,
-  });
+  const auth = await start('auth');
+  const gateway = await start('gateway');
   const processes = { gateway, auth, user, session, audit };
   return {
     processes,
