@@ -1,4 +1,4 @@
-import type { EventBus } from '../modules/kernel/mod.ts';
+import { traceEventBus, type EventBus } from '../modules/kernel/mod.ts';
 import { createMemoryEventBus } from '../adapters/bus/memory-bus.ts';
 import { createRedisStreamsEventBus } from '../adapters/bus/redis-streams-bus.ts';
 import type { Redis } from 'ioredis';
@@ -10,13 +10,16 @@ export interface ConfiguredBus {
   close(): Promise<void>;
 }
 
-/** The configured event bus (EVENT_BUS); the Redis one runs on the process's command client. */
+/**
+ * The configured event bus (EVENT_BUS), its publishes and deliveries traced; the Redis one runs on
+ * the process's command client.
+ */
 export function createEventBus(config: Config, logger: Logger, redis?: Redis): ConfiguredBus {
   const onDeadLetter = (letter: { group: string; event: { type: string; id: string } | null; error: string }) =>
     logger.error('event dead-lettered', { group: letter.group, type: letter.event?.type, eventId: letter.event?.id, reason: letter.error });
   if (config.eventBus === 'memory') {
     const bus = createMemoryEventBus({ onDeadLetter });
-    return { bus, close: () => bus.close() };
+    return { bus: traceEventBus(bus), close: () => bus.close() };
   }
   const bus = createRedisStreamsEventBus({
     redis: redis!,
@@ -27,5 +30,5 @@ export function createEventBus(config: Config, logger: Logger, redis?: Redis): C
     onDeadLetter,
     onError: (error) => logger.warn('event bus read failed; retrying', { error }),
   });
-  return { bus, close: () => bus.close() };
+  return { bus: traceEventBus(bus), close: () => bus.close() };
 }

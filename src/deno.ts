@@ -13,7 +13,7 @@ declare const Deno: {
 const started = performance.now();
 const booted = await boot(Deno.env.toObject(), { clientIp: (c) => getConnInfo(c).remote.address });
 if (!booted) Deno.exit(1);
-const { config, logger, system } = booted!;
+const { config, logger, system, close } = booted!;
 
 const server = Deno.serve(
   {
@@ -28,7 +28,7 @@ const server = Deno.serve(
 async function shutdown(signal: string) {
   logger.info('shutting down', { signal });
   await server.shutdown();
-  await system.close();
+  await close();
   Deno.exit(0);
 }
 Deno.addSignalListener('SIGTERM', () => void shutdown('SIGTERM'));

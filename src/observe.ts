@@ -1,13 +1,14 @@
+import { isSpanContextValid, SpanStatusCode } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../modules/kernel/http.ts';
+import { extractTraceContext, inSpan, SpanKind } from '../modules/kernel/mod.ts';
 import type { Logger } from './log.ts';
 
-const traceparent = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
-
 /**
- * Measures each request once, then writes one JSON log line and records the metrics. Both use the
- * route template (never the raw path, which may carry ids) and nothing from headers or bodies, so
- * no token or password can reach them. 5xx log as error, everything else as info.
+ * Measures each request once: a server span (under the caller's `traceparent`, if any), then one
+ * JSON log line and the metrics. All use the route template (never the raw path, which may carry
+ * ids) and nothing from headers or bodies, so no token or password can reach them. 5xx log as
+ * error, everything else as info.
  */
 export function observeRequests({
   logger,
@@ -18,13 +19,22 @@ export function observeRequests({
 }): MiddlewareHandler<AppEnv> {
   return async function observeRequests(c, next) {
     const started = performance.now();
-    await next();
+    const { method } = c.req;
+    const parent = extractTraceContext(c.req.raw.headers);
+    const traceId = await inSpan(method, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': method } }, async (span) => {
+      await next();
+      span.updateName(`${method} ${c.req.routePath}`);
+      span.setAttributes({ 'http.route': c.req.routePath, 'http.response.status_code': c.res.status });
+      if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      // With no SDK the span is a no-op, but it still carries the caller's trace id, if any.
+      return isSpanContextValid(span.spanContext()) ? span.spanContext().traceId : undefined;
+    });
     const seconds = (performance.now() - started) / 1000;
-    const request = { method: c.req.method, route: c.req.routePath, status: c.res.status };
+    const request = { method, route: c.req.routePath, status: c.res.status };
     record(request, seconds);
     const fields = {
       requestId: c.get('requestId'),
-      traceId: traceparent.exec(c.req.header('traceparent') ?? '')?.[1],
+      traceId,
       ...request,
       durationMs: Math.round(seconds * 10_000) / 10,
     };

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { auditApiSpec, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
-import { authApiSpec, authRoutes, createAuthService, createLoginThrottle, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
+import { auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
+import { authRoutes, createAuthService, createLoginThrottle, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
 import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, sessionApiSpec, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
-import { createUserService, userApiSpec, userRoutes, type UserApi } from '../modules/user/mod.ts';
+import { createSessionService, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
+import { createUserService, userRoutes, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { breakerState } from '../adapters/http/port-client.ts';
@@ -29,6 +29,8 @@ import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
 import { createStorage, type Storage } from './storage.ts';
+import { ports, traced } from './ports.ts';
+import { registerTracePropagation } from './telemetry.ts';
 
 export interface Runtime {
   /** The peer address of the request, as the runtime's server reports it. */
@@ -48,6 +50,7 @@ const stateful: readonly CallableModule[] = ['auth', 'user', 'session', 'audit']
  * modules hosted elsewhere become HTTP port clients; a module cannot tell which it talks to.
  */
 export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
+  registerTracePropagation();
   const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.serviceName });
   const hosts = (module: string) => (config.services as string[]).includes(module);
   const closers: Array<() => Promise<void>> = [];
@@ -83,20 +86,21 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       : undefined,
     audit: hosts('audit') ? createAuditService({ entries: storage!.audit }) : undefined,
   };
-  const users: UserApi | undefined = local.user ?? remote.user?.api;
-  const sessions: SessionApi | undefined = local.session ?? remote.session?.api;
+  // Every port call is a span: local ones here, remote ones in their port clients.
+  const users: UserApi | undefined = local.user ? traced('user', local.user, 'local') : remote.user?.api;
+  const sessions: SessionApi | undefined = local.session ? traced('session', local.session, 'local') : remote.session?.api;
   const rateLimits = hosts('gateway') || hosts('auth') ? createRateLimiters(config, redis) : undefined;
   const auth: AuthApi | undefined = hosts('auth')
-    ? createAuthService({
+    ? traced('auth', createAuthService({
         users: users!,
         sessions: sessions!,
         keys: storage!.signingKeys,
         outbox: storage!.outbox,
         tokens: config.tokens,
         throttle: createLoginThrottle(rateLimits!.login),
-      })
+      }), 'local')
     : remote.auth?.api;
-  const audit: AuditApi | undefined = local.audit ?? remote.audit?.api;
+  const audit: AuditApi | undefined = local.audit ? traced('audit', local.audit, 'local') : remote.audit?.api;
 
   const subscriptions: Subscription[] = [];
   if (local.session) subscriptions.push(subscribeSessionHandlers(bus.bus, local.session));
@@ -183,10 +187,10 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   }
   if (!config.monolith) {
     const hosted: HostedPort[] = [];
-    if (local.user) hosted.push({ module: 'user', spec: userApiSpec, impl: local.user });
-    if (local.session) hosted.push({ module: 'session', spec: sessionApiSpec, impl: local.session });
-    if (hosts('auth')) hosted.push({ module: 'auth', spec: authApiSpec, impl: auth! });
-    if (local.audit) hosted.push({ module: 'audit', spec: auditApiSpec, impl: local.audit });
+    if (local.user) hosted.push({ module: 'user', spec: ports.user.spec, impl: users! });
+    if (local.session) hosted.push({ module: 'session', spec: ports.session.spec, impl: sessions! });
+    if (hosts('auth')) hosted.push({ module: 'auth', spec: ports.auth.spec, impl: auth! });
+    if (local.audit) hosted.push({ module: 'audit', spec: ports.audit.spec, impl: audit! });
     const internalOnError = createProblemHandler({ statusByCode: errorStatusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
     app.route('/', internalRoutes({ ports: hosted, secret, onError: internalOnError }));
   }

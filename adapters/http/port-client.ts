@@ -15,6 +15,7 @@ import {
   wrap,
 } from 'cockatiel';
 import {
+  injectTraceContext,
   parseInput,
   RateLimitedError,
   RemoteCallError,
@@ -101,7 +102,7 @@ const kernelErrors: ErrorRegistry = {
  * cannot tell a remote module from a local one. Domain errors come back as the same typed errors
  * by `code`; transport failures become RemoteCallError. Each call runs through a timeout, a
  * bulkhead and a circuit breaker; only methods marked idempotent are retried (exponential backoff
- * with jitter).
+ * with jitter). Requests carry the caller's trace context.
  */
 export function createHttpPortClient<Api extends object>(options: HttpPortClientOptions<Api>): Api & { breakerState(): BreakerState } {
   const { module, spec, baseUrl, serviceToken } = options;
@@ -120,10 +121,12 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
 
   async function attempt(method: string, input: unknown, signal: AbortSignal): Promise<unknown> {
     let res: Response;
+    const headers = new Headers({ 'Content-Type': 'application/json', Authorization: `Bearer ${await serviceToken(module)}` });
+    injectTraceContext(headers);
     try {
       res = await send(`${baseUrl()}/internal/${module}/${method}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await serviceToken(module)}` },
+        headers,
         body: JSON.stringify(input === undefined ? {} : { input }),
         signal,
       });

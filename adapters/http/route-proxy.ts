@@ -1,6 +1,6 @@
 import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { Hono } from 'hono';
-import { RemoteCallError, type Principal } from '../../modules/kernel/mod.ts';
+import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
 import type { AppEnv } from '../../modules/kernel/http.ts';
 import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
@@ -41,9 +41,12 @@ export function createRouteProxy({ module, audience, registry, serviceToken, bre
     headers.set('authorization', `Bearer ${await serviceToken(audience, c.get('principal'))}`);
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
     const body = hasBody ? await c.req.arrayBuffer() : undefined;
-    let res: Response;
-    try {
-      res = await breaker.execute(async () => {
+    const forward = { kind: SpanKind.CLIENT, attributes: { 'http.request.method': c.req.method, 'forwarded.module': module } };
+    const res = await inSpan(`forward ${module}`, forward, async () => {
+      // The service's spans go under this one. With tracing off nothing is injected and the
+      // caller's own traceparent (copied above) goes on, so the service's logs still share its trace id.
+      injectTraceContext(headers);
+      return breaker.execute(async () => {
         try {
           const answer = await send(`${registry.pick()}${url.pathname}${url.search}`, {
             method: c.req.method,
@@ -63,12 +66,12 @@ export function createRouteProxy({ module, audience, registry, serviceToken, bre
           const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
           throw new TransportFailure(timedOut ? 'timeout' : 'unreachable', { cause: error });
         }
+      }).catch((error: unknown) => {
+        if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
+        if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
+        throw error;
       });
-    } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
-      if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
-      throw error;
-    }
+    });
     const out = new Headers();
     for (const name of returnedResponseHeaders) {
       const value = res.headers.get(name);

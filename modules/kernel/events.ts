@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currentTraceparent } from './tracing.ts';
 
 /**
  * CloudEvents 1.0 JSON envelope (plus the W3C `traceparent` extension). Every event that crosses
@@ -21,7 +22,10 @@ export type CloudEvent<Data extends Record<string, unknown> = Record<string, unk
   'data'
 > & { data: Data };
 
-/** Builds an envelope; ids are random UUIDs so consumers can deduplicate by `id`. */
+/**
+ * Builds an envelope; ids are random UUIDs so consumers can deduplicate by `id`. It carries the
+ * active trace context, so its publish and handling join the trace of the work that caused it.
+ */
 export function createEvent<Data extends Record<string, unknown>>(input: {
   source: string;
   type: string;
@@ -29,6 +33,7 @@ export function createEvent<Data extends Record<string, unknown>>(input: {
   data: Data;
   time?: Date;
 }): CloudEvent<Data> {
+  const traceparent = currentTraceparent();
   return {
     specversion: '1.0',
     id: crypto.randomUUID(),
@@ -38,6 +43,7 @@ export function createEvent<Data extends Record<string, unknown>>(input: {
     ...(input.subject === undefined ? {} : { subject: input.subject }),
     datacontenttype: 'application/json',
     data: input.data,
+    ...(traceparent === undefined ? {} : { traceparent }),
   };
 }
 

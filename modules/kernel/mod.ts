@@ -9,3 +9,5 @@ export * from './validation.ts';
 export * from './remote.ts';
 export * from './rate-limit.ts';
 export * from './hash.ts';
+export * from './tracing.ts';
+export * from './event-tracing.ts';

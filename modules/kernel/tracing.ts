@@ -1,0 +1,74 @@
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { DomainError, UnavailableError } from './errors.ts';
+import type { PortSpec } from './remote.ts';
+
+// The API only: with no SDK registered (OTEL_EXPORTER_OTLP_ENDPOINT unset) every span is a no-op.
+const tracer = trace.getTracer('modular-auth');
+
+export { SpanKind };
+
+/** Where a span starts: under `parent` when given, else under the active span. */
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  parent?: Context;
+}
+
+/**
+ * Runs `work` inside a new active span and ends it. A domain error is an answer (wrong password,
+ * unknown session): it is tagged `error.type` but leaves the span's status alone; anything else,
+ * including an unavailable dependency, marks the span as failed.
+ */
+export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
+  const { parent = context.active(), ...spanOptions } = options;
+  return tracer.startActiveSpan(name, spanOptions, parent, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      if (error instanceof DomainError) span.setAttribute('error.type', error.code);
+      if (!(error instanceof DomainError) || error instanceof UnavailableError) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The W3C `traceparent` of the active span (or of `from`), if there is one to propagate. */
+export function currentTraceparent(from: Context = context.active()): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(from, carrier);
+  return carrier.traceparent;
+}
+
+/** Adds the active trace context (`traceparent`, `tracestate`) to outgoing headers. */
+export function injectTraceContext(headers: Headers): void {
+  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+}
+
+/** The trace context a request or message carries; the root context when it carries none. */
+export function extractTraceContext(headers: { get(name: string): string | null | undefined }): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, {
+    get: (carrier, key) => carrier.get(key) ?? undefined,
+    keys: () => ['traceparent', 'tracestate'],
+  });
+}
+
+/**
+ * Wraps every method of a port in a span named `<Port>.<method>`, tagged `remote` as Service
+ * Weaver tags its stubs: a local call is an internal span, a remote one a client span (whose HTTP
+ * request then carries the trace context).
+ */
+export function tracePort<Api extends object>(port: string, spec: PortSpec<Api>, impl: Api, { remote }: { remote: boolean }): Api {
+  const callable = impl as Record<string, (input: unknown) => Promise<unknown>>;
+  const kind = remote ? SpanKind.CLIENT : SpanKind.INTERNAL;
+  const traced = Object.keys(spec).map((method) => {
+    const attributes = { 'rpc.service': port, 'rpc.method': method, remote };
+    const call = (input: unknown) => inSpan(`${port}.${method}`, { kind, attributes }, () => callable[method]!.call(impl, input));
+    return [method, call];
+  });
+  return Object.fromEntries(traced) as Api;
+}

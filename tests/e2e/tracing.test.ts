@@ -1,0 +1,138 @@
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracing, type Tracing } from '../../src/telemetry.ts';
+import { renderTrace, startOtlpCollector, type CollectedSpan } from '../support/otlp-collector.ts';
+import { createClient } from './client.ts';
+import { eventually, monolith, type Target } from './harness.ts';
+import { startProcess, type ServerProcess } from './process.ts';
+import { startSplit } from './split.ts';
+
+const kinds = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
+
+const collected = (span: ReadableSpan): CollectedSpan => ({
+  service: String(span.resource.attributes['service.name']),
+  traceId: span.spanContext().traceId,
+  spanId: span.spanContext().spanId,
+  parentSpanId: span.parentSpanContext?.spanId,
+  name: span.name,
+  kind: kinds[span.kind]!,
+  attributes: span.attributes,
+});
+
+/** `<kind> <name>`, with the consumer group of a delivery and, where given, the span's service. */
+const describeSpan = (service?: (span: CollectedSpan) => string) => (span: CollectedSpan) => {
+  const group = span.kind === 'consumer' ? ` (${String(span.attributes['messaging.consumer.group.name'])})` : '';
+  return `${service ? `${service(span)}: ` : ''}${span.kind} ${span.name}${group}`;
+};
+
+/** Port spans say where the call went, as Service Weaver's stubs do: client spans remote, internal ones local. */
+function expectPortSpansTagged(spans: CollectedSpan[]) {
+  const portSpans = spans.filter((s) => s.attributes['rpc.service']);
+  expect(portSpans.length).toBeGreaterThan(0);
+  for (const span of portSpans) expect([span.name, span.attributes.remote]).toEqual([span.name, span.kind === 'client']);
+}
+
+const monolithLogin = [
+  'server POST /api/auth/login',
+  '  internal AuthApi.login',
+  '    internal SessionApi.create',
+  '      producer publish session.created',
+  '    internal UserApi.verifyCredentials',
+  '    producer publish user.login',
+  '      consumer process user.login (audit)',
+  '      consumer process user.login (metrics)',
+];
+
+/** Registers and logs in; returns the trace id of the login request, which the client starts. */
+async function tracedLogin(target: Target) {
+  const api = createClient(target);
+  const { email } = await api.register();
+  const traceId = crypto.randomUUID().replaceAll('-', '');
+  await api.login(email, api.password, { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` });
+  return traceId;
+}
+
+describe('a login is one trace', () => {
+  describe('in the monolith (in-memory span exporter)', () => {
+    const exporter = new InMemorySpanExporter();
+    let tracing: Tracing;
+    let target: Target;
+    beforeAll(async () => {
+      tracing = await startTracing({ service: 'monolith', processor: new SimpleSpanProcessor({ exporter }) });
+      target = await monolith({ DATABASE_URL: 'memory' })();
+    });
+    afterAll(async () => {
+      await target.close();
+      await tracing.shutdown();
+    });
+
+    it('runs from the request through every port call to each event handler', async () => {
+      const traceId = await tracedLogin(target);
+      const spans = () => exporter.getFinishedSpans().map(collected);
+      await eventually(async () => expect(renderTrace(spans(), traceId, describeSpan())).toEqual(monolithLogin));
+      expectPortSpansTagged(spans());
+    });
+  });
+
+  describe('in the monolith on Deno (OTLP exporter)', () => {
+    let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
+    let target: ServerProcess;
+    beforeAll(async () => {
+      collector = await startOtlpCollector();
+      target = await startProcess('deno', { DATABASE_URL: 'memory', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    }, 60_000);
+    afterAll(async () => {
+      await target?.stop();
+      await collector?.close();
+    });
+
+    it('exports the same trace, flushed at shutdown', async () => {
+      const traceId = await tracedLogin(target);
+      await target.stop();
+      expect(renderTrace(collector.spans, traceId, describeSpan())).toEqual(monolithLogin);
+      expect(new Set(collector.spans.map((s) => s.service))).toEqual(new Set(['monolith']));
+    }, 30_000);
+  });
+
+  describe('in the split deployment (five processes exporting over OTLP)', () => {
+    let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
+    let target: Target;
+    beforeAll(async () => {
+      collector = await startOtlpCollector();
+      target = await startSplit({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    }, 60_000);
+    afterAll(async () => {
+      await target?.close();
+      await collector?.close();
+    });
+
+    it('crosses gateway, auth, user, session and audit with one trace id', async () => {
+      const traceId = await tracedLogin(target);
+      // Any process with a relay may publish an outbox row (they share the table), so the producer's service varies.
+      const label = describeSpan((span) => (span.kind === 'producer' ? 'a relay' : span.service));
+      // Each process exports in batches (every 5 s).
+      await eventually(
+        async () =>
+          expect(renderTrace(collector.spans, traceId, label)).toEqual([
+            'gateway: server POST /api/auth/*',
+            '  gateway: client forward auth',
+            '    auth: server POST /api/auth/login',
+            '      auth: internal AuthApi.login',
+            '        a relay: producer publish user.login',
+            '          audit: consumer process user.login (audit)',
+            '          auth: consumer process user.login (metrics)',
+            '        auth: client SessionApi.create',
+            '          session: server POST /internal/session/:method',
+            '            session: internal SessionApi.create',
+            '              a relay: producer publish session.created',
+            '        auth: client UserApi.verifyCredentials',
+            '          user: server POST /internal/user/:method',
+            '            user: internal UserApi.verifyCredentials',
+          ]),
+        15_000,
+        200,
+      );
+      expectPortSpansTagged(collector.spans);
+    }, 30_000);
+  });
+});
