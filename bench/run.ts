@@ -2,43 +2,10 @@
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { loadConfig } from '../config/mod.ts';
 import { createSystem } from '../src/system.ts';
-
-interface Stats {
-  name: string;
-  n: number;
-  p50: number;
-  p99: number;
-  perSecond: number;
-}
-
-async function measure(name: string, n: number, fn: () => Promise<unknown>, concurrency = 1): Promise<Stats> {
-  for (let i = 0; i < Math.min(50, n); i++) await fn(); // warm-up
-  const samples: number[] = [];
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next++ < n) {
-        const t = performance.now();
-        await fn();
-        samples.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => Number(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(3));
-  return { name, n, p50: at(0.5), p99: at(0.99), perSecond: Math.round((n / elapsed) * 1000) };
-}
-
-async function expectStatus(res: Response | Promise<Response>, status: number) {
-  const r = await res;
-  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${await r.text()}`);
-  return r;
-}
+import { benchEnv, expectStatus, measure, type Stats } from './measure.ts';
 
 async function http(database: string): Promise<Stats[]> {
-  const system = await createSystem(loadConfig({ DATABASE_URL: database, LOG_LEVEL: 'silent' }), { clientIp: () => '127.0.0.1' });
+  const system = await createSystem(loadConfig({ DATABASE_URL: database, ...benchEnv }), { clientIp: () => '127.0.0.1' });
   const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const email = `bench-${Date.now()}@example.com`;
   const password = 'a sturdy passphrase 42';
