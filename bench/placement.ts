@@ -5,6 +5,7 @@ import type { Target } from '../tests/e2e/harness.ts';
 import { startProcess } from '../tests/e2e/process.ts';
 import { startSplit } from '../tests/e2e/split.ts';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
+import { benchEnv } from './measure.ts';
 
 async function measure(name: string, target: Target & { close(): Promise<void> }, n = 2000) {
   const api = createClient(target);
@@ -31,7 +32,8 @@ const monolith = await startProcess('node', {
   DATABASE_SCHEMA: schema,
   REDIS_URL: testRedisUrl,
   REDIS_PREFIX: `${schema}:`,
+  ...benchEnv,
 });
-const results = [await measure('monolith (1 process)', monolith), await measure('split (5 processes)', await startSplit())];
+const results = [await measure('monolith (1 process)', monolith), await measure('split (5 processes)', await startSplit(benchEnv))];
 console.table(results);
 await dropTestStores([schema]); // the split cleans up after itself
