@@ -4,6 +4,7 @@ import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/se
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import type { CallableModule } from '../config/placement.ts';
 import { CheckFailed, type HealthCheck } from './health.ts';
+import type { Logger } from './log.ts';
 import { ports, traced, type PortApis } from './ports.ts';
 
 /** A module reached over HTTP: its port client, where its instances are, and a readiness check. */
@@ -26,15 +27,19 @@ export function createRemoteModules({
   remotes,
   serviceToken,
   policy,
+  logger,
 }: {
   remotes: Partial<Record<CallableModule, string[]>>;
   serviceToken: ServiceTokenIssuer;
   policy: RemotePolicy;
+  logger: Logger;
 }): { [M in CallableModule]?: RemoteModule<PortApis[M]> } {
   const modules: { [M in CallableModule]?: RemoteModule<PortApis[M]> } = {};
   for (const module of Object.keys(remotes) as CallableModule[]) {
     const registry = createServiceRegistry({ instances: remotes[module]!, probe: isLive });
     const breaker = createBreaker(policy);
+    breaker.onBreak(() => logger.warn('circuit opened', { module, retryAfterMs: policy.halfOpenAfterMs }));
+    breaker.onReset(() => logger.info('circuit closed', { module }));
     const client = createHttpPortClient<PortApis[typeof module]>({
       module,
       spec: ports[module].spec,

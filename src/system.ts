@@ -18,6 +18,7 @@ import type { Config } from '../config/mod.ts';
 import type { CallableModule } from '../config/placement.ts';
 import { createEventBus } from './bus.ts';
 import { errorStatusByCode } from './error-status.ts';
+import { subscribeEventLog } from './event-log.ts';
 import { healthRoutes, type HealthCheck } from './health.ts';
 import { internalRoutes, type HostedPort } from './internal-routes.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -67,7 +68,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
   const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
   const serviceToken = createServiceTokenIssuer({ secret, caller: config.serviceName });
-  const remote = createRemoteModules({ remotes: config.remotes, serviceToken, policy: config.remotePolicy });
+  const remote = createRemoteModules({ remotes: config.remotes, serviceToken, policy: config.remotePolicy, logger });
   for (const [module, { check, registry }] of Object.entries(remote)) {
     checks[`remote:${module}`] = check;
     closers.push(async () => registry.close());
@@ -127,7 +128,8 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     outboxes: storage?.outboxes ?? [],
     breakers: Object.fromEntries(Object.entries(remote).map(([module, { breaker }]) => [module, () => breakerState(breaker)])),
   });
-  if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus));
+  // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
+  if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes);
   const observe = [observeRequests({ logger, record: metrics.recordRequest })];
   const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {

@@ -1,8 +1,14 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { defaultRemotePolicy } from '../../adapters/http/port-client.ts';
+import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
 import { loadConfig } from '../../config/mod.ts';
 import type { Logger } from '../../src/log.ts';
+import { createRemoteModules } from '../../src/remotes.ts';
 import { createSystem } from '../../src/system.ts';
 import { createClient } from './client.ts';
+import { eventually } from './harness.ts';
 
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -11,7 +17,7 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-describe('request logs', () => {
+describe('logs', () => {
   it('write one line per request with route template, status, duration and ids, and never a secret', async () => {
     const { logger, lines } = capturingLogger();
     const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => '203.0.113.7', logger });
@@ -27,6 +33,58 @@ describe('request logs', () => {
       expect(lines.filter((l) => l.msg === 'request')).toHaveLength(3); // register, login, the DELETE
     } finally {
       await system.close();
+    }
+  });
+
+  it('write one line per security event, once, with who and from where but no secret or email', async () => {
+    const { logger, lines } = capturingLogger();
+    const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => '203.0.113.7', logger });
+    try {
+      const api = createClient({ clientIp: '203.0.113.7', request: async (path, init) => system.app.request(path, init), close: async () => {} });
+      const s = await api.signedUp();
+      await api.call('POST', '/api/auth/login', { json: { email: s.email, password: 'not the password' } });
+      const userId = s.user.id as string;
+      await eventually(async () => {
+        expect(lines.filter((l) => l.userId === userId).map((l) => [l.level, l.msg])).toEqual([
+          ['info', 'user.registered'],
+          ['info', 'user.login'],
+          ['warn', 'user.login_failed'],
+        ]);
+      });
+      expect(lines.find((l) => l.msg === 'user.login')).toMatchObject({ sessionId: s.sessionId, ip: '203.0.113.7', eventId: expect.any(String) });
+      const all = JSON.stringify(lines);
+      for (const secret of [s.password, s.accessToken, s.refreshToken, s.email]) expect(all).not.toContain(secret);
+    } finally {
+      await system.close();
+    }
+  });
+
+  it('write a line when a remote module’s circuit opens and when it closes again', async () => {
+    const { logger, lines } = capturingLogger();
+    // A port where nothing listens yet; the user module "comes back" there later.
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const { port } = free.address() as AddressInfo;
+    await new Promise((resolve) => free.close(resolve));
+    const policy = { ...defaultRemotePolicy, attempts: 1, breakerThreshold: 2, halfOpenAfterMs: 50 };
+    const serviceToken = createServiceTokenIssuer({ secret: 'logs-test-secret-0123456789-abcdefghij', caller: 'auth' });
+    const remote = createRemoteModules({ remotes: { user: [`http://127.0.0.1:${port}`] }, serviceToken, policy, logger });
+    const users = remote.user!.api;
+    try {
+      for (let i = 0; i < 2; i++) await expect(users.getById(crypto.randomUUID())).rejects.toMatchObject({ code: 'service_unavailable' });
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'circuit opened', module: 'user' }));
+
+      const back = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"output":null}'));
+      await new Promise<void>((resolve) => back.listen(port, '127.0.0.1', resolve));
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        await expect(users.getById(crypto.randomUUID())).resolves.toBeNull();
+        expect(lines).toContainEqual(expect.objectContaining({ level: 'info', msg: 'circuit closed', module: 'user' }));
+      } finally {
+        await new Promise((resolve) => back.close(resolve));
+      }
+    } finally {
+      remote.user!.registry.close();
     }
   });
 });
