@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../config/mod.ts';
 import { createSystem } from '../src/system.ts';
+import { createLogger } from '../src/log.ts';
 import { startTelemetry } from '../src/telemetry.ts';
 import { benchEnv, expectStatus, measure, type Stats } from './measure.ts';
 
@@ -37,7 +38,7 @@ async function bench(database: string, rounds = 5, n = 5000): Promise<Stats[]> {
   const results: Record<'off' | 'on', Stats[]> = { off: [], on: [] };
   for (let round = 0; round < rounds; round++) {
     results.off.push(await measure('off', n, read, 1, turn));
-    const tracing = (await startTelemetry({ otlpEndpoint: sinkUrl, service: 'bench' }))!;
+    const tracing = (await startTelemetry({ otlpEndpoint: sinkUrl, service: 'bench', logger: createLogger({ level: 'warn', service: 'bench' }) }))!;
     results.on.push(await measure('on', n, read, 1, turn));
     started += Math.min(50, n) + n; // measure's warm-up, then the measured requests
     await tracing.shutdown();

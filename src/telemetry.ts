@@ -1,6 +1,7 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Logger } from './log.ts';
 
 export interface Tracing {
   /** Exports the spans still buffered, then stops. */
@@ -40,10 +41,22 @@ export async function startTracing({ service, processor }: { service: string; pr
 
 /**
  * Tracing as configured: with OTEL_EXPORTER_OTLP_ENDPOINT set, spans are batched to its
- * `/v1/traces` (OTLP over HTTP, JSON); unset, the SDK is never loaded and spans are no-ops.
+ * `/v1/traces` (OTLP over HTTP, JSON), and failed exports are logged; unset, the SDK is never
+ * loaded and spans are no-ops.
  */
-export async function startTelemetry({ otlpEndpoint, service }: { otlpEndpoint?: string; service: string }): Promise<Tracing | undefined> {
+export async function startTelemetry({
+  otlpEndpoint,
+  service,
+  logger,
+}: {
+  otlpEndpoint?: string;
+  service: string;
+  logger: Logger;
+}): Promise<Tracing | undefined> {
   if (!otlpEndpoint) return undefined;
+  // The SDK reports failed exports (collector down, say) through diag, silent unless given a logger.
+  const report = (detail: string) => logger.warn('telemetry', { detail });
+  diag.setLogger({ error: report, warn: report, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
   const [{ BatchSpanProcessor }, { OTLPTraceExporter }] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/exporter-trace-otlp-http'),

@@ -1,6 +1,6 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracing, type Tracing } from '../../src/telemetry.ts';
+import { startTelemetry, startTracing, type Tracing } from '../../src/telemetry.ts';
 import { renderTrace, startOtlpCollector, type CollectedSpan } from '../support/otlp-collector.ts';
 import { createClient } from './client.ts';
 import { eventually, monolith, type Target } from './harness.ts';
@@ -40,6 +40,7 @@ const monolithLogin = [
   '    internal UserApi.verifyCredentials',
   '    producer publish user.login',
   '      consumer process user.login (audit)',
+  '      consumer process user.login (log)',
   '      consumer process user.login (metrics)',
 ];
 
@@ -120,6 +121,7 @@ describe('a login is one trace', () => {
             '      auth: internal AuthApi.login',
             '        a relay: producer publish user.login',
             '          audit: consumer process user.login (audit)',
+            '          auth: consumer process user.login (log)',
             '          auth: consumer process user.login (metrics)',
             '        auth: client SessionApi.create',
             '          session: server POST /internal/session/:method',
@@ -134,5 +136,21 @@ describe('a login is one trace', () => {
       );
       expectPortSpansTagged(collector.spans);
     }, 30_000);
+  });
+
+  describe('with the collector down', () => {
+    it('logs the failed export instead of failing requests', async () => {
+      const lines: Array<{ msg: string; detail?: string }> = [];
+      const logger = { debug() {}, info() {}, error() {}, warn: (msg: string, fields = {}) => void lines.push({ msg, ...fields }) };
+      const tracing = await startTelemetry({ otlpEndpoint: 'http://127.0.0.1:9', service: 'monolith', logger });
+      const target = await monolith({ DATABASE_URL: 'memory' })();
+      try {
+        expect((await target.request('/health/live')).status).toBe(200);
+      } finally {
+        await target.close();
+        await tracing!.shutdown();
+      }
+      expect(lines).toContainEqual(expect.objectContaining({ msg: 'telemetry', detail: expect.any(String) }));
+    });
   });
 });
