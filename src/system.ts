@@ -17,6 +17,7 @@ import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-lis
 import type { Config } from '../config/mod.ts';
 import type { CallableModule } from '../config/placement.ts';
 import { createEventBus } from './bus.ts';
+import { docsRoutes } from './docs.ts';
 import { errorStatusByCode } from './error-status.ts';
 import { subscribeEventLog } from './event-log.ts';
 import { healthRoutes, type HealthCheck } from './health.ts';
@@ -130,7 +131,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   });
   // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
-  const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes);
+  const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
   const observe = [observeRequests({ logger, record: metrics.recordRequest })];
   const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {
     auth: auth ? [{ module: 'auth', path: '/api/auth', routes: authRoutes(auth) }, { module: 'auth', path: '/.well-known', routes: jwksRoutes(auth) }] : [],

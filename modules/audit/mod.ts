@@ -6,5 +6,6 @@ export type { AuditApi, AuditRepository } from './ports.ts';
 export { auditedEventTypes, auditEventViewSchema, type AuditEntry, type AuditEventView } from './domain.ts';
 export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
 export { auditRoutes } from './http.ts';
+export { auditRouteDefinitions } from './routes.ts';
 export { subscribeAuditHandlers } from './handlers.ts';
 export { auditApiSpec, auditErrors } from './remote.ts';

@@ -1,28 +1,21 @@
-import { Hono } from 'hono';
-import { principalOf, requestMetaOf, validate, type AppEnv } from '../kernel/http.ts';
-import { registerInputSchema } from '../user/mod.ts';
-import { loginInputSchema, refreshInputSchema } from './domain.ts';
+import { openApiRoutes, principalOf, requestMetaOf } from '../kernel/http.ts';
 import type { AuthApi } from './ports.ts';
-
-// Bodies are the port inputs without what the gateway supplies (request metadata).
-const registerBody = registerInputSchema.omit({ meta: true });
-const loginBody = loginInputSchema.omit({ meta: true });
-const refreshBody = refreshInputSchema.omit({ meta: true });
+import { jwks, login, logout, refresh, register } from './routes.ts';
 
 /** Public routes under /api/auth. `/logout` needs an authenticated principal; the rest do not. */
 export function authRoutes(auth: AuthApi) {
-  return new Hono<AppEnv>()
-    .post('/register', validate('json', registerBody), async (c) => {
+  return openApiRoutes()
+    .openapi(register, async (c) => {
       const user = await auth.register({ ...c.req.valid('json'), meta: requestMetaOf(c) });
       return c.json({ user }, 201);
     })
-    .post('/login', validate('json', loginBody), async (c) => {
-      return c.json(await auth.login({ ...c.req.valid('json'), meta: requestMetaOf(c) }));
+    .openapi(login, async (c) => {
+      return c.json(await auth.login({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);
     })
-    .post('/refresh', validate('json', refreshBody), async (c) => {
-      return c.json(await auth.refresh({ ...c.req.valid('json'), meta: requestMetaOf(c) }));
+    .openapi(refresh, async (c) => {
+      return c.json(await auth.refresh({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);
     })
-    .post('/logout', async (c) => {
+    .openapi(logout, async (c) => {
       await auth.logout({ ...principalOf(c), meta: requestMetaOf(c) });
       return c.body(null, 204);
     });
@@ -30,8 +23,8 @@ export function authRoutes(auth: AuthApi) {
 
 /** `GET /.well-known/jwks.json`: public keys only; caches may keep it briefly. */
 export function jwksRoutes(auth: AuthApi) {
-  return new Hono<AppEnv>().get('/jwks.json', async (c) => {
+  return openApiRoutes().openapi(jwks, async (c) => {
     c.header('Cache-Control', 'public, max-age=300');
-    return c.json(await auth.jwks());
+    return c.json(await auth.jwks(), 200);
   });
 }

@@ -16,5 +16,6 @@ export { authEventTypes } from './events.ts';
 export { createAuthService, type AuthServiceDeps } from './service.ts';
 export type { TokenSettings } from './signing.ts';
 export { authRoutes, jwksRoutes } from './http.ts';
+export { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 export { authApiSpec, authErrors } from './remote.ts';
 export { createLoginThrottle, type LoginThrottle, type LoginThrottleLimiters } from './throttle.ts';

@@ -12,6 +12,15 @@ import type { RevocationSet } from './revocations.ts';
 
 export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } satisfies StatusTable<GatewayErrorCode>;
 
+/** Where each public route group is mounted; the OpenAPI document and the typed client use the same paths. */
+export const publicPaths = {
+  auth: '/api/auth',
+  users: '/api/users',
+  sessions: '/api/sessions',
+  audit: '/api/audit',
+  wellKnown: '/.well-known',
+} as const;
+
 /** The public route groups, each a Hono app: a module's own routes, or a proxy to where it runs. */
 export interface GatewayRoutes {
   auth: Hono<AppEnv>;
@@ -19,7 +28,7 @@ export interface GatewayRoutes {
   sessions: Hono<AppEnv>;
   audit: Hono<AppEnv>;
   wellKnown: Hono<AppEnv>;
-  /** Health (and, later, metrics and docs): not under /api, so no CORS limits or auth. */
+  /** Health, metrics and docs: not under /api, so no CORS limits, auth or rate limits. */
   operations: Hono<AppEnv>;
 }
 
@@ -119,11 +128,11 @@ export function createGatewayApp({
   app.use('/api/sessions/*', authenticate); // Hono's /* also matches /api/sessions itself
   app.use('/api/audit/*', authenticate);
 
-  app.route('/api/auth', routes.auth);
-  app.route('/api/users', routes.users);
-  app.route('/api/sessions', routes.sessions);
-  app.route('/api/audit', routes.audit);
-  app.route('/.well-known', routes.wellKnown);
+  app.route(publicPaths.auth, routes.auth);
+  app.route(publicPaths.users, routes.users);
+  app.route(publicPaths.sessions, routes.sessions);
+  app.route(publicPaths.audit, routes.audit);
+  app.route(publicPaths.wellKnown, routes.wellKnown);
   app.route('/', routes.operations);
 
   app.notFound(() => {

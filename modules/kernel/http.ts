@@ -1,7 +1,6 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { zValidator } from '@hono/zod-validator';
-import type { z } from 'zod';
+import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import { UnauthenticatedError, type KernelErrorCode } from './errors.ts';
 import { validationErrorFrom } from './validation.ts';
 import type { Principal, RequestMeta } from './context.ts';
@@ -25,14 +24,107 @@ export const kernelErrorStatus = {
   rate_limited: 429,
 } satisfies StatusTable<KernelErrorCode>;
 
-/** zod-validator that throws a ValidationError, so one onError writes every 400. */
-export function validate<Target extends 'json' | 'query' | 'param', Schema extends z.ZodType>(
-  target: Target,
-  schema: Schema,
-) {
-  return zValidator(target, schema, (result) => {
-    if (!result.success) throw validationErrorFrom(result.error);
+const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * OpenAPIHono answers 415 to a body that is not JSON; this API reads such a body as empty, so it
+ * fails validation with the same 400 as a JSON body lacking the fields (API.md: 400 invalid body).
+ */
+const nonJsonBodyAsEmpty: MiddlewareHandler = async function nonJsonBodyAsEmpty(c, next) {
+  const mediaType = c.req.header('Content-Type')?.split(';')[0]!.trim() ?? '';
+  if (c.req.raw.body !== null && !jsonMediaType.test(mediaType)) {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete('Content-Type');
+    // A fresh request: `new Request(raw, { body: null })` would keep raw's body.
+    c.req.raw = new Request(c.req.url, { method: c.req.method, headers, signal: c.req.raw.signal });
+  }
+  await next();
+};
+
+/**
+ * A module's public routes, each declared by a route definition (createRoute) that both validates
+ * the request and documents it. A failed validation throws ValidationError, so one onError writes every 400.
+ */
+export function openApiRoutes() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationErrorFrom(result.error);
+    },
   });
+  app.use(nonJsonBodyAsEmpty);
+  return app;
+}
+
+/**
+ * `schema` as a named component of the document. Zod copies prototype methods onto a schema as it
+ * builds it, so a schema built before @hono/zod-openapi extended zod has no `.openapi`: name a clone.
+ */
+export function named<Schema extends z.ZodType>(schema: Schema, name: string): Schema {
+  return schema.clone().openapi(name);
+}
+
+/** An RFC 9457 problem, as every error answer carries it; `code` is the stable snake_case id. */
+export const problemSchema = named(
+  z.object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().openapi({ description: 'The failing fields of a 400.' }),
+  }),
+  'Problem',
+);
+
+/** A required JSON request body of a route definition. */
+export function jsonBody<Schema extends z.ZodType>(schema: Schema) {
+  return { required: true, content: { 'application/json': { schema } } };
+}
+
+/** A JSON answer of a route definition. */
+export function jsonAnswer<Schema extends z.ZodType>(schema: Schema, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+/** An error answer of a route definition: problem+json. */
+export function problem(description: string) {
+  return { description, content: { 'application/problem+json': { schema: problemSchema } } };
+}
+
+/** The security requirement of a route that needs an access token (API.md: Bearer). */
+export const bearer = [{ bearerAuth: [] }];
+
+const text = { schema: { type: 'string' } } as const;
+
+/** What the route definitions refer to by name; the document lists each once. */
+export const openApiComponents = {
+  securitySchemes: {
+    bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from login or refresh.' },
+  },
+  headers: {
+    'RateLimit-Policy': { ...text, description: 'The limits that apply to this client (IETF draft), e.g. `"api";q=600;w=60`.' },
+    RateLimit: { ...text, description: 'What is left of each limit and when it resets (IETF draft).' },
+    'Retry-After': { ...text, description: 'Seconds until a retry may succeed.' },
+  },
+} as const;
+
+const header = (name: keyof typeof openApiComponents.headers) => ({ $ref: `#/components/headers/${name}` });
+const rateLimitHeaders = { 'RateLimit-Policy': header('RateLimit-Policy'), RateLimit: header('RateLimit') };
+
+/** The answer to a body over the gateway's limit (64 KiB). */
+export const tooLarge = problem('The body is over 64 KiB.');
+
+/** The answers of a route under /api: every one carries the rate-limit headers, and past a limit it is 429. */
+export function apiResponses<R extends RouteConfig['responses']>(responses: R) {
+  const limited = Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => [status, { ...response, headers: rateLimitHeaders }]),
+  ) as { [Status in keyof R]: R[Status] & { headers: typeof rateLimitHeaders } };
+  const tooMany = {
+    ...problem('Too many requests from this address, or too many failed logins for this account.'),
+    headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') },
+  };
+  return { ...limited, 429: tooMany };
 }
 
 /** The authenticated caller; throws when the route was reached without one. */

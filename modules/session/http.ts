@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
 import { z } from 'zod';
-import { principalOf, validate, type AppEnv, type StatusTable } from '../kernel/http.ts';
+import { openApiRoutes, principalOf, type StatusTable } from '../kernel/http.ts';
 import { SessionNotFoundError, type SessionErrorCode } from './errors.ts';
 import type { SessionApi } from './ports.ts';
+import { listSessions, revokeOtherSessions, revokeSession } from './routes.ts';
 
 export const sessionErrorStatus = {
   invalid_refresh_token: 401,
@@ -12,29 +12,28 @@ export const sessionErrorStatus = {
 
 /** Public routes under /api/sessions; every one needs an authenticated principal. */
 export function sessionRoutes(sessions: SessionApi) {
-  return new Hono<AppEnv>()
-    .get('/', async (c) => {
+  return openApiRoutes()
+    .openapi(listSessions, async (c) => {
       const { userId, sessionId } = principalOf(c);
       const active = await sessions.listActive(userId);
-      return c.json({
-        sessions: active.map((s) => ({
-          id: s.id,
-          createdAt: s.createdAt,
-          lastUsedAt: s.lastUsedAt,
-          userAgent: s.userAgent,
-          ip: s.ip,
-          current: s.id === sessionId,
-        })),
-      });
+      const summaries = active.map((s) => ({
+        id: s.id,
+        createdAt: s.createdAt,
+        lastUsedAt: s.lastUsedAt,
+        userAgent: s.userAgent,
+        ip: s.ip,
+        current: s.id === sessionId,
+      }));
+      return c.json({ sessions: summaries }, 200);
     })
-    .delete('/', validate('query', z.object({ others: z.literal('true') })), async (c) => {
+    .openapi(revokeOtherSessions, async (c) => {
       const { userId, sessionId } = principalOf(c);
       await sessions.revokeAll({ userId, exceptSessionId: sessionId, reason: 'user_revoked' });
       return c.body(null, 204);
     })
-    .delete('/:id', async (c) => {
+    .openapi(revokeSession, async (c) => {
       const { userId } = principalOf(c);
-      const sessionId = c.req.param('id');
+      const sessionId = c.req.valid('param').id;
       // Session ids are UUIDs: anything else is simply not one of the caller's sessions.
       if (!z.uuid().safeParse(sessionId).success) throw new SessionNotFoundError();
       await sessions.revoke({ userId, sessionId, reason: 'user_revoked' });

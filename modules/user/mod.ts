@@ -24,4 +24,5 @@ export * from './errors.ts';
 export { userEventTypes, type PasswordChangedData } from './events.ts';
 export { createUserService, type UserServiceDeps } from './service.ts';
 export { userRoutes, userErrorStatus } from './http.ts';
+export { userRouteDefinitions, userSchema } from './routes.ts';
 export { userApiSpec, userErrors } from './remote.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../src/openapi.ts';
 import { useTarget, type StartTarget } from './harness.ts';
 
 export function edgeScenarios(start: StartTarget) {
@@ -43,6 +44,16 @@ export function edgeScenarios(start: StartTarget) {
       expect(res.status).toBe(413);
       expect(res.headers.get('Content-Type')).toContain('application/problem+json');
       expect((await ctx.api.call('POST', '/api/auth/login', { json: { email, password: ctx.api.password } })).status).toBe(401);
+    });
+
+    it('answers a body that is not JSON like one without the fields: 400 naming them', async () => {
+      const res = await ctx.api.call('POST', '/api/auth/login', {
+        rawBody: 'email=a%40example.com&password=x',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ status: 400, code: 'validation_failed' });
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['email', 'password']);
     });
 
     it('answers 400 problem+json for malformed JSON', async () => {
@@ -107,6 +118,14 @@ export function edgeScenarios(start: StartTarget) {
       expect(res.headers.get('Content-Type')).toContain('text/plain');
       expect(res.headers.get('RateLimit')).toBeNull();
       expect(await res.text()).toMatch(/^http_requests_total\{method="GET",route="\/health\/live",status="200"/m);
+    });
+
+    it('serves the OpenAPI document of the whole public API, whatever modules this process hosts', async () => {
+      const res = await ctx.target.request('/openapi.json');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('Content-Type')).toContain('application/json');
+      expect(res.headers.get('RateLimit')).toBeNull();
+      expect(await res.json()).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
     });
 
     it('reports liveness and readiness as application/health+json', async () => {

@@ -1,0 +1,103 @@
+import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import { auditRouteDefinitions } from '../modules/audit/mod.ts';
+import { authRouteDefinitions, jwksRouteDefinitions } from '../modules/auth/mod.ts';
+import { publicPaths } from '../modules/gateway/mod.ts';
+import { named, openApiComponents } from '../modules/kernel/http.ts';
+import { sessionRouteDefinitions } from '../modules/session/mod.ts';
+import { userRouteDefinitions } from '../modules/user/mod.ts';
+
+const healthSchema = named(
+  z.object({
+    status: z.enum(['pass', 'fail']),
+    checks: z
+      .record(
+        z.string(),
+        z.array(
+          z.object({
+            componentId: z.string(),
+            status: z.enum(['pass', 'fail']),
+            observedValue: z.number().optional(),
+            observedUnit: z.string().optional(),
+            output: z.string().optional(),
+            time: z.string(),
+          }),
+        ),
+      )
+      .optional(),
+  }),
+  'Health',
+);
+const health = (description: string) => ({ description, content: { 'application/health+json': { schema: healthSchema } } });
+const tags = ['Operations'];
+
+/** Health, metrics and docs: plain Hono routes (src/health.ts, src/metrics.ts, src/docs.ts), described here. */
+const operationsRouteDefinitions = [
+  createRoute({ method: 'get', path: '/health/live', tags, summary: 'Liveness', responses: { 200: health('The process runs.') } }),
+  createRoute({
+    method: 'get',
+    path: '/health/ready',
+    tags,
+    summary: 'Readiness',
+    responses: {
+      200: health('This process’s own dependencies (database, Redis, remote modules it needs) answer.'),
+      503: health('A dependency does not answer; `checks` says which.'),
+    },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/metrics',
+    tags,
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'The Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } } },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/openapi.json',
+    tags,
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: z.looseObject({}) } } } },
+  }),
+  createRoute({
+    method: 'get',
+    path: '/docs',
+    tags,
+    summary: 'An interactive reference of this document',
+    responses: { 200: { description: 'An HTML page.', content: { 'text/html': { schema: z.string() } } } },
+  }),
+];
+
+// Every group at the path the gateway mounts it, whichever modules this process hosts: the
+// gateway of a split deployment proxies the module routes but documents them all the same.
+const groups: Array<[string, RouteConfig[]]> = [
+  [publicPaths.auth, authRouteDefinitions],
+  [publicPaths.wellKnown, jwksRouteDefinitions],
+  [publicPaths.users, userRouteDefinitions],
+  [publicPaths.sessions, sessionRouteDefinitions],
+  [publicPaths.audit, auditRouteDefinitions],
+  ['', operationsRouteDefinitions],
+];
+
+function buildDocument() {
+  const api = new OpenAPIHono();
+  for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes)) api.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, header] of Object.entries(openApiComponents.headers)) api.openAPIRegistry.registerComponent('headers', name, header);
+  for (const [mount, routes] of groups) {
+    for (const route of routes) api.openAPIRegistry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
+  }
+  return api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'modular-auth public API',
+      version: '1',
+      description: 'Registration, login, tokens, sessions, profile and security activity. Errors are `application/problem+json` (RFC 9457).',
+    },
+  });
+}
+
+let document: ReturnType<typeof buildDocument> | undefined;
+
+/** The OpenAPI 3.1 document of the public API, from the routes' own schemas; built once, the same in every placement. */
+export function openApiDocument() {
+  document ??= buildDocument();
+  return document;
+}

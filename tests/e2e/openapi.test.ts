@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { auditRoutes } from '../../modules/audit/mod.ts';
+import { authRoutes, jwksRoutes } from '../../modules/auth/mod.ts';
+import { publicPaths } from '../../modules/gateway/mod.ts';
+import { sessionRoutes } from '../../modules/session/mod.ts';
+import { userRoutes } from '../../modules/user/mod.ts';
+import { openApiDocument } from '../../src/openapi.ts';
+
+const apiMd = resolve(import.meta.dirname, '../../../shared/API.md');
+
+interface ContractRoute {
+  method: string;
+  path: string;
+  statuses: string[];
+  bearer: boolean;
+}
+
+/**
+ * Every `METHOD /path` in API.md's tables, with the statuses its other cells name (a status opens
+ * the cell or follows `;` or `,`) and whether it needs a bearer token (its row or section says Bearer).
+ */
+function contractRoutes(markdown: string): ContractRoute[] {
+  const routes: ContractRoute[] = [];
+  let bearerSection = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('#')) bearerSection = line.includes('(Bearer)');
+    if (!line.startsWith('|')) continue;
+    const [request = '', ...answers] = line.split('|').slice(1, -1);
+    const statuses = [...answers.join(';').replaceAll('`', '').matchAll(/(?:^|[;,])\s*([1-5]\d\d)\b/g)].map((m) => m[1]!);
+    for (const [, method, path] of request.matchAll(/`(GET|POST|PUT|PATCH|DELETE) ([^`?\s]+)[^`]*`/g)) {
+      routes.push({ method: method!.toLowerCase(), path: path!, statuses, bearer: bearerSection || request.includes('(Bearer)') });
+    }
+  }
+  return routes;
+}
+
+type Operation = { responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown };
+const document = openApiDocument();
+const operation = (method: string, path: string) => (document.paths?.[path] as Record<string, Operation> | undefined)?.[method];
+
+describe('the OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(JSON.stringify(document))); // as /openapi.json serves it
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('has every route of API.md, with each status API.md names and Bearer security where API.md says Bearer', async () => {
+    const routes = contractRoutes(await readFile(apiMd, 'utf8'));
+    // A parser that found nothing would pass everything below.
+    expect(routes.length).toBeGreaterThanOrEqual(18);
+    expect(routes).toContainEqual({ method: 'delete', path: '/api/sessions/{id}', statuses: ['204', '404'], bearer: true });
+    const gaps: string[] = [];
+    for (const { method, path, statuses, bearer } of routes) {
+      const op = operation(method, path);
+      if (!op) gaps.push(`${method} ${path}: missing`);
+      for (const status of op ? statuses : []) if (!op!.responses[status]) gaps.push(`${method} ${path}: no ${status}`);
+      if (op && Boolean(op.security) !== bearer) gaps.push(`${method} ${path}: bearer ${Boolean(op.security)}, API.md ${bearer}`);
+    }
+    expect(gaps).toEqual([]);
+  });
+
+  it('documents 429 and the RateLimit headers on every /api route', () => {
+    const gaps: string[] = [];
+    for (const [path, item] of Object.entries(document.paths ?? {})) {
+      if (!path.startsWith('/api/')) continue;
+      for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
+        if (!op.responses['429']?.headers?.['Retry-After']) gaps.push(`${method} ${path}: no 429 with Retry-After`);
+        for (const [status, answer] of Object.entries(op.responses)) {
+          if (!answer.headers?.RateLimit || !answer.headers['RateLimit-Policy']) gaps.push(`${method} ${path} ${status}: no RateLimit headers`);
+        }
+      }
+    }
+    expect(gaps).toEqual([]);
+  });
+
+  it('documents every route the modules serve', () => {
+    const unused = {} as never; // building the routes calls no port
+    const served: Array<[string, Hono<any, any, any>]> = [
+      [publicPaths.auth, authRoutes(unused)],
+      [publicPaths.wellKnown, jwksRoutes(unused)],
+      [publicPaths.users, userRoutes(unused)],
+      [publicPaths.sessions, sessionRoutes(unused)],
+      [publicPaths.audit, auditRoutes(unused)],
+    ];
+    // One entry per handler (validators included), hence the set.
+    const routes = new Set(
+      served.flatMap(([mount, app]) =>
+        app.routes
+          .filter((route) => route.method !== 'ALL')
+          .map((route) => `${route.method.toLowerCase()} ${`${mount}${route.path}`.replace(/\/$/, '').replace(/:(\w+)/g, '{$1}')}`),
+      ),
+    );
+    expect(routes.size).toBeGreaterThanOrEqual(13);
+    expect([...routes].filter((route) => !operation(...(route.split(' ') as [string, string])))).toEqual([]);
+  });
+});
