@@ -85,6 +85,8 @@ export function createGatewayApp({
       xContentTypeOptions: 'nosniff',
       referrerPolicy: 'no-referrer',
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      // A route that sets a header itself keeps it: the docs page needs a policy of its own.
+      overwrite: false,
     }),
   );
   app.use(

@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi.ts';
 import { useTarget, type StartTarget } from './harness.ts';
+
+// @scalar/api-reference ships the browser bundle /docs loads; without it only the page itself is testable.
+const scalarBundleInstalled = (() => {
+  try {
+    return Boolean(createRequire(import.meta.url).resolve('@scalar/api-reference'));
+  } catch {
+    return false;
+  }
+})();
 
 export function edgeScenarios(start: StartTarget) {
   const ctx = useTarget(start);
@@ -126,6 +136,29 @@ export function edgeScenarios(start: StartTarget) {
       expect(res.headers.get('Content-Type')).toContain('application/json');
       expect(res.headers.get('RateLimit')).toBeNull();
       expect(await res.json()).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    });
+
+    it('serves the reference page at /docs with a policy that runs only its local script and the inline start', async () => {
+      const res = await ctx.target.request('/docs');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('Content-Type')).toContain('text/html');
+      const html = await res.text();
+      const nonce = /script-src 'self' 'nonce-([\w-]+)'/.exec(res.headers.get('Content-Security-Policy') ?? '')?.[1];
+      expect(nonce).toBeDefined();
+      expect(res.headers.get('Content-Security-Policy')).toContain("connect-src 'self'");
+      expect(html).toContain(`<script src="/docs/scalar.js" nonce="${nonce}"></script>`);
+      expect(html).toContain('"url": "/openapi.json"');
+      expect(html).not.toMatch(/<script[^>]+src="(https?:)?\/\//);
+      expect(res.headers.get('X-Frame-Options')).toBe('DENY');
+      // A fresh nonce each time.
+      expect((await ctx.target.request('/docs')).headers.get('Content-Security-Policy')).not.toContain(nonce);
+    });
+
+    it.skipIf(!scalarBundleInstalled)('serves Scalar’s standalone bundle as JavaScript at /docs/scalar.js', async () => {
+      const res = await ctx.target.request('/docs/scalar.js');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('Content-Type')).toMatch(/^text\/javascript/);
+      expect(await res.text()).toContain('createApiReference');
     });
 
     it('reports liveness and readiness as application/health+json', async () => {
