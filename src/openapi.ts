@@ -79,10 +79,11 @@ const groups: Array<[string, RouteConfig[]]> = [
 
 function buildDocument() {
   const api = new OpenAPIHono();
-  for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes)) api.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
-  for (const [name, header] of Object.entries(openApiComponents.headers)) api.openAPIRegistry.registerComponent('headers', name, header);
+  const registry = api.openAPIRegistry;
+  for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, header] of Object.entries(openApiComponents.headers)) registry.registerComponent('headers', name, header);
   for (const [mount, routes] of groups) {
-    for (const route of routes) api.openAPIRegistry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
+    for (const route of routes) registry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
   }
   return api.getOpenAPI31Document({
     openapi: '3.1.0',

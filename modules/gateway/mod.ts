@@ -9,3 +9,4 @@ export { subscribeRevocations } from './handlers.ts';
 export * from './errors.ts';
 export { createClientIpResolver } from './client-ip.ts';
 export { rateLimitByIp } from './rate-limit.ts';
+export { createApiClient, type PublicApi } from './client.ts';

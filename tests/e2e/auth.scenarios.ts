@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJwt } from './client.ts';
+import { bearer, decodeJwt, read } from './client.ts';
 import { eventually, useTarget, type StartTarget } from './harness.ts';
 
 export function authScenarios(start: StartTarget) {
@@ -8,6 +8,7 @@ export function authScenarios(start: StartTarget) {
 
     it('register answers 201 with the user, email trimmed, no secret fields', async () => {
       const email = ctx.api.uniqueEmail();
+      // `role` is not in the contract, so only a raw call can send it.
       const res = await ctx.api.call('POST', '/api/auth/register', {
         json: { email: `  ${email.toUpperCase()} `, password: ctx.api.password, displayName: 'Ada', role: 'admin' },
       });
@@ -35,12 +36,12 @@ export function authScenarios(start: StartTarget) {
       const long = 'p'.repeat(64) + 'q'.repeat(64);
       await ctx.api.register(email, long);
       await ctx.api.login(email, long);
-      const truncated = await ctx.api.call('POST', '/api/auth/login', { json: { email, password: long.slice(0, 72) } });
+      const truncated = await ctx.api.auth.login.$post({ json: { email, password: long.slice(0, 72) } });
       expect(truncated.status).toBe(401);
     });
 
     it('register rejects a common password with 400 and a clear message', async () => {
-      const res = await ctx.api.call('POST', '/api/auth/register', { json: { email: ctx.api.uniqueEmail(), password: 'password123' } });
+      const res = await read(ctx.api.auth.register.$post({ json: { email: ctx.api.uniqueEmail(), password: 'password123' } }));
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('password_too_common');
       expect(res.body.detail).toMatch(/too common/);
@@ -48,7 +49,7 @@ export function authScenarios(start: StartTarget) {
 
     it('register answers 409 for an email taken in any letter case, and changes nothing', async () => {
       const { email } = await ctx.api.register();
-      const res = await ctx.api.call('POST', '/api/auth/register', { json: { email: email.toUpperCase(), password: 'another fine passphrase' } });
+      const res = await read(ctx.api.auth.register.$post({ json: { email: email.toUpperCase(), password: 'another fine passphrase' } }));
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('email_taken');
       await ctx.api.login(email);
@@ -56,7 +57,7 @@ export function authScenarios(start: StartTarget) {
 
     it('login answers 200 with an EdDSA at+jwt access token and an opaque refresh token', async () => {
       const { email, user } = await ctx.api.register();
-      const res = await ctx.api.call('POST', '/api/auth/login', { json: { email: email.toUpperCase(), password: ctx.api.password } });
+      const res = await read(ctx.api.auth.login.$post({ json: { email: email.toUpperCase(), password: ctx.api.password } }));
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: expect.any(Number), sessionId: expect.any(String), user });
       const { header, payload } = decodeJwt(res.body.accessToken);
@@ -71,8 +72,8 @@ export function authScenarios(start: StartTarget) {
 
     it('login answers one identical 401 for an unknown email and a wrong password', async () => {
       const { email } = await ctx.api.register();
-      const wrong = await ctx.api.call('POST', '/api/auth/login', { json: { email, password: 'not the password' } });
-      const unknown = await ctx.api.call('POST', '/api/auth/login', { json: { email: ctx.api.uniqueEmail(), password: 'not the password' } });
+      const wrong = await read(ctx.api.auth.login.$post({ json: { email, password: 'not the password' } }));
+      const unknown = await read(ctx.api.auth.login.$post({ json: { email: ctx.api.uniqueEmail(), password: 'not the password' } }));
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined });
@@ -86,34 +87,34 @@ export function authScenarios(start: StartTarget) {
 
     it('refresh returns a new pair and the old refresh token is single-use', async () => {
       const s = await ctx.api.signedUp();
-      const res = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const res = await read(ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } }));
       expect(res.status).toBe(200);
       expect(res.body.refreshToken).not.toBe(s.refreshToken);
       expect(res.body.accessToken).not.toBe(s.accessToken);
       expect(res.body.sessionId).toBe(s.sessionId);
-      const me = await ctx.api.call('GET', '/api/users/me', { token: res.body.accessToken });
+      const me = await ctx.api.users.me.$get({}, bearer(res.body.accessToken));
       expect(me.status).toBe(200);
     });
 
     it('reusing a rotated refresh token answers 401 and revokes the whole session', async () => {
       const s = await ctx.api.signedUp();
-      const next = (await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).body;
-      const reuse = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const next = (await read(ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } }))).body;
+      const reuse = await ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } });
       expect(reuse.status).toBe(401);
-      const successor = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: next.refreshToken } });
+      const successor = await ctx.api.auth.refresh.$post({ json: { refreshToken: next.refreshToken } });
       expect(successor.status).toBe(401);
-      await eventually(async () => expect((await ctx.api.call('GET', '/api/users/me', { token: next.accessToken })).status).toBe(401), 1000);
+      await eventually(async () => expect((await ctx.api.users.me.$get({}, bearer(next.accessToken))).status).toBe(401), 1000);
     });
 
     it('refresh answers 401 for an unknown token and 400 for a missing one', async () => {
-      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: 'x'.repeat(43) } })).status).toBe(401);
+      expect((await ctx.api.auth.refresh.$post({ json: { refreshToken: 'x'.repeat(43) } })).status).toBe(401);
       expect((await ctx.api.call('POST', '/api/auth/refresh', { json: {} })).status).toBe(400);
     });
 
     it('of concurrent refreshes of one token exactly one succeeds', async () => {
       const s = await ctx.api.signedUp();
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })),
+        Array.from({ length: 8 }, () => ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } })),
       );
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
       expect(results.filter((r) => r.status === 401)).toHaveLength(7);
@@ -121,21 +122,21 @@ export function authScenarios(start: StartTarget) {
 
     it('logout answers 204, then the access token is rejected within 1 s and the refresh token is dead', async () => {
       const s = await ctx.api.signedUp();
-      expect((await ctx.api.call('POST', '/api/auth/logout', { token: s.accessToken })).status).toBe(204);
-      await eventually(async () => expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(401), 1000);
-      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(401);
-      expect((await ctx.api.call('POST', '/api/auth/logout', { token: s.accessToken })).status).toBe(401);
+      expect((await ctx.api.auth.logout.$post({}, bearer(s.accessToken))).status).toBe(204);
+      await eventually(async () => expect((await ctx.api.users.me.$get({}, bearer(s.accessToken))).status).toBe(401), 1000);
+      expect((await ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } })).status).toBe(401);
+      expect((await ctx.api.auth.logout.$post({}, bearer(s.accessToken))).status).toBe(401);
     });
 
     it('logout without a bearer token answers 401', async () => {
-      const res = await ctx.api.call('POST', '/api/auth/logout');
+      const res = await ctx.api.auth.logout.$post();
       expect(res.status).toBe(401);
       expect(res.headers.get('WWW-Authenticate')).toBe('Bearer');
     });
 
     it('the JWKS publishes public Ed25519 keys only, and they verify issued tokens', async () => {
       const s = await ctx.api.signedUp();
-      const res = await ctx.api.call('GET', '/.well-known/jwks.json');
+      const res = await read(ctx.api.wellKnown['jwks.json'].$get());
       expect(res.status).toBe(200);
       expect(res.body.keys.length).toBeGreaterThan(0);
       for (const key of res.body.keys) {
@@ -152,21 +153,21 @@ export function authScenarios(start: StartTarget) {
 
     it('a just-rotated token presented again within the window gets the same new pair, not a revocation', async () => {
       const s = await ctx.api.signedUp();
-      const first = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
-      const again = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const first = await read(ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } }));
+      const again = await read(ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } }));
       expect(first.status).toBe(200);
       expect(again.status).toBe(200);
       expect(again.body.refreshToken).toBe(first.body.refreshToken);
       expect(again.body.accessToken).toBe(first.body.accessToken);
-      const next = await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: first.body.refreshToken } });
+      const next = await ctx.api.auth.refresh.$post({ json: { refreshToken: first.body.refreshToken } });
       expect(next.status).toBe(200);
     });
 
     it('a token two rotations old still counts as reuse inside the window', async () => {
       const s = await ctx.api.signedUp();
-      const first = (await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).body;
-      await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: first.refreshToken } });
-      expect((await ctx.api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(401);
+      const first = (await read(ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } }))).body;
+      await ctx.api.auth.refresh.$post({ json: { refreshToken: first.refreshToken } });
+      expect((await ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } })).status).toBe(401);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi.ts';
+import { bearer, read } from './client.ts';
 import { useTarget, type StartTarget } from './harness.ts';
 
 // @scalar/api-reference ships the browser bundle /docs loads; without it only the page itself is testable.
@@ -50,10 +51,10 @@ export function edgeScenarios(start: StartTarget) {
 
     it('answers 413 problem+json for a body over 64 KiB, and changes nothing', async () => {
       const email = ctx.api.uniqueEmail();
-      const res = await ctx.api.call('POST', '/api/auth/register', { json: { email, password: ctx.api.password, displayName: 'x'.repeat(70 * 1024) } });
+      const res = await ctx.api.auth.register.$post({ json: { email, password: ctx.api.password, displayName: 'x'.repeat(70 * 1024) } });
       expect(res.status).toBe(413);
       expect(res.headers.get('Content-Type')).toContain('application/problem+json');
-      expect((await ctx.api.call('POST', '/api/auth/login', { json: { email, password: ctx.api.password } })).status).toBe(401);
+      expect((await ctx.api.auth.login.$post({ json: { email, password: ctx.api.password } })).status).toBe(401);
     });
 
     it('answers a body that is not JSON like one without the fields: 400 naming them', async () => {
@@ -91,7 +92,7 @@ export function edgeScenarios(start: StartTarget) {
           expect(res.headers.get('Content-Type')).toContain('application/problem+json');
         }
       }
-      expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200);
+      expect((await ctx.api.users.me.$get({}, bearer(s.accessToken))).status).toBe(200);
     });
 
     it('never answers 500 to NUL characters, lone surrogates or malformed ids inside fields', async () => {
@@ -112,7 +113,7 @@ export function edgeScenarios(start: StartTarget) {
         expect(res.status, `${method} ${path} ${JSON.stringify(json)}`).toBeGreaterThanOrEqual(400);
         expect(res.status, `${method} ${path} ${JSON.stringify(json)}`).toBeLessThan(500);
       }
-      expect((await ctx.api.call('GET', '/api/users/me', { token: s.accessToken })).body.displayName).toBeNull();
+      expect((await read(ctx.api.users.me.$get({}, bearer(s.accessToken)))).body.displayName).toBeNull();
     });
 
     it('answers 404 problem+json for an unknown route', async () => {
