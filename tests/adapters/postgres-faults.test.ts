@@ -143,6 +143,23 @@ describe('Postgres database when the server goes away', () => {
     console.info(`link silent: transaction rejected after ${outcome.ms} ms, a query after ${silent.ms} ms`);
   });
 
+  it('a transaction whose backend dies between statements rejects with UnavailableError, and the process lives on', async () => {
+    // postgres.js 3.4.9 wrote the ROLLBACK of such a transaction to a socket it had already dropped,
+    // from a setImmediate: an exception no caller can catch (porsager/postgres#1208; patches/).
+    const failure = await timed(
+      db.transaction(async (tx) => {
+        await tx.exec("INSERT INTO items VALUES ('doomed')");
+        await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${appName} AND state = 'idle in transaction'`;
+        await sleep(50);
+        await tx.exec("INSERT INTO items VALUES ('doomed too')");
+      }),
+    );
+    expect(failure.error).toBeInstanceOf(UnavailableError);
+    await sleep(50); // where the unpatched driver threw, it has by now
+    await recovery();
+    expect(await db.query("SELECT id FROM items WHERE id LIKE 'doomed%'")).toEqual([]);
+  });
+
   it('listen() hears commits again once the server is back', async () => {
     let heard = 0;
     const stop = db.listen('faults', () => heard++);
