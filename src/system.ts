@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
-import { authRoutes, createAuthService, createLoginThrottle, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
-import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
+import { auditRouteDefinitions, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
+import { authRouteDefinitions, authRoutes, createAuthService, createLoginThrottle, jwksRouteDefinitions, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
+import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, publicPaths, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
-import { createUserService, userRoutes, type UserApi } from '../modules/user/mod.ts';
+import { createSessionService, sessionRouteDefinitions, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
+import { createUserService, userRouteDefinitions, userRoutes, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { breakerState } from '../adapters/http/port-client.ts';
@@ -134,19 +134,20 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
   const observe = [observeRequests({ logger, record: metrics.recordRequest })];
   const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {
-    auth: auth ? [{ module: 'auth', path: '/api/auth', routes: authRoutes(auth) }, { module: 'auth', path: '/.well-known', routes: jwksRoutes(auth) }] : [],
-    user: users ? [{ module: 'user', path: '/api/users', routes: userRoutes(users) }] : [],
-    session: sessions ? [{ module: 'session', path: '/api/sessions', routes: sessionRoutes(sessions) }] : [],
-    audit: audit ? [{ module: 'audit', path: '/api/audit', routes: auditRoutes(audit) }] : [],
+    auth: auth ? [{ module: 'auth', path: publicPaths.auth, routes: authRoutes(auth) }, { module: 'auth', path: publicPaths.wellKnown, routes: jwksRoutes(auth) }] : [],
+    user: users ? [{ module: 'user', path: publicPaths.users, routes: userRoutes(users) }] : [],
+    session: sessions ? [{ module: 'session', path: publicPaths.sessions, routes: sessionRoutes(sessions) }] : [],
+    audit: audit ? [{ module: 'audit', path: publicPaths.audit, routes: auditRoutes(audit) }] : [],
   };
 
   let app: Hono<AppEnv>;
   if (hosts('gateway')) {
-    const routeFor = (module: CallableModule, path: string) => {
+    const routeFor = (module: CallableModule, path: string, definitions: ReadonlyArray<{ method: string; path: string }>) => {
       const target = remote[module];
       if (!target) return publicRoutes[module].find((group) => group.path === path)!.routes;
       return createRouteProxy({
         module,
+        routes: definitions,
         audience: edgeAudience(module),
         registry: target.registry,
         serviceToken,
@@ -155,11 +156,11 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       });
     };
     const routes: GatewayRoutes = {
-      auth: routeFor('auth', '/api/auth'),
-      wellKnown: routeFor('auth', '/.well-known'),
-      users: routeFor('user', '/api/users'),
-      sessions: routeFor('session', '/api/sessions'),
-      audit: routeFor('audit', '/api/audit'),
+      auth: routeFor('auth', publicPaths.auth, authRouteDefinitions),
+      wellKnown: routeFor('auth', publicPaths.wellKnown, jwksRouteDefinitions),
+      users: routeFor('user', publicPaths.users, userRouteDefinitions),
+      sessions: routeFor('session', publicPaths.sessions, sessionRouteDefinitions),
+      audit: routeFor('audit', publicPaths.audit, auditRouteDefinitions),
       operations,
     };
     const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });

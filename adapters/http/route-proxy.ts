@@ -1,5 +1,5 @@
 import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
-import { Hono } from 'hono';
+import { Hono, type Handler } from 'hono';
 import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
 import type { AppEnv } from '../../modules/kernel/http.ts';
 import { TransportFailure } from './port-client.ts';
@@ -8,6 +8,11 @@ import type { ServiceRegistry } from './service-registry.ts';
 export interface RouteProxyOptions {
   /** The module whose public routes these are (named in errors). */
   module: string;
+  /**
+   * The module's public routes (method and OpenAPI path, `{id}` style): only these are forwarded,
+   * each under its own template, so the gateway's logs, metrics and spans name the route.
+   */
+  routes: ReadonlyArray<{ method: string; path: string }>;
   /** The service token's audience on the hosting service. */
   audience: string;
   registry: ServiceRegistry;
@@ -27,8 +32,8 @@ const returnedResponseHeaders = ['content-type', 'retry-after', 'ratelimit', 'ra
  * the gateway: the service gets a service token that names the verified principal, plus the
  * request id, trace context, client address and user agent. Status and body come back unchanged.
  */
-export function createRouteProxy({ module, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
-  return new Hono<AppEnv>().all('*', async (c) => {
+export function createRouteProxy({ module, routes, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
+  const forward: Handler<AppEnv> = async (c) => {
     const url = new URL(c.req.url);
     const headers = new Headers();
     for (const name of forwardedRequestHeaders) {
@@ -78,5 +83,8 @@ export function createRouteProxy({ module, audience, registry, serviceToken, bre
       if (value) out.set(name, value);
     }
     return new Response(res.body, { status: res.status, headers: out });
-  });
+  };
+  const proxy = new Hono<AppEnv>();
+  for (const { method, path } of routes) proxy.on(method.toUpperCase(), path.replace(/\{(\w+)\}/g, ':$1'), forward);
+  return proxy;
 }

@@ -121,6 +121,14 @@ export function edgeScenarios(start: StartTarget) {
       expect(await res.text()).toMatch(/^http_requests_total\{method="GET",route="\/health\/live",status="200"/m);
     });
 
+    it('counts requests by route template, never by raw path, in every placement (a split gateway too)', async () => {
+      const s = await ctx.api.signedUp();
+      expect((await ctx.api.sessions[':id'].$delete({ param: { id: crypto.randomUUID() } }, bearer(s.accessToken))).status).toBe(404);
+      const metrics = await (await ctx.target.request('/metrics')).text();
+      expect(metrics).toMatch(/^http_requests_total\{method="DELETE",route="\/api\/sessions\/:id",status="404"/m);
+      expect(metrics).toMatch(/^http_requests_total\{method="POST",route="\/api\/auth\/login",status="200"/m);
+    });
+
     it('serves the OpenAPI document of the whole public API, whatever modules this process hosts', async () => {
       const res = await ctx.target.request('/openapi.json');
       expect(res.status).toBe(200);

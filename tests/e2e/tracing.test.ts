@@ -115,7 +115,7 @@ describe('a login is one trace', () => {
       await eventually(
         async () =>
           expect(renderTrace(collector.spans, traceId, label)).toEqual([
-            'gateway: server POST /api/auth/*',
+            'gateway: server POST /api/auth/login',
             '  gateway: client forward auth',
             '    auth: server POST /api/auth/login',
             '      auth: internal AuthApi.login',
