@@ -48,6 +48,8 @@ export interface Config {
   refreshReuseGraceSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   otlpEndpoint?: string;
+  /** Which traces are recorded; the ratio applies to the `traceidratio` samplers. */
+  traceSampler: { name: Env['OTEL_TRACES_SAMPLER']; ratio: number };
   /** The variables as read, for printing (secrets masked by describeConfig). */
   env: Env;
 }
@@ -131,6 +133,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
     logLevel: env.LOG_LEVEL,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    traceSampler: { name: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG },
     env,
   };
 }

@@ -75,6 +75,11 @@ export const envSchema = z.object({
   EVENT_BUS: z.enum(['memory', 'redis']).default('memory'),
   SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  // The OpenTelemetry SDK's own variables for sampling (its spec names and defaults).
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   CORS_ORIGINS: z
     .string()
     .default('')

@@ -1,6 +1,7 @@
 import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
 
 export interface Tracing {
@@ -17,24 +18,51 @@ export function registerTracePropagation(): void {
 }
 
 /**
+ * The sampler OTEL_TRACES_SAMPLER names, as the OpenTelemetry spec defines them: the parent-based
+ * ones follow the caller's decision when a request carries a `traceparent`, so a trace is recorded
+ * whole or not at all across services.
+ */
+async function samplerFor({ name, ratio }: Config['traceSampler']): Promise<Sampler> {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace');
+  const roots = { always_on: new AlwaysOnSampler(), always_off: new AlwaysOffSampler(), traceidratio: new TraceIdRatioBasedSampler(ratio) };
+  const root = roots[name.replace(/^parentbased_/, '') as keyof typeof roots];
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
+}
+
+/**
  * Starts the OpenTelemetry SDK: spans of this process, named by `service`, go to `processor`; the
  * active span follows async work (AsyncLocalStorage, on Node and Deno alike).
  */
-export async function startTracing({ service, processor }: { service: string; processor: SpanProcessor }): Promise<Tracing> {
+export async function startTracing({
+  service,
+  processor,
+  sampler = { name: 'parentbased_always_on', ratio: 1 },
+}: {
+  service: string;
+  processor: SpanProcessor;
+  sampler?: Config['traceSampler'];
+}): Promise<Tracing> {
   const [{ TracerProvider }, { AsyncLocalStorageContextManager }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/context-async-hooks'),
     import('@opentelemetry/resources'),
   ]);
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [processor] });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    sampler: await samplerFor(sampler),
+    spanProcessors: [processor],
+  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   registerTracePropagation();
   trace.setGlobalTracerProvider(provider);
   return {
     async shutdown() {
-      await provider.shutdown();
-      trace.disable();
-      context.disable();
+      try {
+        await provider.shutdown();
+      } finally {
+        trace.disable();
+        context.disable();
+      }
     },
   };
 }
@@ -46,10 +74,12 @@ export async function startTracing({ service, processor }: { service: string; pr
  */
 export async function startTelemetry({
   otlpEndpoint,
+  sampler,
   service,
   logger,
 }: {
   otlpEndpoint?: string;
+  sampler?: Config['traceSampler'];
   service: string;
   logger: Logger;
 }): Promise<Tracing | undefined> {
@@ -62,5 +92,7 @@ export async function startTelemetry({
     import('@opentelemetry/exporter-trace-otlp-http'),
   ]);
   const exporter = new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` });
-  return startTracing({ service, processor: new BatchSpanProcessor({ exporter }) });
+  const tracing = await startTracing({ service, sampler, processor: new BatchSpanProcessor({ exporter }) });
+  // Stopping must not fail because the collector is gone; the spans it missed are reported.
+  return { shutdown: () => tracing.shutdown().catch((error: unknown) => report(`spans not exported at shutdown: ${String(error)}`)) };
 }

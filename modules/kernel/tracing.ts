@@ -3,7 +3,9 @@ import { DomainError, UnavailableError } from './errors.ts';
 import type { PortSpec } from './remote.ts';
 
 // The API only: with no SDK registered (OTEL_EXPORTER_OTLP_ENDPOINT unset) every span is a no-op.
-const tracer = trace.getTracer('modular-auth');
+// Looked up per span, not once: a tracer fetched early keeps the first SDK it saw, even after that
+// SDK is shut down and another registered.
+const tracer = () => trace.getTracer('modular-auth');
 
 export { SpanKind };
 
@@ -21,7 +23,7 @@ export interface SpanOptions {
  */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
   const { parent = context.active(), ...spanOptions } = options;
-  return tracer.startActiveSpan(name, spanOptions, parent, async (span) => {
+  return tracer().startActiveSpan(name, spanOptions, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {

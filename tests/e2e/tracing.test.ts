@@ -1,5 +1,6 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/mod.ts';
 import { startTelemetry, startTracing, type Tracing } from '../../src/telemetry.ts';
 import { renderTrace, startOtlpCollector, type CollectedSpan } from '../support/otlp-collector.ts';
 import { createClient } from './client.ts';
@@ -151,6 +152,29 @@ describe('a login is one trace', () => {
         await tracing!.shutdown();
       }
       expect(lines).toContainEqual(expect.objectContaining({ msg: 'telemetry', detail: expect.any(String) }));
+    });
+  });
+
+  describe('sampled as OTEL_TRACES_SAMPLER says', () => {
+    const exporter = new InMemorySpanExporter();
+    let tracing: Tracing;
+    let target: Target;
+    beforeAll(async () => {
+      const { traceSampler } = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+      tracing = await startTracing({ service: 'monolith', sampler: traceSampler, processor: new SimpleSpanProcessor({ exporter }) });
+      target = await monolith({ DATABASE_URL: 'memory' })();
+    });
+    afterAll(async () => {
+      await target.close();
+      await tracing.shutdown();
+    });
+
+    it('records none of its own traces at ratio 0, but follows a caller that sampled its trace', async () => {
+      const traceIds = { sampled: '1'.repeat(32), unsampled: '2'.repeat(32) };
+      await target.request('/health/live');
+      await target.request('/health/live', { headers: { traceparent: `00-${traceIds.unsampled}-${'3'.repeat(16)}-00` } });
+      await target.request('/health/live', { headers: { traceparent: `00-${traceIds.sampled}-${'3'.repeat(16)}-01` } });
+      expect(exporter.getFinishedSpans().map((span) => [span.name, span.spanContext().traceId])).toEqual([['GET /health/live', traceIds.sampled]]);
     });
   });
 });
