@@ -27,7 +27,13 @@ export async function boot(env: Record<string, string | undefined>, runtime: Omi
   const service = config.monolith ? 'monolith' : config.serviceName;
   const logger = createLogger({ level: config.logLevel, service });
   logger.info('config', describeConfig(config));
-  const tracing = await startTelemetry({ otlpEndpoint: config.otlpEndpoint, sampler: config.traceSampler, service, logger });
+  const tracing = await startTelemetry({
+    otlpEndpoint: config.otlpEndpoint,
+    sampler: config.traceSampler,
+    edge: config.services.includes('gateway'),
+    service,
+    logger,
+  });
   const system = await createSystem(config, { ...runtime, logger });
   return {
     config,

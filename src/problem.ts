@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -68,7 +69,11 @@ export function createProblemHandler({
     } else if (error instanceof HTTPException) {
       ({ status, code, detail } = fromHttpException(error));
     }
-    if (status >= 500) logError(error, { requestId: c.get('requestId'), path: c.req.path, status });
+    if (status >= 500) {
+      logError(error, { requestId: c.get('requestId'), path: c.req.path, status });
+      // Hono catches it before the request's span ends, so the span would show the status only.
+      trace.getActiveSpan()?.recordException(error);
+    }
     const body: Problem = {
       type: problemType(code),
       title: titles[status] ?? 'Error',

@@ -14,19 +14,22 @@ export interface Tracing {
  * carries a `traceparent`), so a caller's trace id still reaches the request log.
  */
 export function registerTracePropagation(): void {
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  // Registering twice makes the API complain through diag (logged once tracing is on).
+  if (!propagation.fields().includes('traceparent')) propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
 /**
  * The sampler OTEL_TRACES_SAMPLER names, as the OpenTelemetry spec defines them: the parent-based
- * ones follow the caller's decision when a request carries a `traceparent`, so a trace is recorded
- * whole or not at all across services.
+ * ones follow the caller's decision, so a trace is recorded whole or not at all across services.
+ * At the edge the caller is the internet, which must not choose: a client's `traceparent` still
+ * gives the trace its id, but this process's own sampler decides whether it is recorded.
  */
-async function samplerFor({ name, ratio }: Config['traceSampler']): Promise<Sampler> {
+async function samplerFor({ name, ratio }: Config['traceSampler'], { edge }: { edge: boolean }): Promise<Sampler> {
   const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace');
   const roots = { always_on: new AlwaysOnSampler(), always_off: new AlwaysOffSampler(), traceidratio: new TraceIdRatioBasedSampler(ratio) };
   const root = roots[name.replace(/^parentbased_/, '') as keyof typeof roots];
-  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
+  if (!name.startsWith('parentbased_')) return root;
+  return new ParentBasedSampler(edge ? { root, remoteParentSampled: root, remoteParentNotSampled: root } : { root });
 }
 
 /**
@@ -37,10 +40,13 @@ export async function startTracing({
   service,
   processor,
   sampler = { name: 'parentbased_always_on', ratio: 1 },
+  edge = false,
 }: {
   service: string;
   processor: SpanProcessor;
   sampler?: Config['traceSampler'];
+  /** This process takes requests from the internet (it hosts the gateway). */
+  edge?: boolean;
 }): Promise<Tracing> {
   const [{ TracerProvider }, { AsyncLocalStorageContextManager }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
@@ -49,7 +55,7 @@ export async function startTracing({
   ]);
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
-    sampler: await samplerFor(sampler),
+    sampler: await samplerFor(sampler, { edge }),
     spanProcessors: [processor],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -62,6 +68,7 @@ export async function startTracing({
       } finally {
         trace.disable();
         context.disable();
+        diag.disable();
       }
     },
   };
@@ -75,11 +82,13 @@ export async function startTracing({
 export async function startTelemetry({
   otlpEndpoint,
   sampler,
+  edge,
   service,
   logger,
 }: {
   otlpEndpoint?: string;
   sampler?: Config['traceSampler'];
+  edge?: boolean;
   service: string;
   logger: Logger;
 }): Promise<Tracing | undefined> {
@@ -92,7 +101,7 @@ export async function startTelemetry({
     import('@opentelemetry/exporter-trace-otlp-http'),
   ]);
   const exporter = new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` });
-  const tracing = await startTracing({ service, sampler, processor: new BatchSpanProcessor({ exporter }) });
+  const tracing = await startTracing({ service, sampler, edge, processor: new BatchSpanProcessor({ exporter }) });
   // Stopping must not fail because the collector is gone; the spans it missed are reported.
   return { shutdown: () => tracing.shutdown().catch((error: unknown) => report(`spans not exported at shutdown: ${String(error)}`)) };
 }

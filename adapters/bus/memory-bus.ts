@@ -1,5 +1,5 @@
 import mitt from 'mitt';
-import type { CloudEvent, EventBus, EventHandler, Subscription } from '../../modules/kernel/mod.ts';
+import { detached, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
 
 export interface DeadLetter {
   group: string;
@@ -119,14 +119,15 @@ export function createMemoryEventBus({
   function pump(consumer: Consumer) {
     if (consumer.running || consumer.closed) return;
     consumer.running = true;
-    consumer.idle = (async () => {
+    // Woken by whichever publish came first; the loop then serves every later event, too.
+    consumer.idle = detached(async () => {
       while (!consumer.closed) {
         const event = take(consumer);
         if (!event) break;
         await deliver(consumer, event);
       }
       consumer.running = false;
-    })();
+    });
   }
 
   async function stop(consumer: Consumer) {

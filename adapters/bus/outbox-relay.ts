@@ -1,4 +1,4 @@
-import type { EventBus, Outbox } from '../../modules/kernel/mod.ts';
+import { detached, type EventBus, type Outbox } from '../../modules/kernel/mod.ts';
 
 export interface OutboxRelayOptions {
   outbox: Outbox;
@@ -55,7 +55,8 @@ export function createOutboxRelay({
       again = true;
       return running;
     }
-    running = drainAll()
+    // A commit inside a request wakes the relay; what it then publishes belongs to no request.
+    running = detached(drainAll)
       .catch(onError)
       .finally(() => {
         running = undefined;

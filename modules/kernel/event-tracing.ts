@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { currentTraceparent, extractTraceContext, inSpan, SpanKind } from './tracing.ts';
 import type { CloudEvent, EventBus } from './events.ts';
 
@@ -18,7 +19,8 @@ const messageAttributes = (event: CloudEvent) => ({
 export function traceEventBus(bus: EventBus): EventBus {
   return {
     publish(event) {
-      const parent = event.traceparent ? contextOf(event) : undefined;
+      // Never the active context: a relay or bus loop may still carry the request that woke it.
+      const parent = event.traceparent ? contextOf(event) : ROOT_CONTEXT;
       return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent, attributes: messageAttributes(event) }, () => {
         const traceparent = currentTraceparent();
         return bus.publish(traceparent ? { ...event, traceparent } : event);

@@ -39,11 +39,19 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span)
   });
 }
 
-/** The W3C `traceparent` of the active span (or of `from`), if there is one to propagate. */
-export function currentTraceparent(from: Context = context.active()): string | undefined {
+/** The W3C `traceparent` of the active span, if there is one to propagate. */
+export function currentTraceparent(): string | undefined {
   const carrier: Record<string, string> = {};
-  propagation.inject(from, carrier);
+  propagation.inject(context.active(), carrier);
   return carrier.traceparent;
+}
+
+/**
+ * Runs `work` outside any trace. For loops that a request merely wakes (an outbox relay, a bus's
+ * delivery queue): they outlive it and serve other requests' work, which must not join its trace.
+ */
+export function detached<T>(work: () => T): T {
+  return context.with(ROOT_CONTEXT, work);
 }
 
 /** Adds the active trace context (`traceparent`, `tracestate`) to outgoing headers. */

@@ -33,6 +33,17 @@ describe('dependency direction', () => {
     expect(violations).toEqual([]);
   });
 
+  it('modules and adapters use the OpenTelemetry API only, never an SDK (src/telemetry.ts starts that)', async () => {
+    const violations: string[] = [];
+    for (const file of [...(await sourceFiles('modules')), ...(await sourceFiles('adapters'))]) {
+      const text = await readFile(join(root, file), 'utf8');
+      for (const [, specifier] of text.matchAll(/(?:from|import)\s*\(?\s*['"](@opentelemetry\/[^'"]+)['"]/g)) {
+        if (specifier !== '@opentelemetry/api') violations.push(`${file} -> ${specifier}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it('modules never touch runtime globals (process, Deno)', async () => {
     const violations: string[] = [];
     for (const file of await sourceFiles('modules')) {
