@@ -25,7 +25,7 @@ export interface RouteProxyOptions {
 
 // What a service needs to answer as the gateway would; everything else stays at the edge.
 const forwardedRequestHeaders = ['content-type', 'accept', 'user-agent', 'traceparent', 'tracestate'];
-const returnedResponseHeaders = ['content-type', 'retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'location'];
+const returnedResponseHeaders = ['content-type', 'cache-control', 'retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'location'];
 
 /**
  * Forwards a module's public routes to the service hosting it. The client's bearer token stays at
@@ -46,8 +46,8 @@ export function createRouteProxy({ module, routes, audience, registry, serviceTo
     headers.set('authorization', `Bearer ${await serviceToken(audience, c.get('principal'))}`);
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
     const body = hasBody ? await c.req.arrayBuffer() : undefined;
-    const forward = { kind: SpanKind.CLIENT, attributes: { 'http.request.method': c.req.method, 'forwarded.module': module } };
-    const res = await inSpan(`forward ${module}`, forward, async () => {
+    const spanOptions = { kind: SpanKind.CLIENT, attributes: { 'http.request.method': c.req.method, 'peer.service': module } };
+    const res = await inSpan(`forward ${module}`, spanOptions, async (span) => {
       // The service's spans go under this one. With tracing off nothing is injected and the
       // caller's own traceparent (copied above) goes on, so the service's logs still share its trace id.
       injectTraceContext(headers);
@@ -65,6 +65,7 @@ export function createRouteProxy({ module, routes, audience, registry, serviceTo
           if (answer.status === 401 && (await answer.clone().text()).includes('"service_unauthenticated"')) {
             throw new TransportFailure('bad_response');
           }
+          span.setAttribute('http.response.status_code', answer.status);
           return answer;
         } catch (error) {
           if (error instanceof TransportFailure) throw error;

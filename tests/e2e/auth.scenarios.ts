@@ -134,10 +134,11 @@ export function authScenarios(start: StartTarget) {
       expect(res.headers.get('WWW-Authenticate')).toBe('Bearer');
     });
 
-    it('the JWKS publishes public Ed25519 keys only, and they verify issued tokens', async () => {
+    it('the JWKS publishes public Ed25519 keys only, cacheable for 5 minutes, and they verify issued tokens', async () => {
       const s = await ctx.api.signedUp();
       const res = await read(ctx.api.wellKnown['jwks.json'].$get());
       expect(res.status).toBe(200);
+      expect(res.headers.get('Cache-Control')).toBe('public, max-age=300'); // a split gateway passes it on too
       expect(res.body.keys.length).toBeGreaterThan(0);
       for (const key of res.body.keys) {
         expect(key).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
