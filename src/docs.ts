@@ -57,13 +57,20 @@ const docsPolicy = [
 export function docsRoutes() {
   const loaded = new Map<Asset, Promise<Buffer>>();
   const load = (asset: Asset) => {
-    if (!loaded.has(asset)) loaded.set(asset, readFile(join(swaggerUiDist(), asset)));
+    if (!loaded.has(asset)) {
+      // A failed read is not kept: the next request tries again.
+      const reading = readFile(join(swaggerUiDist(), asset)).catch((error: unknown) => {
+        loaded.delete(asset);
+        throw error;
+      });
+      loaded.set(asset, reading);
+    }
     return loaded.get(asset)!;
   };
   return new Hono<AppEnv>()
     .get('/openapi.json', (c) => c.json(openApiDocument()))
     .get('/docs', (c) => c.html(page, 200, { 'Content-Security-Policy': docsPolicy }))
-    .get('/docs/start.js', (c) => c.body(start, 200, { 'Content-Type': assets['swagger-ui-bundle.js'], 'Content-Security-Policy': docsPolicy }))
+    .get('/docs/start.js', (c) => c.body(start, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
     .get('/docs/:asset{swagger-ui-bundle\\.js|swagger-ui\\.css}', async (c) => {
       const asset = c.req.param('asset') as Asset;
       return c.body(new Uint8Array(await load(asset)), 200, { 'Content-Type': assets[asset], 'Cache-Control': 'public, max-age=86400' });

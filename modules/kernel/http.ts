@@ -115,7 +115,10 @@ const rateLimitHeaders = { 'RateLimit-Policy': header('RateLimit-Policy'), RateL
 /** The answer to a body over the gateway's limit (64 KiB). */
 export const tooLarge = problem('The body is over 64 KiB.');
 
-/** The answers of a route under /api: every one carries the rate-limit headers, and past a limit it is 429. */
+/**
+ * The answers of a route under /api: every one carries the rate-limit headers, past a limit it is
+ * 429, and while a dependency is down 503.
+ */
 export function apiResponses<R extends RouteConfig['responses']>(responses: R) {
   const limited = Object.fromEntries(
     Object.entries(responses).map(([status, response]) => [status, { ...response, headers: rateLimitHeaders }]),
@@ -124,7 +127,11 @@ export function apiResponses<R extends RouteConfig['responses']>(responses: R) {
     ...problem('Too many requests from this address, or too many failed logins for this account.'),
     headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') },
   };
-  return { ...limited, 429: tooMany };
+  const unavailable = {
+    ...problem('A dependency (database, Redis, another module) does not answer; retry shortly.'),
+    headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') },
+  };
+  return { ...limited, 429: tooMany, 503: unavailable };
 }
 
 /** The authenticated caller; throws when the route was reached without one. */

@@ -67,12 +67,14 @@ describe('the OpenAPI document', () => {
     expect(gaps).toEqual([]);
   });
 
-  it('documents 429 and the RateLimit headers on every /api route', () => {
+  it('documents 429, 503 (both with Retry-After) and the RateLimit headers on every /api route', () => {
     const gaps: string[] = [];
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       if (!path.startsWith('/api/')) continue;
       for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
-        if (!op.responses['429']?.headers?.['Retry-After']) gaps.push(`${method} ${path}: no 429 with Retry-After`);
+        for (const status of ['429', '503']) {
+          if (!op.responses[status]?.headers?.['Retry-After']) gaps.push(`${method} ${path}: no ${status} with Retry-After`);
+        }
         for (const [status, answer] of Object.entries(op.responses)) {
           if (!answer.headers?.RateLimit || !answer.headers['RateLimit-Policy']) gaps.push(`${method} ${path} ${status}: no RateLimit headers`);
         }
