@@ -1,10 +1,6 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
-import { auditRouteDefinitions } from '../modules/audit/mod.ts';
-import { authRouteDefinitions, jwksRouteDefinitions } from '../modules/auth/mod.ts';
-import { publicPaths } from '../modules/gateway/mod.ts';
 import { named, openApiComponents } from '../modules/kernel/http.ts';
-import { sessionRouteDefinitions } from '../modules/session/mod.ts';
-import { userRouteDefinitions } from '../modules/user/mod.ts';
+import { publicRouteGroups } from './public-routes.ts';
 
 const healthSchema = named(
   z.object({
@@ -68,12 +64,8 @@ const operationsRouteDefinitions = [
 
 // Every group at the path the gateway mounts it, whichever modules this process hosts: the
 // gateway of a split deployment proxies the module routes but documents them all the same.
-const groups: Array<[string, RouteConfig[]]> = [
-  [publicPaths.auth, authRouteDefinitions],
-  [publicPaths.wellKnown, jwksRouteDefinitions],
-  [publicPaths.users, userRouteDefinitions],
-  [publicPaths.sessions, sessionRouteDefinitions],
-  [publicPaths.audit, auditRouteDefinitions],
+const groups: Array<[string, readonly RouteConfig[]]> = [
+  ...publicRouteGroups.map(({ path, definitions }): [string, readonly RouteConfig[]] => [path, definitions]),
   ['', operationsRouteDefinitions],
 ];
 

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { auditRouteDefinitions, auditRoutes, createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
-import { authRouteDefinitions, authRoutes, createAuthService, createLoginThrottle, jwksRouteDefinitions, jwksRoutes, type AuthApi } from '../modules/auth/mod.ts';
-import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, publicPaths, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
+import { createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
+import { createAuthService, createLoginThrottle, type AuthApi } from '../modules/auth/mod.ts';
+import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, sessionRouteDefinitions, sessionRoutes, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
-import { createUserService, userRouteDefinitions, userRoutes, type UserApi } from '../modules/user/mod.ts';
+import { createSessionService, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
+import { createUserService, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { breakerState } from '../adapters/http/port-client.ts';
@@ -29,9 +29,10 @@ import { createRateLimiters } from './rate-limits.ts';
 import { createMetrics } from './metrics.ts';
 import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
-import { createServiceApp, type ForwardedRoutes } from './service-app.ts';
+import { createServiceApp } from './service-app.ts';
 import { createStorage, type Storage } from './storage.ts';
-import { ports, traced } from './ports.ts';
+import { ports, traced, type PortApis } from './ports.ts';
+import { publicRouteGroups, type PublicRouteGroup } from './public-routes.ts';
 import { registerTracePropagation } from './telemetry.ts';
 
 export interface Runtime {
@@ -133,36 +134,27 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
   const observe = [observeRequests({ logger, record: metrics.recordRequest })];
-  const publicRoutes: Record<CallableModule, ForwardedRoutes[]> = {
-    auth: auth ? [{ module: 'auth', path: publicPaths.auth, routes: authRoutes(auth) }, { module: 'auth', path: publicPaths.wellKnown, routes: jwksRoutes(auth) }] : [],
-    user: users ? [{ module: 'user', path: publicPaths.users, routes: userRoutes(users) }] : [],
-    session: sessions ? [{ module: 'session', path: publicPaths.sessions, routes: sessionRoutes(sessions) }] : [],
-    audit: audit ? [{ module: 'audit', path: publicPaths.audit, routes: auditRoutes(audit) }] : [],
-  };
+  // Each module's public routes run over its port here, local or remote.
+  const apis: { [M in CallableModule]?: PortApis[M] } = { auth, user: users, session: sessions, audit };
+  const routesOf = (group: PublicRouteGroup) => group.routes(apis[group.module]!);
 
   let app: Hono<AppEnv>;
   if (hosts('gateway')) {
-    const routeFor = (module: CallableModule, path: string, definitions: ReadonlyArray<{ method: string; path: string }>) => {
-      const target = remote[module];
-      if (!target) return publicRoutes[module].find((group) => group.path === path)!.routes;
+    // A group of a module hosted elsewhere is forwarded to it, route by route.
+    const routeFor = (group: PublicRouteGroup) => {
+      const target = remote[group.module];
+      if (!target) return routesOf(group);
       return createRouteProxy({
-        module,
-        routes: definitions,
-        audience: edgeAudience(module),
+        module: group.module,
+        routes: group.definitions,
+        audience: edgeAudience(group.module),
         registry: target.registry,
         serviceToken,
         breaker: target.breaker,
         timeoutMs: config.remotePolicy.timeoutMs * 2,
       });
     };
-    const routes: GatewayRoutes = {
-      auth: routeFor('auth', publicPaths.auth, authRouteDefinitions),
-      wellKnown: routeFor('auth', publicPaths.wellKnown, jwksRouteDefinitions),
-      users: routeFor('user', publicPaths.users, userRouteDefinitions),
-      sessions: routeFor('session', publicPaths.sessions, sessionRouteDefinitions),
-      audit: routeFor('audit', publicPaths.audit, auditRouteDefinitions),
-      operations,
-    };
+    const routes = { ...Object.fromEntries(publicRouteGroups.map((group) => [group.group, routeFor(group)])), operations } as GatewayRoutes;
     const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });
     const revocationFeed = subscribeRevocations(bus.bus, revocations, crypto.randomUUID());
     subscriptions.push(revocationFeed);
@@ -182,7 +174,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     });
   } else {
     app = createServiceApp({
-      forwarded: stateful.filter(hosts).flatMap((m) => publicRoutes[m]),
+      forwarded: publicRouteGroups.filter((group) => hosts(group.module)).map((group) => ({ ...group, routes: routesOf(group) })),
       operations,
       secret,
       onError,
