@@ -106,7 +106,8 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const audit: AuditApi | undefined = local.audit ? traced('audit', local.audit, 'local') : remote.audit?.api;
 
   const subscriptions: Subscription[] = [];
-  if (local.session) subscriptions.push(subscribeSessionHandlers(bus.bus, local.session));
+  // Handlers call the traced port, so their work shows under the delivery that caused it.
+  if (local.session) subscriptions.push(subscribeSessionHandlers(bus.bus, sessions!));
   if (local.audit) subscriptions.push(subscribeAuditHandlers(bus.bus, local.audit));
 
   const relays = (storage?.outboxes ?? []).map((outbox) =>

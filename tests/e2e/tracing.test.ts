@@ -74,6 +74,27 @@ describe('a login is one trace', () => {
       await eventually(async () => expect(renderTrace(spans(), traceId, describeSpan())).toEqual(monolithLogin));
       expectPortSpansTagged(spans());
     });
+
+    it('follows a password change through its event into the session module’s port call', async () => {
+      const api = createClient(target);
+      const s = await api.signedUp();
+      const traceId = crypto.randomUUID().replaceAll('-', '');
+      const traceparent = `00-${traceId}-${'1'.repeat(16)}-01`;
+      const json = { currentPassword: api.password, newPassword: 'another sturdy passphrase 7' };
+      await api.call('POST', '/api/users/me/password', { token: s.accessToken, json, headers: { traceparent } });
+      const trace = () => renderTrace(exporter.getFinishedSpans().map(collected), traceId, describeSpan()).join('\n');
+      // The handler calls the session port, so its work shows under the delivery that caused it.
+      const nested = [
+        '  internal UserApi.changePassword',
+        '    producer publish user.password_changed',
+        '      consumer process user.password_changed (audit)',
+        '      consumer process user.password_changed (log)',
+        '      consumer process user.password_changed (session)',
+        '        internal SessionApi.revokeAll',
+      ].join('\n');
+      await eventually(async () => expect(trace()).toContain(nested));
+      expect(trace().startsWith('server POST /api/users/me/password\n')).toBe(true);
+    });
   });
 
   describe('in the monolith on Deno (OTLP exporter)', () => {
