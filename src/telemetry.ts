@@ -4,6 +4,9 @@ import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
 
+/** The SDK module, loaded only when tracing starts. */
+type SdkTrace = typeof import('@opentelemetry/sdk-trace');
+
 export interface Tracing {
   /** Exports the spans still buffered, then stops. */
   shutdown(): Promise<void>;
@@ -24,8 +27,8 @@ export function registerTracePropagation(): void {
  * At the edge the caller is the internet, which must not choose: a client's `traceparent` still
  * gives the trace its id, but this process's own sampler decides whether it is recorded.
  */
-async function samplerFor({ name, ratio }: Config['traceSampler'], { edge }: { edge: boolean }): Promise<Sampler> {
-  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace');
+function samplerFor(sdk: SdkTrace, { name, ratio }: Config['traceSampler'], { edge }: { edge: boolean }): Sampler {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
   const roots = { always_on: new AlwaysOnSampler(), always_off: new AlwaysOffSampler(), traceidratio: new TraceIdRatioBasedSampler(ratio) };
   const root = roots[name.replace(/^parentbased_/, '') as keyof typeof roots];
   if (!name.startsWith('parentbased_')) return root;
@@ -48,14 +51,14 @@ export async function startTracing({
   /** This process takes requests from the internet (it hosts the gateway). */
   edge?: boolean;
 }): Promise<Tracing> {
-  const [{ TracerProvider }, { AsyncLocalStorageContextManager }, { resourceFromAttributes }] = await Promise.all([
+  const [sdk, { AsyncLocalStorageContextManager }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/context-async-hooks'),
     import('@opentelemetry/resources'),
   ]);
-  const provider = new TracerProvider({
+  const provider = new sdk.TracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
-    sampler: await samplerFor(sampler, { edge }),
+    sampler: samplerFor(sdk, sampler, { edge }),
     spanProcessors: [processor],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
