@@ -17,12 +17,20 @@ function capturingLogger() {
   return { logger, lines };
 }
 
+const clientIp = '203.0.113.7';
+
+/** A monolith (memory storage) logging into `lines`, its client, and its close. */
+async function loggingMonolith() {
+  const { logger, lines } = capturingLogger();
+  const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => clientIp, logger });
+  const api = createClient({ clientIp, request: async (path, init) => system.app.request(path, init), close: async () => {} });
+  return { lines, api, close: () => system.close() };
+}
+
 describe('logs', () => {
   it('write one line per request with route template, status, duration and ids, and never a secret', async () => {
-    const { logger, lines } = capturingLogger();
-    const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => '203.0.113.7', logger });
+    const { lines, api, close } = await loggingMonolith();
     try {
-      const api = createClient({ clientIp: '203.0.113.7', request: async (path, init) => system.app.request(path, init), close: async () => {} });
       const s = await api.signedUp();
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       await api.call('DELETE', `/api/sessions/${crypto.randomUUID()}`, { token: s.accessToken, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'X-Request-Id': 'req-42' } });
@@ -32,15 +40,13 @@ describe('logs', () => {
       for (const secret of [s.password, s.accessToken, s.refreshToken]) expect(all).not.toContain(secret);
       expect(lines.filter((l) => l.msg === 'request')).toHaveLength(3); // register, login, the DELETE
     } finally {
-      await system.close();
+      await close();
     }
   });
 
   it('write one line per security event, once, with who and from where but no secret or email', async () => {
-    const { logger, lines } = capturingLogger();
-    const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => '203.0.113.7', logger });
+    const { lines, api, close } = await loggingMonolith();
     try {
-      const api = createClient({ clientIp: '203.0.113.7', request: async (path, init) => system.app.request(path, init), close: async () => {} });
       const s = await api.signedUp();
       await api.call('POST', '/api/auth/login', { json: { email: s.email, password: 'not the password' } });
       const userId = s.user.id as string;
@@ -51,11 +57,11 @@ describe('logs', () => {
           ['warn', 'user.login_failed'],
         ]);
       });
-      expect(lines.find((l) => l.msg === 'user.login')).toMatchObject({ sessionId: s.sessionId, ip: '203.0.113.7', eventId: expect.any(String) });
+      expect(lines.find((l) => l.msg === 'user.login')).toMatchObject({ sessionId: s.sessionId, ip: clientIp, eventId: expect.any(String) });
       const all = JSON.stringify(lines);
       for (const secret of [s.password, s.accessToken, s.refreshToken, s.email]) expect(all).not.toContain(secret);
     } finally {
-      await system.close();
+      await close();
     }
   });
 

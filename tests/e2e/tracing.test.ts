@@ -5,7 +5,7 @@ import { startTelemetry, startTracing, type Tracing } from '../../src/telemetry.
 import { renderTrace, startOtlpCollector, type CollectedSpan } from '../support/otlp-collector.ts';
 import { createClient } from './client.ts';
 import { eventually, monolith, type Target } from './harness.ts';
-import { startProcess, type ServerProcess } from './process.ts';
+import { startProcess } from './process.ts';
 import { startSplit } from './split.ts';
 
 const kinds = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
@@ -44,6 +44,20 @@ const monolithLogin = [
   '      consumer process user.login (log)',
   '      consumer process user.login (metrics)',
 ];
+
+/** Before the describe's tests: an OTLP collector, then a deployment exporting to it; both closed after. */
+function exportingTo(start: (endpoint: string) => Promise<Target>) {
+  const ctx = {} as { collector: Awaited<ReturnType<typeof startOtlpCollector>>; target: Target };
+  beforeAll(async () => {
+    ctx.collector = await startOtlpCollector();
+    ctx.target = await start(ctx.collector.url);
+  }, 60_000);
+  afterAll(async () => {
+    await ctx.target?.close();
+    await ctx.collector?.close();
+  });
+  return ctx;
+}
 
 /** Registers and logs in; returns the trace id of the login request, which the client starts. */
 async function tracedLogin(target: Target) {
@@ -98,45 +112,27 @@ describe('a login is one trace', () => {
   });
 
   describe('in the monolith on Deno (OTLP exporter)', () => {
-    let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
-    let target: ServerProcess;
-    beforeAll(async () => {
-      collector = await startOtlpCollector();
-      target = await startProcess('deno', { DATABASE_URL: 'memory', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
-    }, 60_000);
-    afterAll(async () => {
-      await target?.stop();
-      await collector?.close();
-    });
+    const ctx = exportingTo((endpoint) => startProcess('deno', { DATABASE_URL: 'memory', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }));
 
     it('exports the same trace, flushed at shutdown', async () => {
-      const traceId = await tracedLogin(target);
-      await target.stop();
-      expect(renderTrace(collector.spans, traceId, describeSpan())).toEqual(monolithLogin);
-      expect(new Set(collector.spans.map((s) => s.service))).toEqual(new Set(['monolith']));
+      const traceId = await tracedLogin(ctx.target);
+      await ctx.target.close(); // flushes its spans
+      expect(renderTrace(ctx.collector.spans, traceId, describeSpan())).toEqual(monolithLogin);
+      expect(new Set(ctx.collector.spans.map((s) => s.service))).toEqual(new Set(['monolith']));
     }, 30_000);
   });
 
   describe('in the split deployment (five processes exporting over OTLP)', () => {
-    let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
-    let target: Target;
-    beforeAll(async () => {
-      collector = await startOtlpCollector();
-      target = await startSplit({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
-    }, 60_000);
-    afterAll(async () => {
-      await target?.close();
-      await collector?.close();
-    });
+    const ctx = exportingTo((endpoint) => startSplit({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }));
 
     it('crosses gateway, auth, user, session and audit with one trace id', async () => {
-      const traceId = await tracedLogin(target);
+      const traceId = await tracedLogin(ctx.target);
       // Any process with a relay may publish an outbox row (they share the table), so the producer's service varies.
       const label = describeSpan((span) => (span.kind === 'producer' ? 'a relay' : span.service));
       // Each process exports in batches (every 5 s).
       await eventually(
         async () =>
-          expect(renderTrace(collector.spans, traceId, label)).toEqual([
+          expect(renderTrace(ctx.collector.spans, traceId, label)).toEqual([
             'gateway: server POST /api/auth/login',
             '  gateway: client forward auth',
             '    auth: server POST /api/auth/login',
@@ -156,7 +152,7 @@ describe('a login is one trace', () => {
         15_000,
         200,
       );
-      expectPortSpansTagged(collector.spans);
+      expectPortSpansTagged(ctx.collector.spans);
     }, 30_000);
   });
 
