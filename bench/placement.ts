@@ -7,7 +7,7 @@ import { startSplit } from '../tests/e2e/split.ts';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
 import { benchEnv } from './measure.ts';
 
-async function measure(name: string, target: Target & { close(): Promise<void> }, n = 2000) {
+async function readsOverHttp(name: string, target: Target & { close(): Promise<void> }, n = 2000) {
   const api = createClient(target);
   const { accessToken } = await api.signedUp();
   const headers = { Authorization: `Bearer ${accessToken}` };
@@ -34,6 +34,6 @@ const monolith = await startProcess('node', {
   REDIS_PREFIX: `${schema}:`,
   ...benchEnv,
 });
-const results = [await measure('monolith (1 process)', monolith), await measure('split (5 processes)', await startSplit(benchEnv))];
+const results = [await readsOverHttp('monolith (1 process)', monolith), await readsOverHttp('split (5 processes)', await startSplit(benchEnv))];
 console.table(results);
 await dropTestStores([schema]); // the split cleans up after itself
