@@ -160,6 +160,25 @@ describe('Postgres database when the server goes away', () => {
     expect(await db.query("SELECT id FROM items WHERE id LIKE 'doomed%'")).toEqual([]);
   });
 
+  it('a connection that dies while the driver reads the type catalog fails no further than its callers', async () => {
+    // postgres.js 3.4.9 dropped the promise of the catalog query each new connection sends first:
+    // its failure was an unhandled rejection, which ends the process (porsager/postgres#1192; patches/).
+    const escaped: unknown[] = [];
+    const record = (reason: unknown) => escaped.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      proxy.pause(); // every pooled connection dies, so the next query opens a new one
+      proxy.resume();
+      proxy.resetWhenClientSends('pg_catalog.pg_type');
+      await timed(db.query('SELECT 1'));
+      await recovery();
+      await sleep(50);
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('listen() hears commits again once the server is back', async () => {
     let heard = 0;
     const stop = db.listen('faults', () => heard++);

@@ -14,6 +14,11 @@ export interface TcpProxy {
    * resume(): a black hole, as behind a dead router. Held bytes are delivered on resume().
    */
   stall(): void;
+  /**
+   * Resets the next connection whose client sends bytes containing `marker`, instead of forwarding
+   * them: the server dies at exactly that step of the conversation. Once only.
+   */
+  resetWhenClientSends(marker: string): void;
   /** Forwards again after pause() or stall(). */
   resume(): void;
   /** Destroys every connection and stops listening. */
@@ -29,9 +34,10 @@ export interface TcpProxyOptions {
 type Mode = 'open' | 'paused' | 'stalled';
 
 /** A pair of sockets joined by hand (not pipe()) so stall() can hold bytes without losing them. */
-function join(client: Socket, upstream: Socket, mode: () => Mode, held: Array<() => void>) {
+function join(client: Socket, upstream: Socket, mode: () => Mode, held: Array<() => void>, cutBefore: (chunk: Buffer) => boolean) {
   const forward = (from: Socket, to: Socket) =>
-    from.on('data', (chunk) => {
+    from.on('data', (chunk: Buffer) => {
+      if (from === client && cutBefore(chunk)) return void client.resetAndDestroy();
       const send = () => void (to.destroyed || to.write(chunk));
       if (mode() === 'stalled') held.push(send);
       else send();
@@ -53,6 +59,12 @@ export async function startTcpProxy({ targetPort, targetHost = '127.0.0.1' }: Tc
   let mode: Mode = 'open';
   const sockets = new Set<Socket>();
   const held: Array<() => void> = [];
+  let cutMarker: string | null = null;
+  const cutBefore = (chunk: Buffer) => {
+    if (cutMarker === null || !chunk.includes(cutMarker)) return false;
+    cutMarker = null;
+    return true;
+  };
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -64,7 +76,7 @@ export async function startTcpProxy({ targetPort, targetHost = '127.0.0.1' }: Tc
     track(client);
     const upstream = connect({ port: targetPort, host: targetHost });
     track(upstream);
-    join(client, upstream, () => mode, held);
+    join(client, upstream, () => mode, held, cutBefore);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -87,6 +99,9 @@ export async function startTcpProxy({ targetPort, targetHost = '127.0.0.1' }: Tc
     },
     stall() {
       mode = 'stalled';
+    },
+    resetWhenClientSends(marker) {
+      cutMarker = marker;
     },
     resume() {
       mode = 'open';
