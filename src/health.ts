@@ -23,14 +23,17 @@ async function run(check: HealthCheck, timeoutMs: number) {
   }
 }
 
+/** Where orchestrators (and the service registry) probe. */
+export const healthPaths = { live: '/health/live', ready: '/health/ready' } as const;
+
 /** `/health/live` and `/health/ready` in the IETF health-check format (application/health+json). */
 export function healthRoutes(checks: Record<string, HealthCheck>, { timeoutMs = 1000 } = {}) {
   const health = (c: { body: (b: string, s: 200 | 503, h: Record<string, string>) => Response }, body: object, status: 200 | 503) =>
     c.body(JSON.stringify(body), status, { 'Content-Type': 'application/health+json', 'Cache-Control': 'no-store' });
 
   return new Hono<AppEnv>()
-    .get('/health/live', (c) => health(c, { status: 'pass' }, 200))
-    .get('/health/ready', async (c) => {
+    .get(healthPaths.live, (c) => health(c, { status: 'pass' }, 200))
+    .get(healthPaths.ready, async (c) => {
       const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await run(check, timeoutMs)] as const));
       const ok = results.every(([, r]) => r.status === 'pass');
       const body = {

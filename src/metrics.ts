@@ -12,6 +12,9 @@ export interface MetricsSources {
   bus: EventBus;
 }
 
+/** Where Prometheus scrapes. */
+export const metricsPath = '/metrics';
+
 /**
  * Prometheus metrics of this process (prom-client): HTTP requests by route template and status,
  * login outcomes and refresh-token reuse (counted from events, so modules stay free of it),
@@ -99,7 +102,7 @@ export function createMetrics({ service }: { service: string }) {
     },
 
     /** `GET /metrics` in the Prometheus text format. */
-    routes: new Hono<AppEnv>().get('/metrics', async (c) =>
+    routes: new Hono<AppEnv>().get(metricsPath, async (c) =>
       c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }),
     ),
   };

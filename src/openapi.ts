@@ -1,5 +1,7 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import { named, openApiComponents } from '../modules/kernel/http.ts';
+import { healthPaths } from './health.ts';
+import { metricsPath } from './metrics.ts';
 import { publicRouteGroups } from './public-routes.ts';
 
 const healthSchema = named(
@@ -28,10 +30,10 @@ const tags = ['Operations'];
 
 /** Health, metrics and docs: plain Hono routes (src/health.ts, src/metrics.ts, src/docs.ts), described here. */
 const operationsRouteDefinitions = [
-  createRoute({ method: 'get', path: '/health/live', tags, summary: 'Liveness', responses: { 200: health('The process runs.') } }),
+  createRoute({ method: 'get', path: healthPaths.live, tags, summary: 'Liveness', responses: { 200: health('The process runs.') } }),
   createRoute({
     method: 'get',
-    path: '/health/ready',
+    path: healthPaths.ready,
     tags,
     summary: 'Readiness',
     responses: {
@@ -41,7 +43,7 @@ const operationsRouteDefinitions = [
   }),
   createRoute({
     method: 'get',
-    path: '/metrics',
+    path: metricsPath,
     tags,
     summary: 'Prometheus metrics',
     responses: { 200: { description: 'The Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } } },

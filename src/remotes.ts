@@ -3,7 +3,7 @@ import { breakerState, createBreaker, createHttpPortClient, type BreakerState, t
 import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import type { CallableModule } from '../config/placement.ts';
-import { CheckFailed, type HealthCheck } from './health.ts';
+import { CheckFailed, healthPaths, type HealthCheck } from './health.ts';
 import type { Logger } from './log.ts';
 import { ports, traced, type PortApis } from './ports.ts';
 
@@ -17,7 +17,7 @@ export interface RemoteModule<Api> {
 }
 
 const isLive = (baseUrl: string) =>
-  fetch(`${baseUrl}/health/live`, { signal: AbortSignal.timeout(800) }).then(
+  fetch(`${baseUrl}${healthPaths.live}`, { signal: AbortSignal.timeout(800) }).then(
     (res) => res.ok,
     () => false,
   );

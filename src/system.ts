@@ -20,13 +20,13 @@ import { createEventBus } from './bus.ts';
 import { docsRoutes } from './docs.ts';
 import { errorStatusByCode } from './error-status.ts';
 import { subscribeEventLog } from './event-log.ts';
-import { healthRoutes, type HealthCheck } from './health.ts';
+import { healthPaths, healthRoutes, type HealthCheck } from './health.ts';
 import { internalRoutes, type HostedPort } from './internal-routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createProblemHandler } from './problem.ts';
 import { createRateLimiters } from './rate-limits.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, metricsPath } from './metrics.ts';
 import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp } from './service-app.ts';
@@ -134,7 +134,8 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
-  const observe = [observeRequests({ logger, record: metrics.recordRequest })];
+  const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath]);
+  const observe = [observeRequests({ logger, record: metrics.recordRequest, routine })];
   // Each module's public routes run over its port here, local or remote.
   const apis: { [M in CallableModule]?: PortApis[M] } = { auth, user: users, session: sessions, audit };
   const routesOf = (group: PublicRouteGroup) => group.routes(apis[group.module]!);

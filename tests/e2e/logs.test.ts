@@ -24,7 +24,7 @@ async function loggingMonolith() {
   const { logger, lines } = capturingLogger();
   const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => clientIp, logger });
   const api = createClient({ clientIp, request: async (path, init) => system.app.request(path, init), close: async () => {} });
-  return { lines, api, close: () => system.close() };
+  return { lines, api, request: (path: string) => system.app.request(path), close: () => system.close() };
 }
 
 describe('logs', () => {
@@ -39,6 +39,22 @@ describe('logs', () => {
       const all = JSON.stringify(lines);
       for (const secret of [s.password, s.accessToken, s.refreshToken]) expect(all).not.toContain(secret);
       expect(lines.filter((l) => l.msg === 'request')).toHaveLength(3); // register, login, the DELETE
+    } finally {
+      await close();
+    }
+  });
+
+  it('keep probes and scrapes at debug, while still counting them', async () => {
+    const { lines, request, close } = await loggingMonolith();
+    try {
+      for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json']) expect((await request(path)).status).toBe(200);
+      expect(lines.filter((l) => l.msg === 'request').map((l) => [l.level, l.route])).toEqual([
+        ['debug', '/health/live'],
+        ['debug', '/health/ready'],
+        ['debug', '/metrics'],
+        ['info', '/openapi.json'],
+      ]);
+      expect(await (await request('/metrics')).text()).toMatch(/http_requests_total\{method="GET",route="\/health\/live",status="200",service="[^"]+"\} 1/);
     } finally {
       await close();
     }

@@ -109,6 +109,14 @@ describe('a login is one trace', () => {
       await eventually(async () => expect(trace()).toContain(nested));
       expect(trace().startsWith('server POST /api/users/me/password\n')).toBe(true);
     });
+
+    it('leaves probes and scrapes out: they start no span, even under a caller’s trace', async () => {
+      const traceId = crypto.randomUUID().replaceAll('-', '');
+      const headers = { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` };
+      for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json']) expect((await target.request(path, { headers })).status).toBe(200);
+      const trace = () => renderTrace(exporter.getFinishedSpans().map(collected), traceId, describeSpan());
+      await eventually(async () => expect(trace()).toEqual(['server GET /openapi.json']));
+    });
   });
 
   describe('in the monolith on Deno (OTLP exporter)', () => {
@@ -182,8 +190,8 @@ describe('a login is one trace', () => {
       const target = await monolith({ DATABASE_URL: 'memory' })();
       try {
         const callers = { sampled: `00-${'1'.repeat(32)}-${'3'.repeat(16)}-01`, unsampled: `00-${'2'.repeat(32)}-${'3'.repeat(16)}-00` };
-        await target.request('/health/live');
-        for (const traceparent of Object.values(callers)) await target.request('/health/live', { headers: { traceparent } });
+        await target.request('/openapi.json');
+        for (const traceparent of Object.values(callers)) await target.request('/openapi.json', { headers: { traceparent } });
         const traceIds = new Set(exporter.getFinishedSpans().map((span) => span.spanContext().traceId));
         return {
           own: exporter.getFinishedSpans().some((span) => !Object.values(callers).some((t) => t.includes(span.spanContext().traceId))),
