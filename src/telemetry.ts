@@ -30,9 +30,22 @@ export function registerTracePropagation(): void {
 function samplerFor(sdk: SdkTrace, { name, ratio }: Config['traceSampler'], { edge }: { edge: boolean }): Sampler {
   const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
   const roots = { always_on: new AlwaysOnSampler(), always_off: new AlwaysOffSampler(), traceidratio: new TraceIdRatioBasedSampler(ratio) };
-  const root = roots[name.replace(/^parentbased_/, '') as keyof typeof roots];
+  const kind = name.replace(/^parentbased_/, '') as keyof typeof roots;
+  const root = roots[kind];
   if (!name.startsWith('parentbased_')) return root;
-  return new ParentBasedSampler(edge ? { root, remoteParentSampled: root, remoteParentNotSampled: root } : { root });
+  if (!edge) return new ParentBasedSampler({ root });
+  // The ratio sampler decides from the trace id, which in a client's traceparent is the client's
+  // choice: it could pick ids that are always, or never, recorded. Its requests get a fair draw.
+  const callers = kind === 'traceidratio' ? randomRatioSampler(sdk, ratio) : root;
+  return new ParentBasedSampler({ root, remoteParentSampled: callers, remoteParentNotSampled: callers });
+}
+
+/** Records a `ratio` share of the spans it is asked about, by a random draw. */
+function randomRatioSampler({ SamplingDecision }: SdkTrace, ratio: number): Sampler {
+  return {
+    shouldSample: () => ({ decision: Math.random() < ratio ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
+    toString: () => `RandomRatio{${ratio}}`,
+  };
 }
 
 /**

@@ -213,5 +213,30 @@ describe('a login is one trace', () => {
       expect(await recorded(ratioZero, true)).toEqual({ own: false, sampled: false, unsampled: false });
       expect(await recorded({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, true)).toEqual({ own: true, sampled: true, unsampled: true });
     });
+
+    it('at the edge, a ratio is kept whatever trace ids a client picks', async () => {
+      // The trace-id ratio sampler records an id whose four 32-bit words XOR to less than
+      // ratio * 2^32: a client picking ids near 0 would be recorded always, near 2^32 never.
+      const exporter = new InMemorySpanExporter();
+      const { traceSampler } = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' });
+      const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge: true, processor: new SimpleSpanProcessor({ exporter }) });
+      const target = await monolith({ DATABASE_URL: 'memory' })();
+      try {
+        const word = (i: number) => i.toString(16).padStart(8, '0');
+        const picks = {
+          alwaysRecorded: Array.from({ length: 100 }, (_, i) => `${'0'.repeat(24)}${word(i)}`),
+          neverRecorded: Array.from({ length: 100 }, (_, i) => `${'f'.repeat(24)}${word(i)}`),
+        };
+        for (const traceId of [...picks.alwaysRecorded, ...picks.neverRecorded]) {
+          await target.request('/openapi.json', { headers: { traceparent: `00-${traceId}-${'3'.repeat(16)}-01` } });
+        }
+        const recordedIds = new Set(exporter.getFinishedSpans().map((span) => span.spanContext().traceId));
+        // A fair draw of 100 at 0.5 falls outside 20..80 with a probability near 1e-9.
+        for (const ids of Object.values(picks)) expect(ids.filter((id) => recordedIds.has(id)).length).toSatisfy((n: number) => n >= 20 && n <= 80);
+      } finally {
+        await target.close();
+        await tracing.shutdown();
+      }
+    });
   });
 });
