@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import { requestIdMaxLength } from '../modules/gateway/mod.ts';
 import { named, openApiComponents } from '../modules/kernel/http.ts';
 import { healthPaths } from './health.ts';
 import { metricsPath } from './metrics.ts';
@@ -71,6 +72,34 @@ const groups: Array<[string, readonly RouteConfig[]]> = [
   ['', operationsRouteDefinitions],
 ];
 
+/** The gateway's request id (hono/request-id), on every route of the document. */
+const requestId = {
+  parameter: {
+    name: 'X-Request-Id',
+    in: 'header',
+    required: false,
+    description: `Echoed in the answer when it is sane (letters, digits, \`_\`, \`-\`, \`=\`, at most ${requestIdMaxLength}); otherwise a new id is made.`,
+    schema: { type: 'string', pattern: `^[\\w\\-=]{1,${requestIdMaxLength}}$` },
+  },
+  header: { description: 'The id of this request, as the logs and traces record it.', schema: { type: 'string' } },
+} as const;
+
+type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
+type Operation = { parameters?: unknown[]; responses?: Record<string, { headers?: Record<string, unknown> }> };
+
+/** Adds the request id, which the gateway applies to every route, to every operation of `document`. */
+function withRequestId(document: Document): Document {
+  document.components = { ...document.components, parameters: { ...document.components?.parameters, RequestId: requestId.parameter } };
+  document.components.headers = { ...document.components.headers, 'X-Request-Id': requestId.header };
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const op of Object.values(item as Record<string, Operation>)) {
+      op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/RequestId' }];
+      for (const answer of Object.values(op.responses ?? {})) answer.headers = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...answer.headers };
+    }
+  }
+  return document;
+}
+
 function buildDocument() {
   const api = new OpenAPIHono();
   const registry = api.openAPIRegistry;
@@ -79,7 +108,7 @@ function buildDocument() {
   for (const [mount, routes] of groups) {
     for (const route of routes) registry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
   }
-  return api.getOpenAPI31Document({
+  const document = api.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'modular-auth public API',
@@ -87,6 +116,7 @@ function buildDocument() {
       description: 'Registration, login, tokens, sessions, profile and security activity. Errors are `application/problem+json` (RFC 9457).',
     },
   });
+  return withRequestId(document);
 }
 
 let document: ReturnType<typeof buildDocument> | undefined;

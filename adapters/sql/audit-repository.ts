@@ -1,10 +1,10 @@
-import type { AuditEntry, AuditRepository } from '../../modules/audit/mod.ts';
+import type { AuditedEventType, AuditEntry, AuditRepository } from '../../modules/audit/mod.ts';
 import { queryCount, type SqlDatabase } from './database.ts';
 
 interface AuditRow {
   id: string;
   user_id: string;
-  type: string;
+  type: AuditedEventType; // written only from an AuditEntry
   time: Date;
   session_id: string | null;
   ip: string | null;

@@ -10,12 +10,15 @@ export const auditedEventTypes = [
   'session.revoked',
   'session.refresh_reuse_detected',
 ] as const;
+export type AuditedEventType = (typeof auditedEventTypes)[number];
+
+export const isAuditedEventType = (type: string): type is AuditedEventType => (auditedEventTypes as readonly string[]).includes(type);
 
 /** One line of the activity log; `id` is the event id, which makes recording idempotent. */
 export interface AuditEntry {
   id: string;
   userId: string;
-  type: string;
+  type: AuditedEventType;
   time: Date;
   sessionId: string | null;
   ip: string | null;
@@ -24,7 +27,7 @@ export interface AuditEntry {
 
 export const auditEventViewSchema = z.object({
   id: z.string(),
-  type: z.string(),
+  type: z.enum(auditedEventTypes),
   time: z.string(),
   sessionId: z.string().optional(),
   ip: z.string().optional(),
@@ -32,9 +35,12 @@ export const auditEventViewSchema = z.object({
 });
 export type AuditEventView = z.infer<typeof auditEventViewSchema>;
 
+/** How many events one listing returns. */
+export const listLimit = { min: 1, max: 200, default: 50 } as const;
+
 export const listInputSchema = z.object({
   userId: z.string(),
-  limit: z.number().int().min(1).max(200).default(50),
+  limit: z.number().int().min(listLimit.min).max(listLimit.max).default(listLimit.default),
 });
 export type ListInput = z.input<typeof listInputSchema>;
 

@@ -3,7 +3,7 @@
  * Other code imports only this file.
  */
 export type { AuditApi, AuditRepository } from './ports.ts';
-export { auditedEventTypes, auditEventViewSchema, type AuditEntry, type AuditEventView } from './domain.ts';
+export { auditEventViewSchema, type AuditedEventType, type AuditEntry, type AuditEventView } from './domain.ts';
 export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
 export { auditRoutes } from './http.ts';
 export { auditRouteDefinitions } from './routes.ts';

@@ -1,11 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiResponses, bearer, jsonAnswer, named, problem } from '../kernel/http.ts';
-import { auditedEventTypes, auditEventViewSchema } from './domain.ts';
+import { auditEventViewSchema, listLimit } from './domain.ts';
 
-const auditEventSchema = named(
-  auditEventViewSchema.extend({ type: z.string().openapi({ description: `One of ${auditedEventTypes.join(', ')}.` }) }),
-  'AuditEvent',
-);
+const auditEventSchema = named(auditEventViewSchema, 'AuditEvent');
 
 export const listMyEvents = createRoute({
   method: 'get',
@@ -14,11 +11,15 @@ export const listMyEvents = createRoute({
   summary: 'The caller’s security activity, newest first',
   description: 'Fed by events, so eventually consistent: an event shows within 2 seconds.',
   security: bearer,
-  // The service's schema bounds the limit; the query only carries it as text.
-  request: { query: z.object({ limit: z.string().optional().openapi({ description: 'How many events, 1 to 200.', example: '50' }) }) },
+  // The service's schema enforces the bounds; the query carries the limit as text, documented as the integer it must be.
+  request: {
+    query: z.object({
+      limit: z.string().optional().openapi({ type: 'integer', minimum: listLimit.min, maximum: listLimit.max, default: listLimit.default, description: 'How many events.' }),
+    }),
+  },
   responses: apiResponses({
     200: jsonAnswer(z.object({ events: z.array(auditEventSchema) }), 'The events.'),
-    400: problem('The limit is not a whole number from 1 to 200.'),
+    400: problem(`The limit is not a whole number from ${listLimit.min} to ${listLimit.max}.`),
     401: problem('No valid access token.'),
   }),
 });

@@ -1,12 +1,12 @@
 import { parseInput, type CloudEvent } from '../kernel/mod.ts';
-import { auditedEventTypes, listInputSchema, toAuditEventView, type AuditEntry } from './domain.ts';
+import { isAuditedEventType, listInputSchema, toAuditEventView, type AuditEntry } from './domain.ts';
 import type { AuditApi, AuditRepository } from './ports.ts';
 
 const optionalString = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
 
 /** Maps an event to a log entry, or null when it concerns no user or is not security activity. */
 export function auditEntryFrom(event: CloudEvent): AuditEntry | null {
-  if (!event.subject || !(auditedEventTypes as readonly string[]).includes(event.type)) return null;
+  if (!event.subject || !isAuditedEventType(event.type)) return null;
   // Sessions ended because the account was deleted belong to a log that no longer exists.
   if (event.type === 'session.revoked' && event.data.reason === 'user_deleted') return null;
   return {

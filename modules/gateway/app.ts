@@ -60,6 +60,9 @@ function bearerAuth({ verify, revocations }: { verify: AccessTokenVerifier; revo
   };
 }
 
+/** The longest `X-Request-Id` a client may send and see echoed (a longer or odd one is replaced). */
+export const requestIdMaxLength = 128;
+
 /** The public HTTP edge: request ids, security headers, CORS, body limit, authentication, routing. */
 export function createGatewayApp({
   routes,
@@ -76,7 +79,7 @@ export function createGatewayApp({
   const authenticate = bearerAuth({ verify: verifyAccessToken, revocations });
   const app = new Hono<AppEnv>();
 
-  app.use(requestId({ limitLength: 128 }));
+  app.use(requestId({ limitLength: requestIdMaxLength }));
   observe.forEach((middleware) => app.use(middleware));
   app.use(
     secureHeaders({

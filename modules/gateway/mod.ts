@@ -2,7 +2,7 @@
  * The gateway: the public HTTP edge (request ids, security headers, CORS, body limit, local
  * access-token verification, revocation check, routing). Other code imports only this file.
  */
-export { createGatewayApp, gatewayErrorStatus, publicPaths, type GatewayOptions, type GatewayRoutes } from './app.ts';
+export { createGatewayApp, gatewayErrorStatus, publicPaths, requestIdMaxLength, type GatewayOptions, type GatewayRoutes } from './app.ts';
 export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVerifierOptions } from './access-tokens.ts';
 export { createRevocationSet, type RevocationSet } from './revocations.ts';
 export { subscribeRevocations } from './handlers.ts';

@@ -5,6 +5,7 @@ import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi.ts';
 import { publicRouteGroups } from '../../src/public-routes.ts';
+import { monolith } from './harness.ts';
 
 // The public contract, kept in the repository (docs/API.md is the team's shared/API.md) so CI can read it.
 const apiMd = resolve(import.meta.dirname, '../../docs/API.md');
@@ -35,7 +36,7 @@ function contractRoutes(markdown: string): ContractRoute[] {
   return routes;
 }
 
-type Operation = { responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown };
+type Operation = { responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown; parameters?: unknown[] };
 const document = openApiDocument();
 const operation = (method: string, path: string) => (document.paths?.[path] as Record<string, Operation> | undefined)?.[method];
 
@@ -77,6 +78,29 @@ describe('the OpenAPI document', () => {
       }
     }
     expect(gaps).toEqual([]);
+  });
+
+  it('documents the request id on every operation, as the gateway treats it', async () => {
+    const gaps: string[] = [];
+    for (const [path, item] of Object.entries(document.paths ?? {})) {
+      for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
+        if (!op.parameters?.some((p) => (p as { $ref?: string }).$ref === '#/components/parameters/RequestId')) gaps.push(`${method} ${path}: no X-Request-Id parameter`);
+        for (const [status, answer] of Object.entries(op.responses)) if (!answer.headers?.['X-Request-Id']) gaps.push(`${method} ${path} ${status}: no X-Request-Id header`);
+      }
+    }
+    expect(gaps).toEqual([]);
+
+    // What the documented pattern admits is exactly what the gateway echoes.
+    const pattern = new RegExp((document.components?.parameters?.RequestId as { schema: { pattern: string } }).schema.pattern);
+    const target = await monolith({ DATABASE_URL: 'memory' })();
+    try {
+      for (const id of ['req-42', 'a_b=c', 'x'.repeat(128), 'x'.repeat(129), 'has space', 'semi;colon', 'ünï']) {
+        const echoed = (await target.request('/health/live', { headers: { 'X-Request-Id': id } })).headers.get('X-Request-Id') === id;
+        expect([id, echoed]).toEqual([id, pattern.test(id)]);
+      }
+    } finally {
+      await target.close();
+    }
   });
 
   it('documents every route the modules serve', () => {
