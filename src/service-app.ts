@@ -1,6 +1,7 @@
 import { Hono, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import { edgeAudience, serviceIdentity } from '../adapters/http/service-identity.ts';
+import { requestIdMaxLength } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
 /** A module's public routes as a service process serves them: behind the gateway only. */
@@ -30,7 +31,7 @@ export function createServiceApp({
   observe?: MiddlewareHandler<AppEnv>[];
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 128 }));
+  app.use(requestId({ limitLength: requestIdMaxLength }));
   observe.forEach((middleware) => app.use(middleware));
   for (const { module, path, routes } of forwarded) {
     app.use(
