@@ -50,10 +50,12 @@ export function createRemoteModules({
       policy,
     });
     const api = Object.assign(traced(module, client, 'remote'), { breakerState: client.breakerState });
-    // Ready when the breaker lets calls through and an instance answers its liveness probe.
+    // Ready when the breaker lets calls through and an instance takes this process's calls.
     const check: HealthCheck = async () => {
       if (breakerState(breaker) === 'open') throw new CheckFailed('circuit open');
-      if (!(await isLive(registry.pick()))) throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);
+      const greeting = await client.greet();
+      if (greeting === 'refused') throw new CheckFailed('refuses this process’s service token: is SERVICE_TOKEN_SECRET the same in every process?');
+      if (greeting === 'unreachable') throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);
     };
     (modules as Record<string, RemoteModule<unknown>>)[module] = { api, registry, breaker, check };
   }

@@ -97,6 +97,15 @@ const kernelErrors: ErrorRegistry = {
   rate_limited: (message, details) => new RateLimitedError(Number(details.retryAfterSeconds) || 1, message),
 };
 
+/** How a module's instance answers a greeting: it takes our calls, refuses our service token, or does not answer. */
+export type Greeting = 'accepted' | 'refused' | 'unreachable';
+
+/** What a remote port offers beside its methods. */
+export interface RemotePort {
+  breakerState(): BreakerState;
+  greet(): Promise<Greeting>;
+}
+
 /**
  * A port implemented by calls to the module's internal routes (see createPortRoutes), so a caller
  * cannot tell a remote module from a local one. Domain errors come back as the same typed errors
@@ -104,7 +113,7 @@ const kernelErrors: ErrorRegistry = {
  * bulkhead and a circuit breaker; only methods marked idempotent are retried (exponential backoff
  * with jitter). Requests carry the caller's trace context.
  */
-export function createHttpPortClient<Api extends object>(options: HttpPortClientOptions<Api>): Api & { breakerState(): BreakerState } {
+export function createHttpPortClient<Api extends object>(options: HttpPortClientOptions<Api>): Api & RemotePort {
   const { module, spec, baseUrl, serviceToken } = options;
   const policy = { ...defaultRemotePolicy, ...options.policy };
   const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
@@ -161,6 +170,21 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     }
   }
 
+  /** Whether an instance accepts this process's calls (see createPortRoutes); outside the breaker, as a probe. */
+  async function greet(): Promise<Greeting> {
+    try {
+      const res = await send(`${baseUrl()}/internal/${module}`, {
+        headers: { Authorization: `Bearer ${await serviceToken(module)}` },
+        signal: AbortSignal.timeout(policy.timeoutMs),
+      });
+      await res.body?.cancel();
+      if (res.status === 204) return 'accepted';
+      return res.status === 401 ? 'refused' : 'unreachable';
+    } catch {
+      return 'unreachable';
+    }
+  }
+
   const client = Object.fromEntries(Object.keys(spec).map((method) => [method, (input: unknown) => call(method, input)]));
-  return Object.assign(client as Api, { breakerState: () => breakerState(breaker) });
+  return Object.assign(client as Api, { breakerState: () => breakerState(breaker), greet });
 }

@@ -7,11 +7,13 @@ import type { AppEnv } from '../../modules/kernel/http.ts';
  * Serves a port over HTTP: `POST /<method>` with `{ input }` answers `{ output }`. Inputs and
  * outputs are validated by the port's own schemas; a domain error goes out as problem+json with
  * its code and details (the caller's onError writes it), so the client can rebuild it.
+ * `GET /` answers 204: behind the same service-token check as the methods, it tells a caller's
+ * readiness check that this process accepts its calls.
  */
 export function createPortRoutes<Api extends object>({ spec, impl }: { spec: PortSpec<Api>; impl: Api }) {
   const methods = spec as Record<string, PortSpec<Api>[keyof Api]>;
   const callable = impl as Record<string, (input: unknown) => Promise<unknown>>;
-  return new Hono<AppEnv>().post('/:method', async (c) => {
+  return new Hono<AppEnv>().get('/', (c) => c.body(null, 204)).post('/:method', async (c) => {
     const name = c.req.param('method');
     const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
     if (!method) throw new RouteNotFoundError();

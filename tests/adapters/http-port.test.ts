@@ -55,6 +55,13 @@ describe('internal routes', () => {
     expect((await post('/internal/session/dropTables', '{}')).status).toBe(404);
   });
 
+  it('answer a greeting (GET on the port) with 204 only to a caller whose token they accept', async () => {
+    const greet = async (token?: string) => (await app.request('/internal/session', { headers: token ? { Authorization: `Bearer ${token}` } : {} })).status;
+    expect(await greet(await createServiceTokenIssuer({ secret, caller: 'gateway' })('session'))).toBe(204);
+    expect(await greet(await createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session'))).toBe(401);
+    expect(await greet()).toBe(401);
+  });
+
   it.each([
     ['no token', async () => undefined],
     ['a token for another module', () => createServiceTokenIssuer({ secret, caller: 'gateway' })('user')],
@@ -71,6 +78,16 @@ describe('HTTP port client', () => {
     const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: 'the-server-has-another-secret-0123456789', onError });
     const sessions = client((url, init) => app.request(url, init), { attempts: 1 });
     await expect(sessions.get('s1')).rejects.toMatchObject({ constructor: RemoteCallError, reason: 'bad_response' });
+  });
+
+  it('greets: accepted by a module with the same secret, refused by one with another, unreachable when nothing answers', async () => {
+    const serving = (serverSecret: string) => internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: serverSecret, onError });
+    const same = serving(secret);
+    const other = serving('the-server-has-another-secret-0123456789');
+    expect(await client((url, init) => same.request(url, init)).greet()).toBe('accepted');
+    expect(await client((url, init) => other.request(url, init)).greet()).toBe('refused');
+    expect(await client(() => new Response('', { status: 503 })).greet()).toBe('unreachable');
+    expect(await client(async () => { throw new TypeError('fetch failed'); }).greet()).toBe('unreachable');
   });
 
   it('turns an unreachable module into RemoteCallError', async () => {

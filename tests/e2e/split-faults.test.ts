@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from './client.ts';
 import { eventually } from './harness.ts';
+import { startProcess } from './process.ts';
 import { startSplit, type SplitDeployment } from './split.ts';
 
 let deployment: SplitDeployment;
@@ -33,6 +34,21 @@ describe('split deployment edge', () => {
     expect(direct.status).toBe(401);
     const publicRouteDirect = await fetch(`${deployment.processes.user.url}/api/users/me`);
     expect(publicRouteDirect.status).toBe(401);
+  });
+
+  it('a process whose SERVICE_TOKEN_SECRET differs is not ready, and readiness says why', async () => {
+    expect((await fetch(`${deployment.processes.auth.url}/health/ready`)).status).toBe(200);
+    const misconfigured = await startProcess('node', { ...deployment.envOf('auth'), SERVICE_TOKEN_SECRET: 'not-the-deployment-secret-0123456789' });
+    try {
+      const res = await misconfigured.request('/health/ready');
+      expect(res.status).toBe(503);
+      const checks = (await res.json()).checks;
+      for (const module of ['user', 'session']) {
+        expect(checks[`remote:${module}:responseTime`][0]).toMatchObject({ status: 'fail', output: expect.stringContaining('SERVICE_TOKEN_SECRET') });
+      }
+    } finally {
+      await misconfigured.stop();
+    }
   });
 });
 

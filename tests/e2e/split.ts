@@ -7,6 +7,8 @@ export interface SplitDeployment extends Target {
   processes: Record<'gateway' | 'auth' | 'user' | 'session' | 'audit', ServerProcess>;
   /** Starts a stopped service again with the same env on the same port. */
   restart(service: 'auth' | 'user' | 'session' | 'audit'): Promise<void>;
+  /** The environment a service was started with. */
+  envOf(service: keyof SplitDeployment['processes']): Record<string, string>;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function startSplit(env: Record<string, string> = {}): Promise<Spli
     processes,
     clientIp: '127.0.0.1',
     request: (path, init) => gateway.request(path, init),
+    envOf: (service) => ({ ...envs[service]! }),
     async restart(service) {
       processes[service] = await startProcess('node', { ...envs[service]!, PORT: String(processes[service].port) });
     },
