@@ -1,4 +1,5 @@
 import { Hono, type ErrorHandler } from 'hono';
+import { portPath } from '../adapters/http/port-path.ts';
 import { createPortRoutes } from '../adapters/http/port-routes.ts';
 import { serviceIdentity } from '../adapters/http/service-identity.ts';
 import type { PortSpec } from '../modules/kernel/mod.ts';
@@ -23,8 +24,8 @@ export function internalRoutes({ ports, secret, onError }: { ports: HostedPort[]
     // Only processes hosting a module that calls this one (moduleNeeds) may use its port.
     const allowCaller = (callers: readonly string[]) =>
       callers.some((caller) => (moduleNeeds as Record<string, readonly string[]>)[caller]?.includes(module));
-    app.use(`/internal/${module}/*`, serviceIdentity({ secret, audience: module, allowCaller }));
-    app.route(`/internal/${module}`, createPortRoutes({ spec, impl }));
+    app.use(`${portPath(module)}/*`, serviceIdentity({ secret, audience: module, allowCaller }));
+    app.route(portPath(module), createPortRoutes({ spec, impl }));
   }
   app.onError(onError);
   return app;

@@ -9,6 +9,7 @@ import { createUserService, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { breakerState } from '../adapters/http/port-client.ts';
+import { portPath } from '../adapters/http/port-path.ts';
 import { createRouteProxy } from '../adapters/http/route-proxy.ts';
 import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
 import { edgeAudience } from '../adapters/http/service-identity.ts';
@@ -134,7 +135,9 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
-  const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath]);
+  // Probes, scrapes, and (split) other processes' readiness greetings.
+  const greetings = config.monolith ? [] : stateful.filter(hosts).map(portPath);
+  const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath, ...greetings]);
   const observe = [observeRequests({ logger, record: metrics.recordRequest, routine })];
   // Each module's public routes run over its port here, local or remote.
   const apis: { [M in CallableModule]?: PortApis[M] } = { auth, user: users, session: sessions, audit };

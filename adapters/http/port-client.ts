@@ -14,6 +14,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { portPath } from './port-path.ts';
 import {
   injectTraceContext,
   parseInput,
@@ -133,7 +134,7 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     const headers = new Headers({ 'Content-Type': 'application/json', Authorization: `Bearer ${await serviceToken(module)}` });
     injectTraceContext(headers);
     try {
-      res = await send(`${baseUrl()}/internal/${module}/${method}`, {
+      res = await send(`${baseUrl()}${portPath(module)}/${method}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(input === undefined ? {} : { input }),
@@ -173,7 +174,7 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   /** Whether an instance accepts this process's calls (see createPortRoutes); outside the breaker, as a probe. */
   async function greet(): Promise<Greeting> {
     try {
-      const res = await send(`${baseUrl()}/internal/${module}`, {
+      const res = await send(`${baseUrl()}${portPath(module)}`, {
         headers: { Authorization: `Bearer ${await serviceToken(module)}` },
         signal: AbortSignal.timeout(policy.timeoutMs),
       });

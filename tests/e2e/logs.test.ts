@@ -9,6 +9,7 @@ import { createRemoteModules } from '../../src/remotes.ts';
 import { createSystem } from '../../src/system.ts';
 import { createClient } from './client.ts';
 import { eventually } from './harness.ts';
+import { dropTestStores, testRedisUrl, uniqueName } from '../support/services.ts';
 
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -57,6 +58,22 @@ describe('logs', () => {
       expect(await (await request('/metrics')).text()).toMatch(/http_requests_total\{method="GET",route="\/health\/live",status="200",service="[^"]+"\} 1/);
     } finally {
       await close();
+    }
+  });
+
+  it('keep other processes’ readiness greetings at debug too', async () => {
+    const { logger, lines } = capturingLogger();
+    const secret = 'logs-test-secret-0123456789-abcdefghij';
+    const prefix = uniqueName('logs');
+    const env = { SERVICES: 'user', DATABASE_URL: 'memory', EVENT_BUS: 'redis', REDIS_URL: testRedisUrl, REDIS_PREFIX: `${prefix}:`, SERVICE_TOKEN_SECRET: secret };
+    const system = await createSystem(loadConfig(env), { clientIp: () => clientIp, logger });
+    try {
+      const token = await createServiceTokenIssuer({ secret, caller: 'auth' })('user');
+      expect((await system.app.request('/internal/user', { headers: { Authorization: `Bearer ${token}` } })).status).toBe(204);
+      expect(lines.filter((l) => l.msg === 'request').map((l) => [l.level, l.route])).toEqual([['debug', '/internal/user']]);
+    } finally {
+      await system.close();
+      await dropTestStores([prefix]);
     }
   });
 
