@@ -1,4 +1,4 @@
-import type { LoginThrottleLimiters } from '../modules/auth/mod.ts';
+import type { PasswordThrottleLimiters } from '../modules/auth/mod.ts';
 import type { RateLimiter } from '../modules/kernel/mod.ts';
 import type { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiterOptions } from '../adapters/ratelimit/rate-limiter.ts';
@@ -7,7 +7,7 @@ import type { Config } from '../config/mod.ts';
 export interface RateLimiters {
   api: RateLimiter;
   auth: RateLimiter;
-  login: LoginThrottleLimiters;
+  login: PasswordThrottleLimiters;
 }
 
 /**
@@ -23,6 +23,8 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
     recent: { name: 'login-recent', limit: 10, windowSeconds: 15 * 60 },
     consecutive: { name: 'login-consecutive', limit: 100, windowSeconds: 24 * 60 * 60 },
     blocks: { name: 'login-block', limit: 1, windowSeconds: 1 },
+    // Released when the check ends; the window only bounds a slot whose process died mid-check.
+    inFlight: { name: 'login-inflight', limit: 1, windowSeconds: 10 },
   } satisfies Record<string, RateLimiterOptions>;
 
   if (!config.redis || !redis) {
@@ -33,6 +35,7 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
         recent: createMemoryRateLimiter(limits.recent),
         consecutive: createMemoryRateLimiter(limits.consecutive),
         blocks: createMemoryRateLimiter(limits.blocks),
+        inFlight: createMemoryRateLimiter(limits.inFlight),
       },
     };
   }
@@ -41,6 +44,11 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
   return {
     api: shared(limits.api, true),
     auth: shared(limits.auth, true),
-    login: { recent: shared(limits.recent, false), consecutive: shared(limits.consecutive, false), blocks: shared(limits.blocks, false) },
+    login: {
+      recent: shared(limits.recent, false),
+      consecutive: shared(limits.consecutive, false),
+      blocks: shared(limits.blocks, false),
+      inFlight: shared(limits.inFlight, false),
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
-import { createAuthService, createLoginThrottle, type AuthApi } from '../modules/auth/mod.ts';
+import { createAuthService, createPasswordThrottle, type AuthApi } from '../modules/auth/mod.ts';
 import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
@@ -77,9 +77,17 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     closers.push(async () => registry.close());
   }
 
+  const rateLimits = hosts('gateway') || hosts('auth') || hosts('user') ? createRateLimiters(config, redis) : undefined;
+  // Logins (auth) and password re-checks (user) count against the same per-account throttle.
+  const passwordThrottle = rateLimits && createPasswordThrottle(rateLimits.login);
   const local = {
     user: hosts('user')
-      ? createUserService({ users: storage!.users, hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() })
+      ? createUserService({
+          users: storage!.users,
+          hasher: createArgon2PasswordHasher(),
+          commonPasswords: createCommonPasswordList(),
+          throttle: passwordThrottle,
+        })
       : undefined,
     session: hosts('session')
       ? createSessionService({
@@ -93,7 +101,6 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   // Every port call is a span: local ones here, remote ones in their port clients.
   const users: UserApi | undefined = local.user ? traced('user', local.user, 'local') : remote.user?.api;
   const sessions: SessionApi | undefined = local.session ? traced('session', local.session, 'local') : remote.session?.api;
-  const rateLimits = hosts('gateway') || hosts('auth') ? createRateLimiters(config, redis) : undefined;
   const auth: AuthApi | undefined = hosts('auth')
     ? traced('auth', createAuthService({
         users: users!,
@@ -101,7 +108,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
         keys: storage!.signingKeys,
         outbox: storage!.outbox,
         tokens: config.tokens,
-        throttle: createLoginThrottle(rateLimits!.login),
+        throttle: passwordThrottle,
       }), 'local')
     : remote.auth?.api;
   const audit: AuditApi | undefined = local.audit ? traced('audit', local.audit, 'local') : remote.audit?.api;

@@ -1,11 +1,10 @@
-import { parseInput, systemClock, UnauthenticatedError, type Clock, type Outbox } from '../kernel/mod.ts';
+import { parseInput, systemClock, type Clock, type Outbox, type PasswordThrottle, UnauthenticatedError } from '../kernel/mod.ts';
 import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession } from '../session/mod.ts';
 import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
 import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
 import { authEvent, authEventTypes } from './events.ts';
 import type { AuthApi, SigningKeyRepository } from './ports.ts';
 import { createTokenSigner, type TokenSettings } from './signing.ts';
-import type { LoginThrottle } from './throttle.ts';
 
 export interface AuthServiceDeps {
   users: UserApi;
@@ -15,7 +14,8 @@ export interface AuthServiceDeps {
   outbox: Outbox;
   tokens: TokenSettings;
   /** Per-account brute-force throttling; none in unit tests that do not exercise it. */
-  throttle?: LoginThrottle;
+  /** Per-account brute-force throttling of logins (see createPasswordThrottle). */
+  throttle?: PasswordThrottle;
   clock?: Clock;
 }
 
@@ -32,15 +32,12 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
 
     async login(input) {
       const { email, password, meta } = parseInput(loginInputSchema, input);
-      // Before argon2: a throttled account costs no hashing, and a right guess gains nothing.
-      await throttle?.check(email);
-      const check = await users.verifyCredentials({ email, password });
+      const verify = () => users.verifyCredentials({ email, password });
+      const check = throttle ? await throttle.attempt(email, verify, (result) => result.ok) : await verify();
       if (!check.ok) {
-        await throttle?.failed(email);
         await outbox.append([authEvent(authEventTypes.loginFailed, check.userId, { ...meta })]);
         throw new InvalidCredentialsError();
       }
-      await throttle?.succeeded(email);
       const issued = await sessions.create({ userId: check.user.id, meta });
       await outbox.append([authEvent(authEventTypes.login, check.user.id, { sessionId: issued.session.id, ...meta })]);
       return tokenResponse(issued, check.user);

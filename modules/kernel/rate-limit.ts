@@ -26,3 +26,12 @@ export interface RateLimiter {
   /** Forgets the key. */
   reset(key: string): Promise<void>;
 }
+
+/**
+ * Guards the password checks of each account against guessing: runs a check unless the account
+ * is throttled, or already being checked, and records whether it passed. Throws RateLimitedError
+ * instead of running it.
+ */
+export interface PasswordThrottle {
+  attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T>;
+}

@@ -1,4 +1,4 @@
-import { parseInput, systemClock, type Clock } from '../kernel/mod.ts';
+import { parseInput, systemClock, type Clock, type PasswordThrottle } from '../kernel/mod.ts';
 import {
   changePasswordInputSchema,
   credentialsInputSchema,
@@ -16,10 +16,12 @@ export interface UserServiceDeps {
   users: UserRepository;
   hasher: PasswordHasher;
   commonPasswords: CommonPasswordList;
+  /** Throttles a signed-in user's password re-checks (password change, deletion) per account. */
+  throttle?: PasswordThrottle;
   clock?: Clock;
 }
 
-export function createUserService({ users, hasher, commonPasswords, clock = systemClock }: UserServiceDeps): UserApi {
+export function createUserService({ users, hasher, commonPasswords, throttle, clock = systemClock }: UserServiceDeps): UserApi {
   // Verifying against a real hash when the email is unknown makes both paths cost one argon2 run,
   // so response time does not reveal which emails have accounts.
   // Made at once, so even the first unknown-email login costs no more than a known one.
@@ -35,13 +37,24 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
     if (commonPasswords.has(password)) throw new PasswordTooCommonError();
   }
 
-  async function requirePassword(user: UserRecord | null, password: string): Promise<UserRecord> {
+  /** Whether `password` is `user`'s; with no user it is checked against the dummy hash, at the same cost. */
+  async function passwordMatches(user: UserRecord | null, password: string): Promise<boolean> {
     if (!user) {
       await hasher.verify(await dummy(), password);
-      throw new InvalidCredentialsError();
+      return false;
     }
-    if (!(await hasher.verify(user.passwordHash, password))) throw new InvalidCredentialsError();
-    return user;
+    return hasher.verify(user.passwordHash, password);
+  }
+
+  /**
+   * Throws InvalidCredentialsError unless `password` is the signed-in user's. Throttled per account
+   * as logins are, sharing their counts: a stolen access token must not buy unlimited guesses.
+   */
+  async function confirmPassword(userId: string, password: string): Promise<void> {
+    const user = await users.findById(userId);
+    const check = () => passwordMatches(user, password);
+    const matched = user && throttle ? await throttle.attempt(user.email, check, (ok) => ok) : await check();
+    if (!matched) throw new InvalidCredentialsError();
   }
 
   return {
@@ -65,14 +78,10 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
     async verifyCredentials(input) {
       const { email, password } = parseInput(credentialsInputSchema, input);
       const user = await users.findByEmail(email.trim());
-      try {
-        const verified = await requirePassword(user, password);
-        if (verified.status !== 'active') return { ok: false, userId: verified.id };
-        return { ok: true, user: toUserView(verified) };
-      } catch (error) {
-        if (error instanceof InvalidCredentialsError) return { ok: false, userId: user?.id ?? null };
-        throw error;
-      }
+      const matched = await passwordMatches(user, password); // an unknown email costs the same
+      if (!user || !matched) return { ok: false, userId: user?.id ?? null };
+      if (user.status !== 'active') return { ok: false, userId: user.id };
+      return { ok: true, user: toUserView(user) };
     },
 
     async getById(userId) {
@@ -92,7 +101,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
 
     async changePassword(input) {
       const { userId, sessionId, currentPassword, newPassword, meta } = parseInput(changePasswordInputSchema, input);
-      await requirePassword(await users.findById(userId), currentPassword);
+      await confirmPassword(userId, currentPassword);
       rejectCommon(newPassword);
       const now = clock.now();
       const updated = await users.update(userId, { passwordHash: await hasher.hash(newPassword), updatedAt: now }, [
@@ -103,7 +112,7 @@ export function createUserService({ users, hasher, commonPasswords, clock = syst
 
     async deleteAccount(input) {
       const { userId, password, meta } = parseInput(deleteAccountInputSchema, input);
-      await requirePassword(await users.findById(userId), password);
+      await confirmPassword(userId, password);
       const now = clock.now();
       const deleted = await users.delete(userId, [userEvent(userEventTypes.deleted, userId, { ...meta }, now)]);
       if (!deleted) throw new InvalidCredentialsError();

@@ -3,8 +3,10 @@ import { createMemoryOutbox } from '../../adapters/memory/outbox.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
+import { createMemoryRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
+import { describeRateLimiterContract } from './rate-limiter.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
 import { describeSigningKeyRepositoryContract } from './signing-key-repository.contract.ts';
 import { describeUserRepositoryContract } from './user-repository.contract.ts';
@@ -32,3 +34,6 @@ describeOutboxContract('memory', () => {
   const outbox = createMemoryOutbox();
   return { repo: outbox, outbox };
 });
+
+let limiters = 0;
+describeRateLimiterContract('memory', (options) => createMemoryRateLimiter({ name: `contract-${++limiters}`, ...options }));

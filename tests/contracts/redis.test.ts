@@ -3,8 +3,10 @@ import { afterAll, beforeAll } from 'vitest';
 import { callRedis, createRedisClient, keysStartingWith, scanKeys } from '../../adapters/redis/client.ts';
 import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
+import { createRedisRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
+import { describeRateLimiterContract } from './rate-limiter.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
 
 // One client and one key prefix for the file (files run in parallel on one server); the outbox
@@ -30,3 +32,10 @@ describeOutboxContract('redis', () => {
   const outbox = createRedisOutbox({ redis, prefix: `${prefix}outbox-test-${++outboxTests}:` });
   return { repo: outbox, outbox };
 });
+
+let limiters = 0;
+for (const fallBackToMemory of [false, true]) {
+  describeRateLimiterContract(`redis${fallBackToMemory ? ', memory fallback' : ''}`, (options) =>
+    createRedisRateLimiter({ redis, prefix, fallBackToMemory, name: `contract-${++limiters}`, ...options }),
+  );
+}

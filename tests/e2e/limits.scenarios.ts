@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { read } from './client.ts';
+import { bearer, read } from './client.ts';
 import { useTarget, type StartTarget } from './harness.ts';
 
 export function limitScenarios(start: StartTarget) {
@@ -36,6 +36,33 @@ export function limitScenarios(start: StartTarget) {
       expect(right.status).toBe(429);
       expect(Number(right.headers.get('Retry-After'))).toBeGreaterThan(0);
       await ctx.api.login(bystander.email);
+    });
+
+    it('guesses sent in parallel get no more password checks than guesses sent one by one', async () => {
+      const victim = await ctx.api.register();
+      let checked = 0;
+      for (let burst = 0; burst < 14; burst++) {
+        const guesses = Array.from({ length: 8 }, (_, i) => ctx.api.auth.login.$post({ json: { email: victim.email, password: `guess ${burst}-${i}` } }));
+        const statuses = (await Promise.all(guesses)).map((res) => res.status);
+        expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+        checked += statuses.filter((status) => status === 401).length;
+      }
+      expect(checked).toBeLessThanOrEqual(11); // 10 free failures and the 11th that starts the block
+      expect((await ctx.api.auth.login.$post({ json: { email: victim.email, password: victim.password } })).status).toBe(429);
+    });
+
+    it('a wrong current password (password change, deletion) counts against the account as a failed login does', async () => {
+      const s = await ctx.api.signedUp();
+      for (let i = 0; i < 11; i++) {
+        const wrong =
+          i % 2 === 0
+            ? ctx.api.users.me.password.$post({ json: { currentPassword: `wrong guess ${i}`, newPassword: 'another sturdy passphrase' } }, bearer(s.accessToken))
+            : ctx.api.users.me.$delete({ json: { password: `wrong guess ${i}` } }, bearer(s.accessToken));
+        expect((await wrong).status).toBe(401);
+      }
+      const right = await ctx.api.users.me.password.$post({ json: { currentPassword: s.password, newPassword: 'another sturdy passphrase' } }, bearer(s.accessToken));
+      expect(right.status).toBe(429);
+      expect((await ctx.api.auth.login.$post({ json: { email: s.email, password: s.password } })).status).toBe(429);
     });
   });
 }
