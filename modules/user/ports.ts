@@ -23,9 +23,12 @@ export interface UserApi {
   getById(userId: string): Promise<UserView | null>;
   /** Throws UserNotFoundError, ValidationError. Idempotent (same input, same result). */
   updateProfile(input: UpdateProfileInput): Promise<UserView>;
-  /** Throws InvalidCredentialsError (wrong current password), PasswordTooCommonError, ValidationError. */
+  /**
+   * Throws InvalidCredentialsError (wrong current password), RateLimitedError (the account is
+   * throttled, see PasswordThrottle), PasswordTooCommonError, ValidationError.
+   */
   changePassword(input: ChangePasswordInput): Promise<void>;
-  /** Deletes the account for good; its email can register again. Throws InvalidCredentialsError. */
+  /** Deletes the account for good; its email can register again. Throws InvalidCredentialsError, RateLimitedError. */
   deleteAccount(input: DeleteAccountInput): Promise<void>;
 }
 
