@@ -99,7 +99,7 @@ export const envSchema = z.object({
     .string()
     .default('')
     .transform(list)
-    .pipe(z.array(z.union([z.ipv4(), z.ipv6()], { message: 'must be a comma list of IP addresses' }))),
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { message: 'must be a comma list of IP addresses or CIDR ranges' }))),
   TOKEN_ISSUER: z.string().min(1).default('modular-auth'),
   TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),

@@ -7,6 +7,6 @@ export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVe
 export { createRevocationSet, type RevocationSet } from './revocations.ts';
 export { subscribeRevocations } from './handlers.ts';
 export * from './errors.ts';
-export { createClientIpResolver } from './client-ip.ts';
+export { createClientIpResolver, rateLimitKey } from './client-ip.ts';
 export { rateLimitByIp } from './rate-limit.ts';
 export { createApiClient, type PublicApi } from './client.ts';

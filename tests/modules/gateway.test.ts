@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
-import { createAccessTokenVerifier, createClientIpResolver, createRevocationSet } from '../../modules/gateway/mod.ts';
+import { createAccessTokenVerifier, createClientIpResolver, createRevocationSet, rateLimitKey } from '../../modules/gateway/mod.ts';
 
 async function keyPair(kid: string) {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -80,5 +80,31 @@ describe('client address', () => {
   it('is the first untrusted hop from the right when the peer is a trusted proxy', async () => {
     expect(await resolve('10.0.0.1', 'forged, 203.0.113.1, 10.0.0.2')).toBe('203.0.113.1');
     expect(await resolve('::ffff:10.0.0.1', '203.0.113.5')).toBe('203.0.113.5');
+  });
+
+  it('trusts proxies by CIDR range, and an address in any spelling', async () => {
+    expect(await resolve('10.9.8.7', '203.0.113.1, 10.1.2.3', ['10.0.0.0/8'])).toBe('203.0.113.1');
+    expect(await resolve('0:0:0:0:0:0:0:1', '203.0.113.1', ['::1'])).toBe('203.0.113.1');
+    expect(await resolve('fd00::5', '2001:db8::7', ['fd00::/8'])).toBe('2001:db8::7');
+  });
+
+  it('is one canonical address however a hop spells it: ports, brackets and IPv4-mapped forms are dropped', async () => {
+    expect(await resolve('10.0.0.1', '203.0.113.1:5555')).toBe('203.0.113.1');
+    expect(await resolve('10.0.0.1', '[2001:DB8:0:0::1]:443')).toBe('2001:db8::1');
+    expect(await resolve('10.0.0.1', '::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(await resolve('::ffff:198.51.100.9')).toBe('198.51.100.9');
+  });
+
+  it('stops at a hop that is not an address, at the trusted hop before it', async () => {
+    expect(await resolve('10.0.0.1', '203.0.113.1, not-an-ip')).toBe('10.0.0.1');
+  });
+});
+
+describe('rate-limit key', () => {
+  it('is the address for IPv4, and the /64 for IPv6, so one subscriber cannot rotate through its prefix', () => {
+    expect(rateLimitKey('203.0.113.1')).toBe('203.0.113.1');
+    expect(rateLimitKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
   });
 });
