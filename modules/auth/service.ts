@@ -38,8 +38,16 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
         await outbox.append([authEvent(authEventTypes.loginFailed, check.userId, { ...meta })]);
         throw new InvalidCredentialsError();
       }
-      const issued = await sessions.create({ userId: check.user.id, meta });
-      await outbox.append([authEvent(authEventTypes.login, check.user.id, { sessionId: issued.session.id, ...meta })]);
+      const userId = check.user.id;
+      const issued = await sessions.create({ userId, meta });
+      // An account deleted while this login ran has had its sessions revoked, perhaps before this
+      // one existed: looked up after the session is made, a deletion is either seen here or its
+      // revocation comes after the session and ends it.
+      if (!(await users.getById(userId))) {
+        await sessions.revoke({ userId, sessionId: issued.session.id, reason: 'user_deleted' });
+        throw new InvalidCredentialsError();
+      }
+      await outbox.append([authEvent(authEventTypes.login, userId, { sessionId: issued.session.id, ...meta })]);
       return tokenResponse(issued, check.user);
     },
 

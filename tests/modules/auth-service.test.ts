@@ -49,6 +49,23 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(res).toMatchObject({ tokenType: 'Bearer', expiresIn: expect.any(Number), user });
   });
 
+  it('login() of an account deleted while it ran leaves no live session and no user.login event', async () => {
+    const { outbox, written } = observedOutbox();
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const sessions = wrap(
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+    );
+    // The deletion commits after the password check passed, and its revocation has run already.
+    const deletedMeanwhile = wrap({ ...userService, getById: async () => null }, { module: 'user', spec: userApiSpec, errors: userErrors });
+    const auth = createAuthService({ users: deletedMeanwhile, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
+    const user = await userService.register({ email: 'ada@example.com', password });
+
+    await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    expect(await sessions.listActive(user.id)).toEqual([]);
+    expect((await written()).map((e) => e.type)).not.toContain('user.login');
+  });
+
   it('login() emits user.login on success and user.login_failed on failure', async () => {
     const { auth, written } = setup();
     const user = await auth.register({ email: 'ada@example.com', password });
