@@ -14,7 +14,11 @@ export const listMyEvents = createRoute({
   // The service's schema enforces the bounds; the query carries the limit as text, documented as the integer it must be.
   request: {
     query: z.object({
-      limit: z.string().optional().openapi({ type: 'integer', minimum: listLimit.min, maximum: listLimit.max, default: listLimit.default, description: 'How many events.' }),
+      limit: z
+        .string()
+        .regex(/^[0-9]+$/, 'must be a whole number')
+        .optional()
+        .openapi({ type: 'integer', minimum: listLimit.min, maximum: listLimit.max, default: listLimit.default, description: 'How many events.' }),
     }),
   },
   responses: apiResponses({

@@ -170,6 +170,8 @@ export function accountScenarios(start: StartTarget) {
       expect(res.body.events.every((e: { sessionId?: string }) => !e.sessionId || [s.sessionId, fresh.sessionId].includes(e.sessionId))).toBe(true);
       expect((await ctx.api.audit.me.$get({ query: { limit: '0' } }, bearer(fresh.accessToken))).status).toBe(400);
       expect((await ctx.api.audit.me.$get({ query: { limit: 'abc' } }, bearer(fresh.accessToken))).status).toBe(400);
+      // Only digits: Number() would take these as 16, 100 and 5.
+      for (const limit of ['0x10', '1e2', ' 5']) expect((await ctx.api.audit.me.$get({ query: { limit } }, bearer(fresh.accessToken))).status).toBe(400);
       expect((await ctx.api.audit.me.$get({ query: {} })).status).toBe(401);
     });
   });
