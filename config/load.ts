@@ -5,6 +5,8 @@ import { envSchema, type Env, type ModuleName } from './schema.ts';
 export interface Config {
   port: number;
   host: string;
+  /** How long a client may take to send a whole request (Node; Deno.serve has no such limit). */
+  requestTimeoutMs: number;
   services: ModuleName[];
   /** The hosted modules joined by `+`: names the process in logs, metrics and service tokens. */
   serviceName: string;
@@ -109,6 +111,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   return {
     port: env.PORT,
     host: env.HOST,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     services: env.SERVICES,
     serviceName: env.SERVICES.join('+'),
     monolith: env.SERVICES.length === 5,

@@ -34,6 +34,7 @@ function isExactOrigin(value: string): boolean {
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  REQUEST_TIMEOUT_MS: positiveInt(30_000),
   SERVICES: z
     .string()
     .default('all')

@@ -1,14 +1,19 @@
-import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { boot } from './boot.ts';
+import { startNodeServer } from './node-server.ts';
 
 const started = performance.now();
 const booted = await boot(process.env, { clientIp: (c) => getConnInfo(c).remote.address });
 if (!booted) process.exit(1);
 const { config, logger, system, close } = booted;
 
-const server = serve({ fetch: system.app.fetch, port: config.port, hostname: config.host }, (info) => {
-  logger.info('listening', { runtime: `node ${process.version}`, port: info.port, startupMs: Math.round(performance.now() - started) });
+const server = startNodeServer({
+  fetch: system.app.fetch,
+  port: config.port,
+  host: config.host,
+  requestTimeoutMs: config.requestTimeoutMs,
+  logger,
+  onListen: (port) => logger.info('listening', { runtime: `node ${process.version}`, port, startupMs: Math.round(performance.now() - started) }),
 });
 
 async function shutdown(signal: string) {

@@ -12,7 +12,10 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  408: 'Request Timeout',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -31,6 +34,11 @@ export interface Problem {
 
 export function problemType(code: string): string {
   return `/problems/${code.replace(/_/g, '-')}`;
+}
+
+/** A problem with the title of its status. */
+export function problemOf(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: problemType(code), title: titles[status] ?? 'Error', status, detail, code, ...extra };
 }
 
 function fromHttpException(error: HTTPException): { status: ContentfulStatusCode; code: string; detail: string } {
@@ -68,22 +76,18 @@ export function createProblemHandler({
       if (exposeDetails) details = error.details;
     } else if (error instanceof HTTPException) {
       ({ status, code, detail } = fromHttpException(error));
+    } else if (c.req.raw.signal.aborted) {
+      // The client hung up (mid-upload, say): nobody reads this answer, and it is no server fault.
+      status = 499 as ContentfulStatusCode;
+      code = 'client_closed_request';
+      detail = 'The client closed the connection before the request was answered.';
     }
     if (status >= 500) {
       logError(error, { requestId: c.get('requestId'), path: c.req.path, status });
       // Hono catches it before the request's span ends, so the span would show the status only.
       trace.getActiveSpan()?.recordException(error);
     }
-    const body: Problem = {
-      type: problemType(code),
-      title: titles[status] ?? 'Error',
-      status,
-      detail,
-      code,
-      instance: c.req.path,
-      ...(errors ? { errors } : {}),
-      ...(details ? { details } : {}),
-    };
+    const body = problemOf(status, code, detail, { instance: c.req.path, ...(errors ? { errors } : {}), ...(details ? { details } : {}) });
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
     if (status === 503) c.header('Retry-After', '1');
     if (error instanceof RateLimitedError) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
