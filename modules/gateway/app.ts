@@ -92,6 +92,12 @@ export function createGatewayApp({
       overwrite: false,
     }),
   );
+  app.use(async function credentialsOnlyWithOrigin(c, next) {
+    await next();
+    // Hono's cors sends Allow-Credentials on every response, preflights included (so this wraps
+    // it); it belongs only beside an allowed origin.
+    if (!c.res.headers.has('Access-Control-Allow-Origin')) c.res.headers.delete('Access-Control-Allow-Credentials');
+  });
   app.use(
     cors({
       origin: (origin) => (allowed.has(origin) ? origin : null),
@@ -102,11 +108,6 @@ export function createGatewayApp({
       maxAge: 600,
     }),
   );
-  app.use(async function credentialsOnlyWithOrigin(c, next) {
-    await next();
-    // Hono's cors sends Allow-Credentials on every response; it belongs only beside an allowed origin.
-    if (!c.res.headers.has('Access-Control-Allow-Origin')) c.res.headers.delete('Access-Control-Allow-Credentials');
-  });
   app.use('/api/*', async function noStore(c, next) {
     await next();
     c.header('Cache-Control', 'no-store');

@@ -37,6 +37,12 @@ export function edgeScenarios(start: StartTarget) {
       const denied = await ctx.target.request('/api/users/me', { headers: { Origin: 'https://evil.example.net' } });
       expect(denied.headers.get('Access-Control-Allow-Origin')).toBeNull();
       expect(denied.headers.get('Access-Control-Allow-Credentials')).toBeNull();
+      const deniedPreflight = await ctx.target.request('/api/auth/login', {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://evil.example.net', 'Access-Control-Request-Method': 'POST' },
+      });
+      expect(deniedPreflight.headers.get('Access-Control-Allow-Origin')).toBeNull();
+      expect(deniedPreflight.headers.get('Access-Control-Allow-Credentials')).toBeNull();
     });
 
     it('answers 413 problem+json for a body over 64 KiB, and changes nothing', async () => {
