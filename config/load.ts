@@ -143,13 +143,23 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
 
 const secretKeys = new Set(['SERVICE_TOKEN_SECRET']);
 
+/** A URL with its credentials masked: the user info, and query parameters such as `?password=` or `?sslkey=`. */
+function maskUrlCredentials(value: string): string {
+  if (!URL.canParse(value)) return value;
+  const url = new URL(value);
+  const secretParams = [...url.searchParams.keys()].filter((name) => /pass|secret|token|key/i.test(name));
+  if (!url.username && !url.password && secretParams.length === 0) return value;
+  if (url.username || url.password) [url.username, url.password] = ['****', ''];
+  for (const name of secretParams) url.searchParams.set(name, '****');
+  return url.href;
+}
+
 /** One line per variable, secrets masked and credentials stripped from URLs, for the start-up log. */
 export function describeConfig(config: Config): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config.env).map(([key, value]) => {
       if (secretKeys.has(key)) return [key, value ? '****' : undefined];
-      if (typeof value === 'string' && /^[a-z]+:\/\/[^/]*@/.test(value)) return [key, value.replace(/\/\/[^@]*@/, '//****@')];
-      return [key, value];
+      return [key, typeof value === 'string' ? maskUrlCredentials(value) : value];
     }),
   );
 }

@@ -49,6 +49,18 @@ describe('config', () => {
     expect(printed).not.toContain('s'.repeat(40));
     expect(printed).toContain('****');
   });
+
+  it('masks credentials anywhere in a URL: user info and secret query parameters', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:hunter2@db:5432/auth?sslmode=require&password=hunter3&sslkey=/k.pem',
+      REDIS_URL: 'redis://:hunter4@cache:6379',
+      EVENT_BUS: 'redis',
+    });
+    const printed = describeConfig(config);
+    for (const secret of ['hunter2', 'hunter3', 'hunter4', '/k.pem', 'app:']) expect(JSON.stringify(printed)).not.toContain(secret);
+    expect(printed.DATABASE_URL).toBe('postgres://****@db:5432/auth?sslmode=require&password=****&sslkey=****');
+    expect(printed.REDIS_URL).toBe('redis://****@cache:6379');
+  });
 });
 
 describe('placement', () => {
