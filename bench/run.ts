@@ -7,10 +7,19 @@ import { benchEnv, expectStatus, measure, type Stats } from './measure.ts';
 async function http(database: string): Promise<Stats[]> {
   const system = await createSystem(loadConfig({ DATABASE_URL: database, ...benchEnv }), { clientIp: () => '127.0.0.1' });
   const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const email = `bench-${Date.now()}@example.com`;
   const password = 'a sturdy passphrase 42';
-  await expectStatus(system.app.request('/api/auth/register', json({ email, password })), 201);
-  const login = async () => (await (await expectStatus(system.app.request('/api/auth/login', json({ email, password })), 200)).json()) as { accessToken: string; refreshToken: string };
+  // One account per concurrent client: an account's password is checked once at a time.
+  const emails = Array.from({ length: 8 }, (_, i) => `bench-${Date.now()}-${i}@example.com`);
+  for (const email of emails) await expectStatus(system.app.request('/api/auth/register', json({ email, password })), 201);
+  const idle = [...emails];
+  const login = async () => {
+    const email = idle.pop()!;
+    try {
+      return (await (await expectStatus(system.app.request('/api/auth/login', json({ email, password })), 200)).json()) as { accessToken: string; refreshToken: string };
+    } finally {
+      idle.push(email);
+    }
+  };
   const { accessToken } = await login();
   const auth = { headers: { Authorization: `Bearer ${accessToken}` } };
   let refreshToken = (await login()).refreshToken;

@@ -20,6 +20,7 @@ export interface PasswordThrottleLimiters {
 
 const maxBlockSeconds = 15 * 60;
 const tooMany = (seconds: number) => new RateLimitedError(seconds, 'Too many failed logins; try again later.');
+const busy = () => new RateLimitedError(1, 'This account’s password is being checked already; try again in a moment.');
 
 // Keys are hashes: Redis need not hold anyone's email address.
 const accountKey = (account: string) => sha256Hex(account.trim().toLowerCase());
@@ -43,7 +44,7 @@ export function createPasswordThrottle({ recent, consecutive, blocks, inFlight }
       const key = await accountKey(account);
       // One check per account at a time, taken before reading the counts: parallel guesses would
       // otherwise all read them before any of their failures is recorded.
-      if (!(await inFlight.hit(key)).allowed) throw tooMany(1);
+      if (!(await inFlight.hit(key)).allowed) throw busy();
       try {
         // Before the check (argon2): a throttled account costs no hashing, and a right guess gains nothing.
         await refuseIfThrottled(key);
