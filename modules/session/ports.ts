@@ -15,8 +15,9 @@ export interface SessionApi {
   /** Starts a session and returns its first refresh token. Not idempotent. */
   create(input: CreateSessionInput): Promise<IssuedSession>;
   /**
-   * Rotates a refresh token. Of concurrent calls with one token exactly one rotates and the others
-   * get InvalidRefreshTokenError, the session untouched. A token presented after its rotation
+   * Rotates a refresh token. Of concurrent calls with one token exactly one rotates; the others get
+   * the same new pair within the reuse grace window, else InvalidRefreshTokenError with the session
+   * untouched. A token presented after its rotation
    * committed revokes the whole session (RefreshTokenReusedError) unless it comes back within the
    * reuse grace window, which returns the same new pair again. Throws InvalidRefreshTokenError for
    * unknown, expired or revoked tokens. Not idempotent.

@@ -95,9 +95,14 @@ export function createSessionService({
         expiresAt: expiryFrom(at),
         events: [sessionEvent(sessionEventTypes.refreshed, match.session.userId, { sessionId: match.session.id, ...meta }, at)],
       });
-      // Null: a concurrent refresh of the same token rotated first. It wins and keeps the session;
-      // this one fails without revoking (a token presented after a rotation committed is reuse).
-      if (!rotated) throw new InvalidRefreshTokenError();
+      if (!rotated) {
+        // A concurrent refresh of the same token rotated first; it wins and keeps the session.
+        // Within a grace window this one gets the same new pair, as a retry a moment later would;
+        // without one it fails, but does not revoke (a token presented after a rotation committed is reuse).
+        const after = reuseGraceSeconds > 0 ? await sessions.findByRefreshHash(fromHash) : null;
+        if (after?.state === 'rotated' && isSessionActive(after.session, at)) return handleRotated(after, refreshToken, at);
+        throw new InvalidRefreshTokenError();
+      }
       return issued(rotated, successor);
     },
 

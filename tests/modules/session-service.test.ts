@@ -53,15 +53,14 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it('refresh() that loses the race to a concurrent refresh fails without revoking: the winner keeps the session', async () => {
+  /** A session service whose callers all look the token up before any of them rotates: the truly concurrent case. */
+  function racingSessions(racing: number, reuseGraceSeconds: number) {
     const { outbox } = observedOutbox();
     const repository = createMemorySessionRepository({ outbox });
-    // Every caller looks the token up before any of them rotates: the truly concurrent case.
     const lookups: Array<() => void> = [];
-    const racing = 5;
     const barrier = new Promise<void>((resolve) => lookups.push(resolve));
     let looked = 0;
-    const sessions = remote(createSessionService({
+    return remote(createSessionService({
       sessions: {
         ...repository,
         async findByRefreshHash(hash) {
@@ -72,16 +71,30 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
         },
       },
       refreshTtlSeconds: 3600,
-      reuseGraceSeconds: 0,
+      reuseGraceSeconds,
     }));
+  }
+
+  it('refresh() that loses the race to a concurrent refresh fails without revoking: the winner keeps the session', async () => {
+    const racing = 5;
+    const sessions = racingSessions(racing, 0);
     const first = await sessions.create({ userId: 'u1' });
     const results = await Promise.allSettled(Array.from({ length: racing }, () => sessions.refresh({ refreshToken: first.refreshToken })));
     const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(winners).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InvalidRefreshTokenError);
     expect(await sessions.get(first.session.id)).not.toBeNull();
-    looked = -Infinity; // later lookups pass the barrier at once
     await sessions.refresh({ refreshToken: winners[0]!.refreshToken });
+  });
+
+  it('refresh() that loses the race within a grace window gets the winner’s pair, as a retry would', async () => {
+    const racing = 5;
+    const sessions = racingSessions(racing, 10);
+    const first = await sessions.create({ userId: 'u1' });
+    const pairs = await Promise.all(Array.from({ length: racing }, () => sessions.refresh({ refreshToken: first.refreshToken })));
+    for (const pair of pairs) expect(pair).toEqual(pairs[0]);
+    expect(await sessions.get(first.session.id)).not.toBeNull();
+    await sessions.refresh({ refreshToken: pairs[0]!.refreshToken });
   });
 
   it('refresh() within the grace window returns the same pair again; after it, reuse revokes', async () => {
