@@ -145,7 +145,8 @@ const secretKeys = new Set(['SERVICE_TOKEN_SECRET']);
 
 /** A URL with its credentials masked: the user info, and query parameters such as `?password=` or `?sslkey=`. */
 function maskUrlCredentials(value: string): string {
-  if (!URL.canParse(value)) return value;
+  // What URL cannot parse (several hosts, a `#` in the password) may still hold user info.
+  if (!URL.canParse(value)) return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?]*@/i, '$1****@');
   const url = new URL(value);
   const secretParams = [...url.searchParams.keys()].filter((name) => /pass|secret|token|key/i.test(name));
   if (!url.username && !url.password && secretParams.length === 0) return value;

@@ -61,6 +61,13 @@ describe('config', () => {
     expect(printed.DATABASE_URL).toBe('postgres://****@db:5432/auth?sslmode=require&password=****&sslkey=****');
     expect(printed.REDIS_URL).toBe('redis://****@cache:6379');
   });
+
+  it.each([
+    ['several hosts', 'postgres://app:hunter2@db1:5432,db2:5432/auth', 'postgres://****@db1:5432,db2:5432/auth'],
+    ['a # in the password', 'postgres://app:hun#ter2@db:5432/auth', 'postgres://****@db:5432/auth'],
+  ])('masks the user info of a URL that URL cannot parse (%s)', (_, url, masked) => {
+    expect(describeConfig(loadConfig({ DATABASE_URL: url })).DATABASE_URL).toBe(masked);
+  });
 });
 
 describe('placement', () => {
