@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -35,16 +36,23 @@ function samplerFor(sdk: SdkTrace, { name, ratio }: Config['traceSampler'], { ed
   if (!name.startsWith('parentbased_')) return root;
   if (!edge) return new ParentBasedSampler({ root });
   // The ratio sampler decides from the trace id, which in a client's traceparent is the client's
-  // choice: it could pick ids that are always, or never, recorded. Its requests get a fair draw.
-  const callers = kind === 'traceidratio' ? randomRatioSampler(sdk, ratio) : root;
+  // choice: it could pick ids that are always, or never, recorded.
+  const callers = kind === 'traceidratio' ? keyedRatioSampler(sdk, ratio) : root;
   return new ParentBasedSampler({ root, remoteParentSampled: callers, remoteParentNotSampled: callers });
 }
 
-/** Records a `ratio` share of the spans it is asked about, by a random draw. */
-function randomRatioSampler({ SamplingDecision }: SdkTrace, ratio: number): Sampler {
+/**
+ * Records a `ratio` share of traces, decided by a keyed hash of the trace id: every span of one
+ * trace in this process gets the same answer (the request, and the event deliveries whose
+ * envelopes carry its context), but no client can pick ids that are recorded or skipped.
+ */
+function keyedRatioSampler({ SamplingDecision }: SdkTrace, ratio: number): Sampler {
+  const key = randomBytes(32);
+  const bound = ratio * 2 ** 32;
+  const recorded = (traceId: string) => createHmac('sha256', key).update(traceId).digest().readUInt32BE(0) < bound;
   return {
-    shouldSample: () => ({ decision: Math.random() < ratio ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
-    toString: () => `RandomRatio{${ratio}}`,
+    shouldSample: (_context, traceId) => ({ decision: recorded(traceId) ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
+    toString: () => `KeyedTraceIdRatio{${ratio}}`,
   };
 }
 

@@ -218,6 +218,27 @@ describe('a login is one trace', () => {
       expect(await recorded({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, true)).toEqual({ own: true, sampled: true, unsampled: true });
     });
 
+    it('at the edge, a client’s trace is still recorded whole or not at all, event deliveries included', async () => {
+      const exporter = new InMemorySpanExporter();
+      const { traceSampler } = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' });
+      const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge: true, processor: new SimpleSpanProcessor({ exporter }) });
+      const target = await monolith({ DATABASE_URL: 'memory' })();
+      try {
+        const traceIds: string[] = [];
+        for (let i = 0; i < 20; i++) traceIds.push(await tracedLogin(target));
+        await eventually(async () => {
+          const spans = exporter.getFinishedSpans().map(collected);
+          const trees = traceIds.map((id) => renderTrace(spans, id, describeSpan()));
+          for (const tree of trees) expect([[], monolithLogin]).toContainEqual(tree);
+          // Both outcomes among 20 fair draws: all alike has a probability near 2e-6.
+          expect(new Set(trees.map((tree) => tree.length > 0)).size).toBe(2);
+        });
+      } finally {
+        await target.close();
+        await tracing.shutdown();
+      }
+    });
+
     it('at the edge, a ratio is kept whatever trace ids a client picks', async () => {
       // The trace-id ratio sampler records an id whose four 32-bit words XOR to less than
       // ratio * 2^32: a client picking ids near 0 would be recorded always, near 2^32 never.
