@@ -7,14 +7,15 @@ import type { Config } from '../config/mod.ts';
 export interface RateLimiters {
   api: RateLimiter;
   auth: RateLimiter;
-  login: PasswordThrottleLimiters;
+  /** Per-account throttling of password checks (logins, password re-checks). */
+  passwords: PasswordThrottleLimiters;
 }
 
 /**
- * In memory for the monolith; in Redis when REDIS_URL is set, so every gateway and auth instance
- * shares the counts. If Redis is down, per-address limits fall back to counting in memory, while
- * per-account login throttling fails closed (login answers 503): guessing must never get cheaper
- * because a dependency is down.
+ * In memory for the monolith; in Redis when REDIS_URL is set, so every instance shares the
+ * counts. If Redis is down, per-address limits fall back to counting in memory, while per-account
+ * throttling fails closed (login, password change and deletion answer 503): guessing must never
+ * get cheaper because a dependency is down.
  */
 export function createRateLimiters(config: Config, redis?: Redis): RateLimiters {
   const limits = {
@@ -24,14 +25,14 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
     consecutive: { name: 'login-consecutive', limit: 100, windowSeconds: 24 * 60 * 60 },
     blocks: { name: 'login-block', limit: 1, windowSeconds: 1 },
     // Released when the check ends; the window only bounds a slot whose process died mid-check.
-    inFlight: { name: 'login-inflight', limit: 1, windowSeconds: 10 },
+    inFlight: { name: 'login-inflight', limit: 1, windowSeconds: 30 },
   } satisfies Record<string, RateLimiterOptions>;
 
   if (!config.redis || !redis) {
     return {
       api: createMemoryRateLimiter(limits.api),
       auth: createMemoryRateLimiter(limits.auth),
-      login: {
+      passwords: {
         recent: createMemoryRateLimiter(limits.recent),
         consecutive: createMemoryRateLimiter(limits.consecutive),
         blocks: createMemoryRateLimiter(limits.blocks),
@@ -44,7 +45,7 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
   return {
     api: shared(limits.api, true),
     auth: shared(limits.auth, true),
-    login: {
+    passwords: {
       recent: shared(limits.recent, false),
       consecutive: shared(limits.consecutive, false),
       blocks: shared(limits.blocks, false),

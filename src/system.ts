@@ -79,7 +79,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   const rateLimits = hosts('gateway') || hosts('auth') || hosts('user') ? createRateLimiters(config, redis) : undefined;
   // Logins (auth) and password re-checks (user) count against the same per-account throttle.
-  const passwordThrottle = rateLimits && createPasswordThrottle(rateLimits.login);
+  const passwordThrottle = rateLimits && createPasswordThrottle(rateLimits.passwords);
   const local = {
     user: hosts('user')
       ? createUserService({

@@ -13,8 +13,7 @@ export interface AuthServiceDeps {
   /** For the auth module's own events (it owns no state they could commit with). */
   outbox: Outbox;
   tokens: TokenSettings;
-  /** Per-account brute-force throttling; none in unit tests that do not exercise it. */
-  /** Per-account brute-force throttling of logins (see createPasswordThrottle). */
+  /** Per-account brute-force throttling of logins (see createPasswordThrottle); none in unit tests that do not exercise it. */
   throttle?: PasswordThrottle;
   clock?: Clock;
 }

@@ -14,7 +14,11 @@ export interface PasswordThrottleLimiters {
   consecutive: RateLimiter;
   /** Holds the growing blocks. */
   blocks: RateLimiter;
-  /** 1 per a few seconds, released when the check ends: the account's check in flight. */
+  /**
+   * 1 per window, released when the check ends: the account's check in flight. The window only
+   * bounds a slot whose process died mid-check; it must outlast any check (argon2, remote retries),
+   * or a check that overruns it may overlap one other.
+   */
   inFlight: RateLimiter;
 }
 
@@ -53,7 +57,9 @@ export function createPasswordThrottle({ recent, consecutive, blocks, inFlight }
         else await recordFailure(key);
         return result;
       } finally {
-        await inFlight.reset(key);
+        // A slot that cannot be released (the store is down) frees itself when its window ends;
+        // the outcome of the check stands.
+        await inFlight.reset(key).catch(() => {});
       }
     },
   };

@@ -17,7 +17,7 @@ export interface RateLimitState {
 export interface RateLimiter {
   readonly limit: number;
   readonly windowSeconds: number;
-  /** Counts one hit. */
+  /** Counts one hit, atomically: of concurrent hits (across processes sharing a store) each sees its own count. */
   hit(key: string): Promise<RateLimitState>;
   /** The key's state without counting; null when it has no hits in the window. */
   peek(key: string): Promise<RateLimitState | null>;
