@@ -43,7 +43,10 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
       // one existed: looked up after the session is made, a deletion is either seen here or its
       // revocation comes after the session and ends it.
       if (!(await users.getById(userId))) {
-        await sessions.revoke({ userId, sessionId: issued.session.id, reason: 'user_deleted' });
+        // Already gone if the deletion's revocation ran in between.
+        await sessions.revoke({ userId, sessionId: issued.session.id, reason: 'user_deleted' }).catch((error: unknown) => {
+          if (!(error instanceof SessionNotFoundError)) throw error;
+        });
         throw new InvalidCredentialsError();
       }
       await outbox.append([authEvent(authEventTypes.login, userId, { sessionId: issued.session.id, ...meta })]);

@@ -49,15 +49,27 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(res).toMatchObject({ tokenType: 'Bearer', expiresIn: expect.any(Number), user });
   });
 
-  it('login() of an account deleted while it ran leaves no live session and no user.login event', async () => {
+  it.each([
+    ['before the session existed', false],
+    ['after the session existed, revoking it', true],
+  ])('login() of an account deleted while it ran (its revocation ran %s) answers 401, leaving no live session or user.login event', async (_, revokedMeanwhile) => {
     const { outbox, written } = observedOutbox();
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const sessions = wrap(
       createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    // The deletion commits after the password check passed, and its revocation has run already.
-    const deletedMeanwhile = wrap({ ...userService, getById: async () => null }, { module: 'user', spec: userApiSpec, errors: userErrors });
+    // The deletion commits after the password check passed.
+    const deletedMeanwhile = wrap(
+      {
+        ...userService,
+        async getById(userId: string) {
+          if (revokedMeanwhile) await sessions.revokeAll({ userId, reason: 'user_deleted' });
+          return null;
+        },
+      },
+      { module: 'user', spec: userApiSpec, errors: userErrors },
+    );
     const auth = createAuthService({ users: deletedMeanwhile, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
     const user = await userService.register({ email: 'ada@example.com', password });
 
