@@ -16,8 +16,8 @@ export interface SessionApi {
   create(input: CreateSessionInput): Promise<IssuedSession>;
   /**
    * Rotates a refresh token. Of concurrent calls with one token exactly one rotates; the others get
-   * the same new pair within the reuse grace window, else InvalidRefreshTokenError with the session
-   * untouched. A token presented after its rotation
+   * the same new pair within the reuse grace window (while it is still current), else
+   * InvalidRefreshTokenError with the session untouched. A token presented after its rotation
    * committed revokes the whole session (RefreshTokenReusedError) unless it comes back within the
    * reuse grace window, which returns the same new pair again. Throws InvalidRefreshTokenError for
    * unknown, expired or revoked tokens. Not idempotent.

@@ -44,16 +44,20 @@ export function createSessionService({
     };
   }
 
-  async function handleRotated(match: RefreshTokenMatch & { state: 'rotated' }, token: string, at: Date) {
+  /** The pair a rotated token led to, if it comes back within the grace window as the current token's predecessor. */
+  async function sameAgain(match: RefreshTokenMatch & { state: 'rotated' }, token: string, at: Date): Promise<IssuedSession | null> {
     const { session } = match;
     const withinGrace = reuseGraceSeconds > 0 && at.getTime() - match.rotatedAt.getTime() <= reuseGraceSeconds * 1000;
-    if (withinGrace) {
-      const successor = await successorOf(token, session.rotationKey);
-      // Only the immediate predecessor of the current token gets the same pair again.
-      if ((await hashToken(successor)) === session.refreshHash) return issued(session, successor);
-    }
-    await sessions.revoke(session.id, 'refresh_reuse', at, revokedEvent('refresh_reuse'));
-    throw new RefreshTokenReusedError(session.id, session.userId);
+    if (!withinGrace) return null;
+    const successor = await successorOf(token, session.rotationKey);
+    return (await hashToken(successor)) === session.refreshHash ? issued(session, successor) : null;
+  }
+
+  async function handleRotated(match: RefreshTokenMatch & { state: 'rotated' }, token: string, at: Date) {
+    const again = await sameAgain(match, token, at);
+    if (again) return again;
+    await sessions.revoke(match.session.id, 'refresh_reuse', at, revokedEvent('refresh_reuse'));
+    throw new RefreshTokenReusedError(match.session.id, match.session.userId);
   }
 
   return {
@@ -98,9 +102,10 @@ export function createSessionService({
       if (!rotated) {
         // A concurrent refresh of the same token rotated first; it wins and keeps the session.
         // Within a grace window this one gets the same new pair, as a retry a moment later would;
-        // without one it fails, but does not revoke (a token presented after a rotation committed is reuse).
+        // otherwise it fails, but never revokes: it was sent before the rotation committed.
         const after = reuseGraceSeconds > 0 ? await sessions.findByRefreshHash(fromHash) : null;
-        if (after?.state === 'rotated' && isSessionActive(after.session, at)) return handleRotated(after, refreshToken, at);
+        const again = after?.state === 'rotated' && isSessionActive(after.session, at) ? await sameAgain(after, refreshToken, at) : null;
+        if (again) return again;
         throw new InvalidRefreshTokenError();
       }
       return issued(rotated, successor);

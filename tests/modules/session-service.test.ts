@@ -97,6 +97,45 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     await sessions.refresh({ refreshToken: pairs[0]!.refreshToken });
   });
 
+  it('refresh() that loses the race, when the winner’s pair was rotated again meanwhile, fails without revoking', async () => {
+    const { outbox } = observedOutbox();
+    const repository = createMemorySessionRepository({ outbox });
+    // Both racers look the first token up before either rotates; the loser's second look is held.
+    let release!: () => void;
+    const bothLooked = new Promise<void>((resolve) => (release = resolve));
+    let reopen!: () => void;
+    const loserMayLook = new Promise<void>((resolve) => (reopen = resolve));
+    let firstHash: string | undefined;
+    let looksAtFirst = 0;
+    const sessions = remote(createSessionService({
+      sessions: {
+        ...repository,
+        async findByRefreshHash(hash) {
+          firstHash ??= hash;
+          if (hash === firstHash) {
+            const look = ++looksAtFirst;
+            if (look === 2) release();
+            if (look <= 2) await bothLooked;
+            else await loserMayLook;
+          }
+          return repository.findByRefreshHash(hash);
+        },
+      },
+      refreshTtlSeconds: 3600,
+      reuseGraceSeconds: 10,
+    }));
+    const first = await sessions.create({ userId: 'u1' });
+    const racers = [0, 1].map(() => sessions.refresh({ refreshToken: first.refreshToken }));
+    const outcomes = racers.map((racer) => racer.then((pair) => ({ pair }), (error: unknown) => ({ error })));
+    const winner = await Promise.race(racers);
+    const newer = await sessions.refresh({ refreshToken: winner.refreshToken });
+    reopen();
+    const loser = (await Promise.all(outcomes)).find((outcome) => 'error' in outcome);
+    expect(loser).toMatchObject({ error: expect.any(InvalidRefreshTokenError) });
+    expect(await sessions.get(first.session.id)).not.toBeNull();
+    await sessions.refresh({ refreshToken: newer.refreshToken });
+  });
+
   it('refresh() within the grace window returns the same pair again; after it, reuse revokes', async () => {
     const { sessions, clock } = setup(10);
     const first = await sessions.create({ userId: 'u1' });
