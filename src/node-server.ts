@@ -57,8 +57,11 @@ export function startNodeServer({
     },
     listener,
   );
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (socket.writable && !socket.writableEnded) socket.end(parseFailures[error.code ?? ''] ?? malformed);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent: boolean } }) => {
+    // As Node's own handler does: nothing for a peer that is gone, and never a second answer
+    // into a response already under way on this socket (a 401 sent before its body arrived, say).
+    const answering = socket._httpMessage?.headersSent ?? false;
+    if (error.code !== 'ECONNRESET' && socket.writable && !answering) socket.end(parseFailures[error.code ?? ''] ?? malformed);
     else socket.destroy();
   });
   server.listen(port, host, () => onListen((server.address() as { port: number }).port));

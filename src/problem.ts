@@ -76,8 +76,9 @@ export function createProblemHandler({
       if (exposeDetails) details = error.details;
     } else if (error instanceof HTTPException) {
       ({ status, code, detail } = fromHttpException(error));
-    } else if (c.req.raw.signal.aborted) {
-      // The client hung up (mid-upload, say): nobody reads this answer, and it is no server fault.
+    } else if (c.req.raw.signal.aborted && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      // Reading the body failed because the client hung up (mid-upload, say): nobody reads this
+      // answer, and it is no server fault. Any other failure on a dropped request stays a 500.
       status = 499 as ContentfulStatusCode;
       code = 'client_closed_request';
       detail = 'The client closed the connection before the request was answered.';
