@@ -179,8 +179,9 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
         signal: AbortSignal.timeout(policy.timeoutMs),
       });
       await res.body?.cancel();
-      if (res.status === 204) return 'accepted';
-      return res.status === 401 ? 'refused' : 'unreachable';
+      if (res.status === 401) return 'refused';
+      // A 404 is an instance from before greetings (a rolling deploy) that took the token all the same.
+      return res.status < 500 ? 'accepted' : 'unreachable';
     } catch {
       return 'unreachable';
     }

@@ -87,6 +87,8 @@ describe('HTTP port client', () => {
     expect(await client((url, init) => same.request(url, init)).greet()).toBe('accepted');
     expect(await client((url, init) => other.request(url, init)).greet()).toBe('refused');
     expect(await client(() => new Response('', { status: 503 })).greet()).toBe('unreachable');
+    // An instance from before greetings existed: its identity check passed, then no such route.
+    expect(await client(() => new Response('', { status: 404 })).greet()).toBe('accepted');
     expect(await client(async () => { throw new TypeError('fetch failed'); }).greet()).toBe('unreachable');
   });
 
