@@ -4,12 +4,14 @@ import { loadConfig } from '../config/mod.ts';
 import { createSystem } from '../src/system.ts';
 import { benchEnv, expectStatus, measure, type Stats } from './measure.ts';
 
+const concurrentLogins = 8;
+
 async function http(database: string): Promise<Stats[]> {
   const system = await createSystem(loadConfig({ DATABASE_URL: database, ...benchEnv }), { clientIp: () => '127.0.0.1' });
   const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const password = 'a sturdy passphrase 42';
   // One account per concurrent client: an account's password is checked once at a time.
-  const emails = Array.from({ length: 8 }, (_, i) => `bench-${Date.now()}-${i}@example.com`);
+  const emails = Array.from({ length: concurrentLogins }, (_, i) => `bench-${Date.now()}-${i}@example.com`);
   for (const email of emails) await expectStatus(system.app.request('/api/auth/register', json({ email, password })), 201);
   const idle = [...emails];
   const login = async () => {
@@ -31,7 +33,7 @@ async function http(database: string): Promise<Stats[]> {
       refreshToken = ((await res.json()) as { refreshToken: string }).refreshToken;
     }),
     await measure(`${database}: POST /api/auth/login`, 200, login),
-    await measure(`${database}: POST /api/auth/login, 8 concurrent`, 200, login, 8),
+    await measure(`${database}: POST /api/auth/login, ${concurrentLogins} concurrent`, 200, login, concurrentLogins),
   ];
   await system.close();
   return results;

@@ -11,7 +11,9 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 function parseAddress(text: string): Address | null {
   const trimmed = text.trim();
   const bare = /^\[([^\]]+)\](?::\d+)?$/.exec(trimmed)?.[1] ?? /^([\d.]+):\d+$/.exec(trimmed)?.[1] ?? trimmed;
-  return ipaddr.isValid(bare) ? ipaddr.process(bare) : null;
+  // Dotted quads only: ipaddr.js would also read `127.1`, `2130706433` or octal `010.0.0.1`.
+  const valid = ipaddr.IPv4.isValidFourPartDecimal(bare) || ipaddr.IPv6.isValid(bare);
+  return valid ? ipaddr.process(bare) : null;
 }
 
 /** An address (a /32 or /128) or a CIDR range of trusted proxies. */

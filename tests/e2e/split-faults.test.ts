@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from './client.ts';
 import { eventually } from './harness.ts';
 import { startProcess } from './process.ts';
+import { dropTestStores, uniqueName } from '../support/services.ts';
 import { startSplit, type SplitDeployment } from './split.ts';
 
 let deployment: SplitDeployment;
@@ -38,7 +39,10 @@ describe('split deployment edge', () => {
 
   it('a process whose SERVICE_TOKEN_SECRET differs is not ready, and readiness says why', async () => {
     expect((await fetch(`${deployment.processes.auth.url}/health/ready`)).status).toBe(200);
-    const misconfigured = await startProcess('node', { ...deployment.envOf('auth'), SERVICE_TOKEN_SECRET: 'not-the-deployment-secret-0123456789' });
+    // Stores of its own, so its relays and consumers take nothing from the deployment's auth process.
+    const own = uniqueName('misconfigured');
+    const env = { ...deployment.envOf('auth'), DATABASE_SCHEMA: own, REDIS_PREFIX: `${own}:`, SERVICE_TOKEN_SECRET: 'not-the-deployment-secret-0123456789' };
+    const misconfigured = await startProcess('node', env);
     try {
       const res = await misconfigured.request('/health/ready');
       expect(res.status).toBe(503);
@@ -48,6 +52,7 @@ describe('split deployment edge', () => {
       }
     } finally {
       await misconfigured.stop();
+      await dropTestStores([own]);
     }
   });
 });
