@@ -55,6 +55,11 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
 
     async refresh(input) {
       const { refreshToken, meta } = parseInput(refreshInputSchema, input);
+      // Whatever may fail for want of a dependency comes before the rotation, which spends the
+      // token: a 503 then leaves it good for the client's retry, instead of making that retry reuse.
+      const owner = await sessions.ownerOf(refreshToken);
+      const user = owner ? await users.getById(owner) : null;
+      if (owner && !user) throw new InvalidRefreshTokenError(); // the account is gone
       let issued: IssuedSession;
       try {
         issued = await sessions.refresh({ refreshToken, meta });
@@ -64,8 +69,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
         // The client gets the plain answer: telling a thief the theft was noticed helps the thief.
         throw new InvalidRefreshTokenError();
       }
-      const user = await users.getById(issued.session.userId);
-      if (!user) throw new InvalidRefreshTokenError();
+      if (!user || user.id !== issued.session.userId) throw new InvalidRefreshTokenError();
       return tokenResponse(issued, user);
     },
 

@@ -23,6 +23,11 @@ export interface SessionApi {
    * unknown, expired or revoked tokens. Not idempotent.
    */
   refresh(input: RefreshInput): Promise<IssuedSession>;
+  /**
+   * The user whose active session a refresh token (current or already rotated) belongs to, else
+   * null. Changes nothing: a caller reads what it needs before refresh() spends the token. Idempotent.
+   */
+  ownerOf(refreshToken: string): Promise<string | null>;
   /** The session when it is active (neither revoked nor expired), else null. Idempotent. */
   get(sessionId: string): Promise<SessionView | null>;
   /** The user's active sessions, newest first. Idempotent. */

@@ -15,6 +15,7 @@ import type { SessionApi } from './ports.ts';
 export const sessionApiSpec = {
   create: { input: createSessionInputSchema, output: issuedSessionSchema, idempotent: false },
   refresh: { input: refreshInputSchema, output: issuedSessionSchema, idempotent: false },
+  ownerOf: { input: refreshInputSchema.shape.refreshToken, output: z.string().nullable(), idempotent: true },
   get: { input: z.string(), output: sessionViewSchema.nullable(), idempotent: true },
   listActive: { input: z.string(), output: z.array(sessionViewSchema), idempotent: true },
   revoke: { input: revokeInputSchema, output: z.undefined(), idempotent: false },

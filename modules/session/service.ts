@@ -111,6 +111,11 @@ export function createSessionService({
       return issued(rotated, successor);
     },
 
+    async ownerOf(refreshToken) {
+      const match = await sessions.findByRefreshHash(await hashToken(parseInput(refreshInputSchema.shape.refreshToken, refreshToken)));
+      return match && isSessionActive(match.session, clock.now()) ? match.session.userId : null;
+    },
+
     async get(sessionId) {
       const session = await sessions.findById(sessionId);
       return session && isSessionActive(session, clock.now()) ? toSessionView(session) : null;

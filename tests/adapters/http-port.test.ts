@@ -14,7 +14,7 @@ function fakeSessions(overrides: Partial<SessionApi> = {}): SessionApi {
   const fail = async () => {
     throw new Error('not in this test');
   };
-  return { create: fail, refresh: fail, get: async () => null, listActive: async () => [], revoke: fail, revokeAll: fail, listRevokedSince: async () => ['s1'], ...overrides };
+  return { create: fail, refresh: fail, ownerOf: async () => null, get: async () => null, listActive: async () => [], revoke: fail, revokeAll: fail, listRevokedSince: async () => ['s1'], ...overrides };
 }
 
 function client(fetch: (url: string, init: RequestInit) => Response | Promise<Response>, policy = {}) {

@@ -60,12 +60,16 @@ describe('when a store goes away', () => {
       expect(ms).toBeLessThan(1500);
       const register = await api.call('POST', '/api/auth/register', { json: { email: api.uniqueEmail(), password: api.password } });
       expect(register.status).toBe(503);
+      // Sessions live in Redis, users in Postgres: the refresh must fail before it spends the token.
+      expect((await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(503);
       expect(await readiness()).toEqual({ status: 503, database: 'fail', redis: 'pass' });
     } finally {
       pg.resume();
     }
     await eventually(async () => expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200), 5000);
     expect(await readiness()).toEqual({ status: 200, database: 'pass', redis: 'pass' });
+    // The retry a client makes after a 503 is not reuse: it gets a new pair, the session lives.
+    expect((await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } })).status).toBe(200);
     await api.login(s.email);
   });
 

@@ -6,7 +6,7 @@ import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
 import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/mod.ts';
-import { UnauthenticatedError } from '../../modules/kernel/mod.ts';
+import { UnauthenticatedError, UnavailableError } from '../../modules/kernel/mod.ts';
 import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
 import { observedOutbox } from './fixtures.ts';
@@ -101,6 +101,36 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     await expect(auth.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
     const reuse = (await written()).find((e) => e.type === 'session.refresh_reuse_detected');
     expect(reuse?.data.sessionId).toBe(res.sessionId);
+  });
+
+  it('refresh() that fails for want of the user module leaves the refresh token good for a retry', async () => {
+    const { outbox } = observedOutbox();
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    let userModuleDown = false;
+    const users = wrap(
+      {
+        ...userService,
+        async getById(userId: string) {
+          if (userModuleDown) throw new UnavailableError('The user module is unavailable.');
+          return userService.getById(userId);
+        },
+      },
+      { module: 'user', spec: userApiSpec, errors: userErrors },
+    );
+    const sessions = wrap(
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+    );
+    const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
+    await userService.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password });
+
+    userModuleDown = true;
+    await expect(auth.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(UnavailableError);
+    userModuleDown = false;
+    const retried = await auth.refresh({ refreshToken: res.refreshToken }); // not reuse: the token was never spent
+    expect(retried.sessionId).toBe(res.sessionId);
+    expect(await sessions.get(res.sessionId)).not.toBeNull();
   });
 
   it('logout() ends the session once; a second logout is unauthenticated', async () => {

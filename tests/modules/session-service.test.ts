@@ -32,6 +32,18 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     expect((await written()).map((e) => [e.type, e.subject, e.data.sessionId])).toEqual([['session.created', 'u1', issued.session.id]]);
   });
 
+  it('ownerOf() names the user of an active session’s token, current or rotated, and changes nothing', async () => {
+    const { sessions } = setup();
+    const first = await sessions.create({ userId: 'u1' });
+    expect(await sessions.ownerOf(first.refreshToken)).toBe('u1');
+    expect(await sessions.ownerOf(first.refreshToken)).toBe('u1');
+    const second = await sessions.refresh({ refreshToken: first.refreshToken }); // ownerOf did not spend it
+    expect(await sessions.ownerOf(first.refreshToken)).toBe('u1');
+    expect(await sessions.ownerOf('x'.repeat(43))).toBeNull();
+    await sessions.revoke({ userId: 'u1', sessionId: first.session.id, reason: 'logout' });
+    expect(await sessions.ownerOf(second.refreshToken)).toBeNull();
+  });
+
   it('refresh() rotates: the new token works once, the old one is reuse and revokes the session', async () => {
     const { sessions, clock, written } = setup();
     const first = await sessions.create({ userId: 'u1' });
