@@ -75,13 +75,17 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
 
     async logout(input) {
       const { userId, sessionId, meta } = parseInput(logoutInputSchema, input);
+      const session = await sessions.get(sessionId);
+      if (!session || session.userId !== userId) throw new UnauthenticatedError();
+      // The event first: if its store is down the answer is 503 with the session still live, and
+      // the retry logs out; the other order would answer 503 for a logout done, and lose the event.
+      await outbox.append([authEvent(authEventTypes.logout, userId, { sessionId, ...meta })]);
       try {
         await sessions.revoke({ userId, sessionId, reason: 'logout' });
       } catch (error) {
         if (error instanceof SessionNotFoundError) throw new UnauthenticatedError();
         throw error;
       }
-      await outbox.append([authEvent(authEventTypes.logout, userId, { sessionId, ...meta })]);
     },
 
     jwks: () => signer.jwks(),

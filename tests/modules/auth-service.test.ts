@@ -133,6 +133,35 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(await sessions.get(res.sessionId)).not.toBeNull();
   });
 
+  it('logout() whose event store is down answers unavailable with the session still live, and the retry logs out', async () => {
+    const { outbox, written } = observedOutbox();
+    let outboxDown = false;
+    const failingOutbox = {
+      ...outbox,
+      append: async (events: Parameters<typeof outbox.append>[0]) => {
+        if (outboxDown) throw new UnavailableError('The database is unavailable.');
+        return outbox.append(events);
+      },
+    };
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
+    const sessions = wrap(
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+    );
+    const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox: failingOutbox, tokens });
+    const user = await userService.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password });
+
+    outboxDown = true;
+    await expect(auth.logout({ userId: user.id, sessionId: res.sessionId })).rejects.toBeInstanceOf(UnavailableError);
+    expect(await sessions.get(res.sessionId)).not.toBeNull();
+    outboxDown = false;
+    await auth.logout({ userId: user.id, sessionId: res.sessionId });
+    expect(await sessions.get(res.sessionId)).toBeNull();
+    expect((await written()).filter((e) => e.type === 'user.logout')).toHaveLength(1);
+  });
+
   it('logout() ends the session once; a second logout is unauthenticated', async () => {
     const { auth, sessions } = setup();
     const user = await auth.register({ email: 'ada@example.com', password });
