@@ -91,7 +91,7 @@ export const envSchema = z.object({
   REMOTE_TIMEOUT_MS: positiveInt(1000),
   REMOTE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   REMOTE_BREAKER_THRESHOLD: positiveInt(5),
-  REMOTE_BREAKER_HALF_OPEN_MS: positiveInt(5000),
+  REMOTE_BREAKER_HALF_OPEN_MS: positiveInt(1000),
   REMOTE_BULKHEAD_LIMIT: positiveInt(64),
   REMOTE_BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(256),
   RATE_LIMIT_API_PER_MINUTE: positiveInt(600),

@@ -46,7 +46,7 @@ export const defaultRemotePolicy: RemotePolicy = {
   timeoutMs: 1000,
   attempts: 3,
   breakerThreshold: 5,
-  halfOpenAfterMs: 5000,
+  halfOpenAfterMs: 1000,
   bulkheadLimit: 64,
   bulkheadQueue: 256,
 };

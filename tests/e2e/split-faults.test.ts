@@ -9,7 +9,8 @@ let deployment: SplitDeployment;
 let api: Client;
 
 beforeAll(async () => {
-  deployment = await startSplit();
+  // A breaker that stays open long enough for the readiness check below to see it open.
+  deployment = await startSplit({ REMOTE_BREAKER_HALF_OPEN_MS: '5000' });
   api = createClient(deployment);
 });
 afterAll(() => deployment?.close());

@@ -106,7 +106,7 @@ describe('placement', () => {
   });
 
   it('reads the remote-call policy, with defaults', () => {
-    expect(loadConfig({}).remotePolicy).toEqual({ timeoutMs: 1000, attempts: 3, breakerThreshold: 5, halfOpenAfterMs: 5000, bulkheadLimit: 64, bulkheadQueue: 256 });
+    expect(loadConfig({}).remotePolicy).toEqual({ timeoutMs: 1000, attempts: 3, breakerThreshold: 5, halfOpenAfterMs: 1000, bulkheadLimit: 64, bulkheadQueue: 256 });
     expect(loadConfig({ REMOTE_TIMEOUT_MS: '250', REMOTE_ATTEMPTS: '1' }).remotePolicy).toMatchObject({ timeoutMs: 250, attempts: 1 });
     expect(() => loadConfig({ REMOTE_ATTEMPTS: '0' })).toThrow(/REMOTE_ATTEMPTS/);
   });
