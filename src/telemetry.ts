@@ -32,13 +32,13 @@ function samplerFor(sdk: SdkTrace, { name, ratio }: Config['traceSampler'], { ed
   const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
   const roots = { always_on: new AlwaysOnSampler(), always_off: new AlwaysOffSampler(), traceidratio: new TraceIdRatioBasedSampler(ratio) };
   const kind = name.replace(/^parentbased_/, '') as keyof typeof roots;
-  const root = roots[kind];
-  if (!name.startsWith('parentbased_')) return root;
-  if (!edge) return new ParentBasedSampler({ root });
+  if (!name.startsWith('parentbased_')) return roots[kind];
+  if (!edge) return new ParentBasedSampler({ root: roots[kind] });
   // The ratio sampler decides from the trace id, which in a client's traceparent is the client's
-  // choice: it could pick ids that are always, or never, recorded.
-  const callers = kind === 'traceidratio' ? keyedRatioSampler(sdk, ratio) : root;
-  return new ParentBasedSampler({ root, remoteParentSampled: callers, remoteParentNotSampled: callers });
+  // choice: it could pick ids that are always, or never, recorded. The keyed one decides roots too,
+  // so a trace this process starts and the deliveries of its events get the same answer.
+  const decide = kind === 'traceidratio' ? keyedRatioSampler(sdk, ratio) : roots[kind];
+  return new ParentBasedSampler({ root: decide, remoteParentSampled: decide, remoteParentNotSampled: decide });
 }
 
 /**

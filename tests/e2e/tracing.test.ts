@@ -218,20 +218,30 @@ describe('a login is one trace', () => {
       expect(await recorded({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, true)).toEqual({ own: true, sampled: true, unsampled: true });
     });
 
-    it('at the edge, a client’s trace is still recorded whole or not at all, event deliveries included', async () => {
+    it('at the edge, a trace is still recorded whole or not at all, event deliveries included, whoever started it', async () => {
       const exporter = new InMemorySpanExporter();
       const { traceSampler } = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' });
       const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge: true, processor: new SimpleSpanProcessor({ exporter }) });
       const target = await monolith({ DATABASE_URL: 'memory' })();
       try {
+        // Traces a client started (its traceparent) …
         const traceIds: string[] = [];
         for (let i = 0; i < 20; i++) traceIds.push(await tracedLogin(target));
+        // … and traces this process started (no traceparent), whose ids the test learns from the spans.
+        const api = createClient(target);
+        for (let i = 0; i < 20; i++) await api.signedUp();
         await eventually(async () => {
           const spans = exporter.getFinishedSpans().map(collected);
           const trees = traceIds.map((id) => renderTrace(spans, id, describeSpan()));
           for (const tree of trees) expect([[], monolithLogin]).toContainEqual(tree);
           // Both outcomes among 20 fair draws: all alike has a probability near 2e-6.
           expect(new Set(trees.map((tree) => tree.length > 0)).size).toBe(2);
+          // No publish or delivery was kept whose request was not: nothing starts a trace but a request or a start-up call.
+          const ownTraces = new Set(spans.map((span) => span.traceId).filter((id) => !traceIds.includes(id)));
+          for (const id of ownTraces) expect(renderTrace(spans, id, describeSpan())[0]).toMatch(/^(server|internal) /);
+          const ownLogins = [...ownTraces].filter((id) => renderTrace(spans, id, describeSpan())[0] === 'server POST /api/auth/login');
+          expect(ownLogins.length).toBeGreaterThan(0);
+          expect(ownLogins.length).toBeLessThan(20);
         });
       } finally {
         await target.close();
