@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Logger } from './log.ts';
@@ -57,11 +57,18 @@ export function startNodeServer({
     },
     listener,
   );
+  // Sockets whose request was answered before its body had all arrived: a parse error in the rest
+  // of that body must not put a second answer on the wire after the first.
+  const answeredEarly = new WeakSet<Socket>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    response.once('finish', () => {
+      if (!request.complete) answeredEarly.add(request.socket);
+    });
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent: boolean } }) => {
-    // As Node's own handler does: nothing for a peer that is gone, and never a second answer
-    // into a response already under way on this socket (a 401 sent before its body arrived, say).
-    const answering = socket._httpMessage?.headersSent ?? false;
-    if (error.code !== 'ECONNRESET' && socket.writable && !answering) socket.end(parseFailures[error.code ?? ''] ?? malformed);
+    // Nothing for a peer that is gone, and never an answer into one already on its way.
+    const answered = answeredEarly.has(socket) || (socket._httpMessage?.headersSent ?? false);
+    if (error.code !== 'ECONNRESET' && socket.writable && !answered) socket.end(parseFailures[error.code ?? ''] ?? malformed);
     else socket.destroy();
   });
   server.listen(port, host, () => onListen((server.address() as { port: number }).port));
