@@ -55,8 +55,10 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
 
     async refresh(input) {
       const { refreshToken, meta } = parseInput(refreshInputSchema, input);
-      // Whatever may fail for want of a dependency comes before the rotation, which spends the
-      // token: a 503 then leaves it good for the client's retry, instead of making that retry reuse.
+      // What needs other dependencies comes before the rotation, which spends the token: if one of
+      // them fails the 503 leaves the token good for the client's retry, instead of making that
+      // retry reuse. (A rotation whose answer is lost is the grace window's case.)
+      await signer.ready();
       const owner = await sessions.ownerOf(refreshToken);
       const user = owner ? await users.getById(owner) : null;
       if (owner && !user) throw new InvalidRefreshTokenError(); // the account is gone
@@ -80,12 +82,10 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
       // The event first: if its store is down the answer is 503 with the session still live, and
       // the retry logs out; the other order would answer 503 for a logout done, and lose the event.
       await outbox.append([authEvent(authEventTypes.logout, userId, { sessionId, ...meta })]);
-      try {
-        await sessions.revoke({ userId, sessionId, reason: 'logout' });
-      } catch (error) {
-        if (error instanceof SessionNotFoundError) throw new UnauthenticatedError();
-        throw error;
-      }
+      // Ended meanwhile (a second logout, a password change): it is over either way.
+      await sessions.revoke({ userId, sessionId, reason: 'logout' }).catch((error: unknown) => {
+        if (!(error instanceof SessionNotFoundError)) throw error;
+      });
     },
 
     jwks: () => signer.jwks(),

@@ -36,6 +36,11 @@ export function createTokenSigner({ keys, settings, now }: { keys: SigningKeyRep
   }
 
   return {
+    /** Loads (or creates) the signing key, so a later sign() needs no storage. */
+    async ready(): Promise<void> {
+      await activeKey();
+    },
+
     /**
      * Claims come only from the issued session, and Ed25519 signatures are deterministic, so the
      * same IssuedSession always yields the same token (the grace-window retry relies on it).

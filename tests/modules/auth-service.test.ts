@@ -133,6 +133,28 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(await sessions.get(res.sessionId)).not.toBeNull();
   });
 
+  it('refresh() in a process that cannot load its signing key yet leaves the refresh token good for a retry', async () => {
+    const { outbox } = observedOutbox();
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
+    const sessions = wrap(
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+    );
+    const keys = createMemorySigningKeyRepository();
+    const first = createAuthService({ users, sessions, keys, outbox, tokens });
+    await userService.register({ email: 'ada@example.com', password });
+    const res = await first.login({ email: 'ada@example.com', password });
+
+    // A second auth process, started while the key store does not answer.
+    let keysDown = true;
+    const flakyKeys = { ...keys, list: async () => (keysDown ? Promise.reject(new UnavailableError('The database is unavailable.')) : keys.list()) };
+    const second = createAuthService({ users, sessions, keys: flakyKeys, outbox, tokens });
+    await expect(second.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(UnavailableError);
+    keysDown = false;
+    expect((await second.refresh({ refreshToken: res.refreshToken })).sessionId).toBe(res.sessionId);
+  });
+
   it('logout() whose event store is down answers unavailable with the session still live, and the retry logs out', async () => {
     const { outbox, written } = observedOutbox();
     let outboxDown = false;
@@ -169,6 +191,14 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     await auth.logout({ userId: user.id, sessionId: res.sessionId });
     expect(await sessions.get(res.sessionId)).toBeNull();
     await expect(auth.logout({ userId: user.id, sessionId: res.sessionId })).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it('logout() sent twice at once ends the session and answers both (the first to revoke, the other finding it ended)', async () => {
+    const { auth, sessions } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password });
+    await Promise.all([auth.logout({ userId: user.id, sessionId: res.sessionId }), auth.logout({ userId: user.id, sessionId: res.sessionId })]);
+    expect(await sessions.get(res.sessionId)).toBeNull();
   });
 
   it('jwks() is never empty: the first call creates and stores the signing key', async () => {
