@@ -145,12 +145,13 @@ const secretKeys = new Set(['SERVICE_TOKEN_SECRET']);
 
 /** A URL with its credentials masked: the user info, and query parameters such as `?password=` or `?sslkey=`. */
 function maskUrlCredentials(value: string): string {
-  // What URL cannot parse (several hosts, a `#` in the password) may still hold user info.
-  if (!URL.canParse(value)) return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?]*@/i, '$1****@');
-  const url = new URL(value);
+  // Everything up to the last `@`, parsed or not: a password may hold `/`, `?` or `#` (which can
+  // make it look like a port and a path), and masking too much is safe.
+  const masked = value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, '$1****@');
+  if (!URL.canParse(masked)) return masked;
+  const url = new URL(masked);
   const secretParams = [...url.searchParams.keys()].filter((name) => /pass|secret|token|key/i.test(name));
-  if (!url.username && !url.password && secretParams.length === 0) return value;
-  if (url.username || url.password) [url.username, url.password] = ['****', ''];
+  if (secretParams.length === 0) return masked;
   for (const name of secretParams) url.searchParams.set(name, '****');
   return url.href;
 }

@@ -65,7 +65,9 @@ describe('config', () => {
   it.each([
     ['several hosts', 'postgres://app:hunter2@db1:5432,db2:5432/auth', 'postgres://****@db1:5432,db2:5432/auth'],
     ['a # in the password', 'postgres://app:hun#ter2@db:5432/auth', 'postgres://****@db:5432/auth'],
-  ])('masks the user info of a URL that URL cannot parse (%s)', (_, url, masked) => {
+    ['a / and a ? in the password', 'postgres://app:pa/ss?w#x@db1:5432,db2:5432/auth', 'postgres://****@db1:5432,db2:5432/auth'],
+    ['a password that parses as a port and a path', 'postgres://app:12/ss@db:5432/auth', 'postgres://****@db:5432/auth'],
+  ])('masks the user info of a URL with an odd password or several hosts (%s)', (_, url, masked) => {
     expect(describeConfig(loadConfig({ DATABASE_URL: url })).DATABASE_URL).toBe(masked);
   });
 });
