@@ -98,8 +98,11 @@ const kernelErrors: ErrorRegistry = {
   rate_limited: (message, details) => new RateLimitedError(Number(details.retryAfterSeconds) || 1, message),
 };
 
-/** How a module's instance answers a greeting: it takes our calls, refuses our service token, or does not answer. */
-export type Greeting = 'accepted' | 'refused' | 'unreachable';
+/**
+ * How a module's instance answers a greeting: it takes our calls, refuses our service token, is
+ * not that module (or a version from before greetings), or does not answer.
+ */
+export type Greeting = 'accepted' | 'refused' | 'not-the-module' | 'unreachable';
 
 /** What a remote port offers beside its methods. */
 export interface RemotePort {
@@ -179,9 +182,9 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
         signal: AbortSignal.timeout(policy.timeoutMs),
       });
       await res.body?.cancel();
+      if (res.status === 204) return 'accepted';
       if (res.status === 401) return 'refused';
-      // A 404 is an instance from before greetings (a rolling deploy) that took the token all the same.
-      return res.status < 500 ? 'accepted' : 'unreachable';
+      return res.status === 404 ? 'not-the-module' : 'unreachable';
     } catch {
       return 'unreachable';
     }

@@ -3,6 +3,7 @@ import { createHttpPortClient } from '../../adapters/http/port-client.ts';
 import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
 import { RemoteCallError } from '../../modules/kernel/mod.ts';
 import { sessionApiSpec, sessionErrors, type SessionApi } from '../../modules/session/mod.ts';
+import { userApiSpec } from '../../modules/user/mod.ts';
 import { errorStatusByCode } from '../../src/error-status.ts';
 import { internalRoutes } from '../../src/internal-routes.ts';
 import { createProblemHandler } from '../../src/problem.ts';
@@ -87,8 +88,9 @@ describe('HTTP port client', () => {
     expect(await client((url, init) => same.request(url, init)).greet()).toBe('accepted');
     expect(await client((url, init) => other.request(url, init)).greet()).toBe('refused');
     expect(await client(() => new Response('', { status: 503 })).greet()).toBe('unreachable');
-    // An instance from before greetings existed: its identity check passed, then no such route.
-    expect(await client(() => new Response('', { status: 404 })).greet()).toBe('accepted');
+    // A process that does not serve the module (a wrong URL), or one from before greetings.
+    const elsewhere = internalRoutes({ ports: [{ module: 'user', spec: userApiSpec, impl: {} as never }], secret, onError });
+    expect(await client((url, init) => elsewhere.request(url, init)).greet()).toBe('not-the-module');
     expect(await client(async () => { throw new TypeError('fetch failed'); }).greet()).toBe('unreachable');
   });
 
