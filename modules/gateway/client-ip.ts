@@ -4,16 +4,26 @@ import ipaddr from 'ipaddr.js';
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
 /**
+ * Whether text is an address in a plain spelling: a dotted quad (ipaddr.js would also read `127.1`,
+ * `2130706433` or octal `010.0.0.1`), or IPv6 with no zone id (`fe80::1%eth0`: each zone would be
+ * a client of its own) and any IPv4 inside it a dotted quad.
+ */
+function isPlainAddress(text: string): boolean {
+  const isDottedQuad = (quad: string) => ipaddr.IPv4.isValidFourPartDecimal(quad);
+  if (!text.includes(':')) return isDottedQuad(text);
+  const tail = text.slice(text.lastIndexOf(':') + 1);
+  return !text.includes('%') && ipaddr.IPv6.isValid(text) && (!tail.includes('.') || isDottedQuad(tail));
+}
+
+/**
  * An address as peers and proxies write it: bare, with a port (`a.b.c.d:p`, `[v6]:p`), or IPv4
  * as IPv6 (`::ffff:a.b.c.d`, how Node reports IPv4 peers on dual-stack sockets). Null when the
- * text is not an address.
+ * text is not an address in a plain spelling.
  */
 function parseAddress(text: string): Address | null {
   const trimmed = text.trim();
   const bare = /^\[([^\]]+)\](?::\d+)?$/.exec(trimmed)?.[1] ?? /^([\d.]+):\d+$/.exec(trimmed)?.[1] ?? trimmed;
-  // Dotted quads only: ipaddr.js would also read `127.1`, `2130706433` or octal `010.0.0.1`.
-  const valid = ipaddr.IPv4.isValidFourPartDecimal(bare) || ipaddr.IPv6.isValid(bare);
-  return valid ? ipaddr.process(bare) : null;
+  return isPlainAddress(bare) ? ipaddr.process(bare) : null;
 }
 
 /** An address (a /32 or /128) or a CIDR range of trusted proxies. */

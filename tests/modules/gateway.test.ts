@@ -97,7 +97,9 @@ describe('client address', () => {
 
   it('stops at a hop that is not an address, at the trusted hop before it', async () => {
     expect(await resolve('10.0.0.1', '203.0.113.1, not-an-ip')).toBe('10.0.0.1');
-    for (const odd of ['127.1', '2130706433', '010.0.0.1', '0x7f.0.0.1']) expect(await resolve('10.0.0.1', odd)).toBe('10.0.0.1');
+    for (const odd of ['127.1', '2130706433', '010.0.0.1', '0x7f.0.0.1', '::ffff:0x7f.0.0.1', '::ffff:127.1', 'fe80::1%eth0']) {
+      expect(await resolve('10.0.0.1', odd)).toBe('10.0.0.1');
+    }
   });
 });
 
