@@ -79,7 +79,9 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   const rateLimits = hosts('gateway') || hosts('auth') || hosts('user') ? createRateLimiters(config, redis) : undefined;
   // Logins (auth) and password re-checks (user) count against the same per-account throttle.
-  const passwordThrottle = rateLimits && createPasswordThrottle(rateLimits.passwords);
+  const passwordThrottle =
+    rateLimits &&
+    createPasswordThrottle(rateLimits.passwords, (error) => logger.warn('password check slot not released; it frees itself within 30 s', { error }));
   const local = {
     user: hosts('user')
       ? createUserService({

@@ -31,7 +31,11 @@ const accountKey = (account: string) => sha256Hex(account.trim().toLowerCase());
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createPasswordThrottle({ recent, consecutive, blocks, inFlight }: PasswordThrottleLimiters): PasswordThrottle {
+export function createPasswordThrottle(
+  { recent, consecutive, blocks, inFlight }: PasswordThrottleLimiters,
+  /** Told when an account's slot could not be released (it then frees itself when its window ends). */
+  onReleaseFailed: (error: unknown) => void = () => {},
+): PasswordThrottle {
   async function refuseIfThrottled(key: string) {
     const [blocked, total] = await Promise.all([blocks.peek(key), consecutive.peek(key)]);
     if (blocked && !blocked.allowed) throw tooMany(seconds(blocked.resetMs));
@@ -59,7 +63,7 @@ export function createPasswordThrottle({ recent, consecutive, blocks, inFlight }
       } finally {
         // A slot that cannot be released (the store is down) frees itself when its window ends;
         // the outcome of the check stands.
-        await inFlight.reset(key).catch(() => {});
+        await inFlight.reset(key).catch(onReleaseFailed);
       }
     },
   };

@@ -83,6 +83,23 @@ for (const [store, limiter] of stores) {
       expect(await refusal(guess(t, 'ada@example.com', 'right'))).toBeInstanceOf(RateLimitedError);
     });
 
+    it('answers with the check’s outcome when its slot cannot be released, and says so', async () => {
+      throttles++; // counters of this test's own
+      const slots = limiter({ name: 'in-flight', limit: 1, windowSeconds: 10 });
+      const reported: unknown[] = [];
+      const t = createPasswordThrottle(
+        {
+          recent: limiter({ name: 'recent', limit: 10, windowSeconds: 900 }),
+          consecutive: limiter({ name: 'consecutive', limit: 100, windowSeconds: 86_400 }),
+          blocks: limiter({ name: 'blocks', limit: 1, windowSeconds: 1 }),
+          inFlight: { ...slots, reset: async () => Promise.reject(new Error('store down')) },
+        },
+        (error) => reported.push(error),
+      );
+      expect(await guess(t, 'ada@example.com', 'right')).toBe(true);
+      expect(reported).toEqual([new Error('store down')]);
+    });
+
     it('frees the account when a check throws, and records no failure for it', async () => {
       const t = throttle();
       const broken = async (): Promise<boolean> => {
