@@ -1,5 +1,5 @@
 import { parseInput, systemClock, type Clock, type Outbox, type PasswordThrottle, UnauthenticatedError } from '../kernel/mod.ts';
-import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession } from '../session/mod.ts';
+import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession, type RevokeReason } from '../session/mod.ts';
 import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
 import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
 import { authEvent, authEventTypes } from './events.ts';
@@ -26,6 +26,13 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
     return { accessToken, refreshToken: issued.refreshToken, tokenType: 'Bearer', expiresIn, sessionId: issued.session.id, user };
   }
 
+  /** Revokes a session unless it has ended already (a concurrent logout, a deletion's revokeAll). */
+  async function revokeUnlessEnded(input: { userId: string; sessionId: string; reason: RevokeReason }) {
+    await sessions.revoke(input).catch((error: unknown) => {
+      if (!(error instanceof SessionNotFoundError)) throw error;
+    });
+  }
+
   return {
     register: (input) => users.register(input),
 
@@ -43,10 +50,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
       // one existed: looked up after the session is made, a deletion is either seen here or its
       // revocation comes after the session and ends it.
       if (!(await users.getById(userId))) {
-        // Already gone if the deletion's revocation ran in between.
-        await sessions.revoke({ userId, sessionId: issued.session.id, reason: 'user_deleted' }).catch((error: unknown) => {
-          if (!(error instanceof SessionNotFoundError)) throw error;
-        });
+        await revokeUnlessEnded({ userId, sessionId: issued.session.id, reason: 'user_deleted' });
         throw new InvalidCredentialsError();
       }
       await outbox.append([authEvent(authEventTypes.login, userId, { sessionId: issued.session.id, ...meta })]);
@@ -83,9 +87,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
       // the retry logs out; the other order would answer 503 for a logout done, and lose the event.
       await outbox.append([authEvent(authEventTypes.logout, userId, { sessionId, ...meta })]);
       // Ended meanwhile (a second logout, a password change): it is over either way.
-      await sessions.revoke({ userId, sessionId, reason: 'logout' }).catch((error: unknown) => {
-        if (!(error instanceof SessionNotFoundError)) throw error;
-      });
+      await revokeUnlessEnded({ userId, sessionId, reason: 'logout' });
     },
 
     jwks: () => signer.jwks(),
