@@ -4,17 +4,18 @@ import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Logger } from './log.ts';
 import { problemOf, type Problem } from './problem.ts';
 
-/** An HTTP/1.1 answer written straight to the socket, for requests Node could not parse. */
-function rawProblem(status: number, reason: string, code: string, detail: string): string {
-  const body = JSON.stringify(problemOf(status, code, detail));
-  return [`HTTP/1.1 ${status} ${reason}`, 'Content-Type: application/problem+json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body].join('\r\n');
+/** An HTTP/1.1 answer written straight to the socket, for requests Node could not parse; its title is the reason phrase. */
+function rawProblem(status: number, code: string, detail: string): string {
+  const problem = problemOf(status, code, detail);
+  const body = JSON.stringify(problem);
+  return [`HTTP/1.1 ${status} ${problem.title}`, 'Content-Type: application/problem+json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body].join('\r\n');
 }
 
 const parseFailures: Record<string, string> = {
-  HPE_HEADER_OVERFLOW: rawProblem(431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers are too large.'),
-  ERR_HTTP_REQUEST_TIMEOUT: rawProblem(408, 'Request Timeout', 'request_timeout', 'The request did not arrive in time.'),
+  HPE_HEADER_OVERFLOW: rawProblem(431, 'headers_too_large', 'The request headers are too large.'),
+  ERR_HTTP_REQUEST_TIMEOUT: rawProblem(408, 'request_timeout', 'The request did not arrive in time.'),
 };
-const malformed = rawProblem(400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP/1.1.');
+const malformed = rawProblem(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
 
 /**
  * Serves `fetch` on Node with the limits an internet-facing server needs: a client has
