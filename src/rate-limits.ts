@@ -28,28 +28,19 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
     inFlight: { name: 'login-inflight', limit: 1, windowSeconds: 30 },
   } satisfies Record<string, RateLimiterOptions>;
 
-  if (!config.redis || !redis) {
-    return {
-      api: createMemoryRateLimiter(limits.api),
-      auth: createMemoryRateLimiter(limits.auth),
-      passwords: {
-        recent: createMemoryRateLimiter(limits.recent),
-        consecutive: createMemoryRateLimiter(limits.consecutive),
-        blocks: createMemoryRateLimiter(limits.blocks),
-        inFlight: createMemoryRateLimiter(limits.inFlight),
-      },
-    };
-  }
-  const { prefix } = config.redis;
-  const shared = (options: RateLimiterOptions, fallBackToMemory: boolean) => createRedisRateLimiter({ redis, prefix, fallBackToMemory, ...options });
+  // Redis down: per-address limits count in memory (fallBackToMemory), per-account ones fail closed.
+  const store = config.redis && redis ? { redis, prefix: config.redis.prefix } : undefined;
+  const limiter: (options: RateLimiterOptions, fallBackToMemory: boolean) => RateLimiter = store
+    ? (options, fallBackToMemory) => createRedisRateLimiter({ ...store, fallBackToMemory, ...options })
+    : (options) => createMemoryRateLimiter(options);
   return {
-    api: shared(limits.api, true),
-    auth: shared(limits.auth, true),
+    api: limiter(limits.api, true),
+    auth: limiter(limits.auth, true),
     passwords: {
-      recent: shared(limits.recent, false),
-      consecutive: shared(limits.consecutive, false),
-      blocks: shared(limits.blocks, false),
-      inFlight: shared(limits.inFlight, false),
+      recent: limiter(limits.recent, false),
+      consecutive: limiter(limits.consecutive, false),
+      blocks: limiter(limits.blocks, false),
+      inFlight: limiter(limits.inFlight, false),
     },
   };
 }
