@@ -1,5 +1,5 @@
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import { breakerState, createBreaker, createHttpPortClient, type BreakerState, type RemotePolicy } from '../adapters/http/port-client.ts';
+import { breakerState, createBreaker, createHttpPortClient, type RemotePolicy } from '../adapters/http/port-client.ts';
 import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import type { CallableModule } from '../config/placement.ts';
@@ -9,7 +9,7 @@ import { ports, traced, type PortApis } from './ports.ts';
 
 /** A module reached over HTTP: its port client, where its instances are, and a readiness check. */
 export interface RemoteModule<Api> {
-  api: Api & { breakerState(): BreakerState };
+  api: Api;
   registry: ServiceRegistry;
   /** One breaker per module, shared by the port client and the gateway's route proxy. */
   breaker: CircuitBreakerPolicy;
@@ -49,7 +49,7 @@ export function createRemoteModules({
       breaker,
       policy,
     });
-    const api = Object.assign(traced(module, client, 'remote'), { breakerState: client.breakerState });
+    const api = traced(module, client, 'remote');
     // Ready when the breaker lets calls through and an instance takes this process's calls.
     const check: HealthCheck = async () => {
       if (breakerState(breaker) === 'open') throw new CheckFailed('circuit open');
