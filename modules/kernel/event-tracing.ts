@@ -1,4 +1,3 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { currentTraceparent, extractTraceContext, inSpan, SpanKind } from './tracing.ts';
 import type { CloudEvent, EventBus } from './events.ts';
 
@@ -19,9 +18,9 @@ const messageAttributes = (event: CloudEvent) => ({
 export function traceEventBus(bus: EventBus): EventBus {
   return {
     publish(event) {
-      // Never the active context: a relay or bus loop may still carry the request that woke it.
-      const parent = event.traceparent ? contextOf(event) : ROOT_CONTEXT;
-      return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent, attributes: messageAttributes(event) }, () => {
+      // Never the active context (a relay or bus loop may still carry the request that woke it):
+      // the envelope's, or the root when it has none.
+      return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: contextOf(event), attributes: messageAttributes(event) }, () => {
         const traceparent = currentTraceparent();
         return bus.publish(traceparent ? { ...event, traceparent } : event);
       });
