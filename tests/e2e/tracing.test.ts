@@ -186,13 +186,24 @@ describe('a login is one trace', () => {
   });
 
   describe('sampled as OTEL_TRACES_SAMPLER says', () => {
-    /** Which of three requests (no traceparent, a caller's sampled one, a caller's unsampled one) get recorded. */
-    async function recorded(env: Record<string, string>, edge: boolean) {
+    /** Runs `work` against a monolith whose spans, sampled as `env` says, go to an in-memory exporter. */
+    async function withSampledMonolith<T>(env: Record<string, string>, edge: boolean, work: (target: Target, exporter: InMemorySpanExporter) => Promise<T>) {
       const exporter = new InMemorySpanExporter();
       const { traceSampler } = loadConfig(env);
       const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge, processor: new SimpleSpanProcessor({ exporter }) });
       const target = await monolith({ DATABASE_URL: 'memory' })();
       try {
+        return await work(target, exporter);
+      } finally {
+        await target.close();
+        await tracing.shutdown();
+      }
+    }
+    const ratioHalf = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' };
+
+    /** Which of three requests (no traceparent, a caller's sampled one, a caller's unsampled one) get recorded. */
+    const recorded = (env: Record<string, string>, edge: boolean) =>
+      withSampledMonolith(env, edge, async (target, exporter) => {
         const callers = { sampled: `00-${'1'.repeat(32)}-${'3'.repeat(16)}-01`, unsampled: `00-${'2'.repeat(32)}-${'3'.repeat(16)}-00` };
         await target.request('/openapi.json');
         for (const traceparent of Object.values(callers)) await target.request('/openapi.json', { headers: { traceparent } });
@@ -202,11 +213,7 @@ describe('a login is one trace', () => {
           sampled: traceIds.has('1'.repeat(32)),
           unsampled: traceIds.has('2'.repeat(32)),
         };
-      } finally {
-        await target.close();
-        await tracing.shutdown();
-      }
-    }
+      });
     const ratioZero = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' };
 
     it('behind the gateway, follow the caller: a trace is kept whole or not at all', async () => {
@@ -219,11 +226,7 @@ describe('a login is one trace', () => {
     });
 
     it('at the edge, a trace is still recorded whole or not at all, event deliveries included, whoever started it', async () => {
-      const exporter = new InMemorySpanExporter();
-      const { traceSampler } = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' });
-      const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge: true, processor: new SimpleSpanProcessor({ exporter }) });
-      const target = await monolith({ DATABASE_URL: 'memory' })();
-      try {
+      await withSampledMonolith(ratioHalf, true, async (target, exporter) => {
         // Traces a client started (its traceparent) …
         const traceIds: string[] = [];
         for (let i = 0; i < 20; i++) traceIds.push(await tracedLogin(target));
@@ -243,20 +246,13 @@ describe('a login is one trace', () => {
           expect(ownLogins.length).toBeGreaterThan(0);
           expect(ownLogins.length).toBeLessThan(20);
         });
-      } finally {
-        await target.close();
-        await tracing.shutdown();
-      }
+      });
     });
 
     it('at the edge, a ratio is kept whatever trace ids a client picks', async () => {
       // The trace-id ratio sampler records an id whose four 32-bit words XOR to less than
       // ratio * 2^32: a client picking ids near 0 would be recorded always, near 2^32 never.
-      const exporter = new InMemorySpanExporter();
-      const { traceSampler } = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' });
-      const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge: true, processor: new SimpleSpanProcessor({ exporter }) });
-      const target = await monolith({ DATABASE_URL: 'memory' })();
-      try {
+      await withSampledMonolith(ratioHalf, true, async (target, exporter) => {
         const word = (i: number) => i.toString(16).padStart(8, '0');
         const picks = {
           alwaysRecorded: Array.from({ length: 100 }, (_, i) => `${'0'.repeat(24)}${word(i)}`),
@@ -268,10 +264,7 @@ describe('a login is one trace', () => {
         const recordedIds = new Set(exporter.getFinishedSpans().map((span) => span.spanContext().traceId));
         // A fair draw of 100 at 0.5 falls outside 20..80 with a probability near 1e-9.
         for (const ids of Object.values(picks)) expect(ids.filter((id) => recordedIds.has(id)).length).toSatisfy((n: number) => n >= 20 && n <= 80);
-      } finally {
-        await target.close();
-        await tracing.shutdown();
-      }
+      });
     });
   });
 });
