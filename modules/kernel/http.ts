@@ -123,15 +123,12 @@ export function apiResponses<R extends RouteConfig['responses']>(responses: R) {
   const limited = Object.fromEntries(
     Object.entries(responses).map(([status, response]) => [status, { ...response, headers: rateLimitHeaders }]),
   ) as { [Status in keyof R]: R[Status] & { headers: typeof rateLimitHeaders } };
-  const tooMany = {
-    ...problem('Too many requests from this address, or too many failed logins for this account.'),
-    headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') },
+  const retryLater = (description: string) => ({ ...problem(description), headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') } });
+  return {
+    ...limited,
+    429: retryLater('Too many requests from this address, or too many failed logins for this account.'),
+    503: retryLater('A dependency (database, Redis, another module) does not answer; retry shortly.'),
   };
-  const unavailable = {
-    ...problem('A dependency (database, Redis, another module) does not answer; retry shortly.'),
-    headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') },
-  };
-  return { ...limited, 429: tooMany, 503: unavailable };
 }
 
 /** The authenticated caller; throws when the route was reached without one. */
