@@ -3,11 +3,9 @@
 // exporting to a collector in another process that counts the spans and drops them.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../config/mod.ts';
-import { createSystem } from '../src/system.ts';
 import { createLogger } from '../src/log.ts';
 import { startTelemetry } from '../src/telemetry.ts';
-import { benchEnv, expectStatus, measure, type Stats } from './measure.ts';
+import { benchSystem, expectStatus, jsonPost, measure, type Stats } from './measure.ts';
 
 const sinkSource = `
 let spans = 0;
@@ -24,11 +22,10 @@ const sinkUrl = `http://127.0.0.1:${await new Promise<string>((resolve) => creat
 let started = 0;
 
 async function bench(database: string, rounds = 5, n = 5000): Promise<Stats[]> {
-  const system = await createSystem(loadConfig({ DATABASE_URL: database, ...benchEnv }), { clientIp: () => '127.0.0.1' });
-  const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const system = await benchSystem(database);
   const credentials = { email: `bench-${Date.now()}@example.com`, password: 'a sturdy passphrase 42' };
-  await expectStatus(system.app.request('/api/auth/register', json(credentials)), 201);
-  const { accessToken } = (await (await expectStatus(system.app.request('/api/auth/login', json(credentials)), 200)).json()) as { accessToken: string };
+  await expectStatus(system.app.request('/api/auth/register', jsonPost(credentials)), 201);
+  const { accessToken } = (await (await expectStatus(system.app.request('/api/auth/login', jsonPost(credentials)), 200)).json()) as { accessToken: string };
   const read = () => expectStatus(system.app.request('/api/users/me', { headers: { Authorization: `Bearer ${accessToken}` } }), 200);
 
   // A request served from memory never leaves the microtask queue; a turn of the event loop after
