@@ -1,10 +1,10 @@
-import { EmailTakenError, type UserRecord, type UserRepository } from '../../modules/user/mod.ts';
+import { canonicalEmail, EmailTakenError, type UserRecord, type UserRepository } from '../../modules/user/mod.ts';
 import type { MemoryOutbox } from './outbox.ts';
 
 export function createMemoryUserRepository({ outbox }: { outbox: MemoryOutbox }): UserRepository {
   const byId = new Map<string, UserRecord>();
   const idByEmail = new Map<string, string>();
-  const emailKey = (email: string) => email.toLowerCase();
+  const emailKey = canonicalEmail;
 
   return {
     async create(user, events) {

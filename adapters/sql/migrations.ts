@@ -105,6 +105,19 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'users_email_canonical',
+    // Accounts are matched by canonicalEmail (modules/user/domain.ts), which folds ASCII letters
+    // only. lower() under the "C" collation folds exactly those, so existing rows get the same key.
+    sql: `
+      ALTER TABLE users ADD COLUMN email_canonical text;
+      UPDATE users SET email_canonical = lower(btrim(email) COLLATE "C");
+      ALTER TABLE users ALTER COLUMN email_canonical SET NOT NULL;
+      DROP INDEX users_email_lower_key;
+      CREATE UNIQUE INDEX users_email_canonical_key ON users (email_canonical);
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

@@ -1,4 +1,4 @@
-import { EmailTakenError, type UserRecord, type UserRepository } from '../../modules/user/mod.ts';
+import { canonicalEmail, EmailTakenError, type UserRecord, type UserRepository } from '../../modules/user/mod.ts';
 import { isUniqueViolation, type SqlDatabase } from './database.ts';
 import { insertOutboxEvents } from './outbox.ts';
 
@@ -22,21 +22,25 @@ const toRecord = (r: UserRow): UserRecord => ({
   updatedAt: r.updated_at,
 });
 
-/** Accounts in the `users` table; the unique index on lower(email) decides racing registrations. */
+/**
+ * Accounts in the `users` table. `email_canonical` holds canonicalEmail(email), computed here and
+ * never by SQL (whose lower() folds non-ASCII letters its own way); its unique index decides racing
+ * registrations.
+ */
 export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserRepository {
   return {
     async create(user, events) {
       try {
         await db.transaction(async (tx) => {
           await tx.query(
-            `INSERT INTO users (id, email, display_name, password_hash, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-            [user.id, user.email, user.displayName, user.passwordHash, user.status, user.createdAt, user.updatedAt],
+            `INSERT INTO users (id, email, email_canonical, display_name, password_hash, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [user.id, user.email, canonicalEmail(user.email), user.displayName, user.passwordHash, user.status, user.createdAt, user.updatedAt],
           );
           await insertOutboxEvents(tx, events);
         });
       } catch (error) {
-        if (isUniqueViolation(error, 'users_email_lower_key')) throw new EmailTakenError();
+        if (isUniqueViolation(error, 'users_email_canonical_key')) throw new EmailTakenError();
         throw error;
       }
     },
@@ -47,7 +51,7 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
     },
 
     async findByEmail(email) {
-      const [row] = await db.query<UserRow>('SELECT * FROM users WHERE lower(email) = lower($1)', [email]);
+      const [row] = await db.query<UserRow>('SELECT * FROM users WHERE email_canonical = $1', [canonicalEmail(email)]);
       return row ? toRecord(row) : null;
     },
 

@@ -1,8 +1,30 @@
 import { z } from 'zod';
 import { requestMetaSchema, text } from '../kernel/mod.ts';
 
-/** Emails are stored trimmed and matched case-insensitively. */
-export const emailSchema = z.string().trim().max(254).pipe(z.email({ message: 'Must be a valid email address.' }));
+/**
+ * Addresses are ASCII. Internationalised ones (RFC 6531) would need one Unicode case folding that
+ * SQL and JavaScript agree on, and they do not: Postgres' lower() turns `İ` into `i`, JavaScript's
+ * toLowerCase() into `i̇`, so one address could reach an account under spellings that a throttle
+ * or a uniqueness check keyed the other way counts apart.
+ */
+const asciiOnly = /^[\x20-\x7e]*$/;
+const asciiMessage = 'Must be an ASCII email address; internationalised addresses are not supported.';
+
+/**
+ * The one form accounts are matched by, computed here only: trimmed, ASCII letters lower-cased.
+ * Stored beside the address as given, so no store folds case itself.
+ */
+export function canonicalEmail(email: string): string {
+  return email.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** Emails are stored trimmed and matched by their canonical form (case-insensitively). */
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(asciiOnly, asciiMessage)
+  .pipe(z.email({ message: 'Must be a valid email address.' }));
 
 /** 8–128 characters, never truncated (NIST 800-63B); commonness is checked by the service. */
 export const passwordSchema = text()
@@ -14,8 +36,11 @@ export const displayNameSchema = text().trim().min(1).max(100);
 /** A password as presented for checking: no length rule to leak, only the upper bound. */
 export const presentedPasswordSchema = text().max(128);
 
-/** An email as presented at login: not validated as an address, so any input is a plain 401. */
-export const presentedEmailSchema = text().min(1).max(254);
+/**
+ * An email as presented at login: not validated as an address, so any ASCII input is a plain 401;
+ * non-ASCII is a 400 for every address alike (none can have an account), which reveals nothing.
+ */
+export const presentedEmailSchema = text().min(1).max(254).regex(asciiOnly, asciiMessage);
 
 /** What any caller may see of an account. */
 export const userViewSchema = z.object({

@@ -8,6 +8,7 @@ export {
   credentialCheckSchema,
   registerInputSchema,
   emailSchema,
+  canonicalEmail,
   passwordSchema,
   displayNameSchema,
   presentedPasswordSchema,

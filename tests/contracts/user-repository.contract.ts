@@ -80,6 +80,19 @@ export function describeUserRepositoryContract(name: string, makeAdapter: MakeAd
       expect(await repo.findByEmail(user.email.toUpperCase())).toEqual(user);
     });
 
+    it('findByEmail() folds ASCII letters only: a spelling with `İ`, `K` (Kelvin) or full-width letters is another address', async () => {
+      const local = `kvictim${crypto.randomUUID().slice(0, 8)}`;
+      const user = newUser({ email: `${local}@gmail.test` });
+      await repo.create(user, []);
+      const spellings = [`${local.replaceAll('i', 'İ')}@gmaİl.test`, `\u212A${local.slice(1)}@gmail.test`, `${local}@ｇmail.test`];
+      for (const spelling of spellings) expect(await repo.findByEmail(spelling)).toBeNull();
+      // Another account may hold such a spelling: it is a different address, not a twin.
+      const other = newUser({ email: `${local.replaceAll('i', 'İ')}@gmaİl.test` });
+      await repo.create(other, []);
+      expect(await repo.findByEmail(other.email)).toEqual(other);
+      expect(await repo.findByEmail(user.email.toUpperCase())).toEqual(user);
+    });
+
     it('findByEmail() returns null for an unknown email', async () => {
       expect(await repo.findByEmail(`nobody-${crypto.randomUUID()}@example.test`)).toBeNull();
     });
