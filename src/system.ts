@@ -77,11 +77,14 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     closers.push(async () => registry.close());
   }
 
-  const rateLimits = hosts('gateway') || hosts('auth') || hosts('user') ? createRateLimiters(config, redis) : undefined;
-  // Logins (auth) and password re-checks (user) count against the same per-account throttle.
+  const rateLimits = hosts('gateway') || hosts('user') ? createRateLimiters(config, redis) : undefined;
+  // Logins and password re-checks (both in the user module) count against one per-account throttle.
   const passwordThrottle =
     rateLimits &&
-    createPasswordThrottle(rateLimits.passwords, (error) => logger.warn('password check slot not released; it frees itself within 30 s', { error }));
+    createPasswordThrottle({
+      store: rateLimits.passwords,
+      onReleaseFailed: (error) => logger.warn('password check slot not released; it frees itself within 5 s', { error }),
+    });
   const local = {
     user: hosts('user')
       ? createUserService({
@@ -110,7 +113,6 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
         keys: storage!.signingKeys,
         outbox: storage!.outbox,
         tokens: config.tokens,
-        throttle: passwordThrottle,
       }), 'local')
     : remote.auth?.api;
   const audit: AuditApi | undefined = local.audit ? traced('audit', local.audit, 'local') : remote.audit?.api;

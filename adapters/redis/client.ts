@@ -52,11 +52,48 @@ export function createRedisClient({
   });
   // Without a listener ioredis prints every failed reconnect to stderr.
   redis.on('error', onError);
+  redis.on('ready', () => void measureServerClock(redis));
   return redis;
 }
 
+/** Per client: how far the server's clock is ahead of this process's, in ms (TIME at each connect). */
+const serverClockOffsets = new WeakMap<Redis, number>();
+
+async function measureServerClock(redis: Redis): Promise<void> {
+  const sent = Date.now();
+  const [seconds, micros] = await redis.time().catch(() => [NaN, NaN]);
+  const received = Date.now();
+  const serverMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  if (Number.isFinite(serverMs)) serverClockOffsets.set(redis, serverMs - (sent + received) / 2);
+}
+
+/**
+ * The server time (epoch ms) after which a command sent now has already failed for its caller:
+ * write scripts take it and refuse to run later. A command stuck behind a stalled server (paused,
+ * not dead) is delivered when the server resumes, long after its caller answered 503; it must
+ * then change nothing. A margin before the caller's own timeout covers the reply's way back.
+ */
+export function callerDeadline(redis: Redis): number {
+  const timeoutMs = redis.options.commandTimeout ?? 1000;
+  const marginMs = Math.min(100, timeoutMs / 5);
+  return Math.floor(Date.now() + (serverClockOffsets.get(redis) ?? 0) + timeoutMs - marginMs);
+}
+
+/**
+ * Lua that refuses to run past the deadline in ARGV[1] (see callerDeadline); `now` is the
+ * server's time in ms. Every write script starts with it.
+ */
+export const luaRefuseLate = `
+local now
+do
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+if now > tonumber(ARGV[1]) then return redis.error_reply('LATE the caller gave up before this reached Redis') end
+`;
+
 /** Reply errors that mean "this server cannot serve now", as opposed to a bug in the command. */
-const unavailableReplies = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM)\b/;
+const unavailableReplies = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|LATE)\b/;
 
 /**
  * Maps a failed Redis call to what a port promises: connection losses, timeouts and "server busy"
@@ -112,15 +149,40 @@ async function whenReady(redis: Redis): Promise<void> {
   }
 }
 
+/** Clients whose last command timed out, with the probe that clears them once the server answers. */
+const unresponsive = new WeakMap<Redis, Promise<void>>();
+
+const isTimeout = (error: unknown) => error instanceof Error && /timed out|within \d+ ms/i.test(error.message);
+
+/**
+ * Marks the client unresponsive until a PING answers (polled every 100 ms). Meanwhile calls fail
+ * at once: a request's second and third Redis call (limiters, throttle, sessions) must not each
+ * wait out a timeout of its own while the server stalls, and other requests get a fast 503.
+ */
+function suspend(redis: Redis): void {
+  if (unresponsive.has(redis)) return;
+  const probe = (async () => {
+    while (redis.status !== 'end') {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (await redis.ping().then(() => true, () => false)) break;
+    }
+    unresponsive.delete(redis);
+  })();
+  unresponsive.set(redis, probe);
+}
+
 /**
  * Runs `call` once the client is connected (waiting at most its command timeout) and turns
- * transport failures into UnavailableError. Every adapter call goes through here.
+ * transport failures into UnavailableError. Every adapter call goes through here. While the
+ * server is not answering (a call timed out and no PING has answered since), it fails at once.
  */
 export async function callRedis<T>(redis: Redis, call: (redis: Redis) => Promise<T>): Promise<T> {
+  if (unresponsive.has(redis)) throw new UnavailableError('Redis is not answering; try again shortly.');
   try {
     await whenReady(redis);
     return await call(redis);
   } catch (error) {
+    if (isTimeout(error)) suspend(redis);
     throw toUnavailable(error);
   }
 }

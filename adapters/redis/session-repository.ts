@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UnavailableError, type CloudEvent } from '../../modules/kernel/mod.ts';
 import { isSessionActive, type RevokeReason, type SessionRecord, type SessionRepository } from '../../modules/session/mod.ts';
-import { callRedis, keysStartingWith, redisKeys, scanKeys } from './client.ts';
+import { callerDeadline, callRedis, keysStartingWith, redisKeys, scanKeys } from './client.ts';
 import type { RedisOutbox } from './outbox.ts';
 import {
   createScript,
@@ -74,7 +74,9 @@ function toRecord(reply: Record<string, string> | string[]): SessionRecord {
   };
 }
 
-const withEvents = (events: readonly CloudEvent[], ...args: Array<string | number>) => [
+/** A write script's ARGV: the caller's deadline, the events, then the script's own arguments. */
+const withEvents = (redis: Redis, events: readonly CloudEvent[], ...args: Array<string | number>) => [
+  callerDeadline(redis),
   events.length,
   ...events.map((e) => JSON.stringify(e)),
   ...args,
@@ -132,7 +134,7 @@ export function createRedisSessionRepository({
         revokeScript.run(
           r,
           [keys.session(revoked.id), keys.revokedSessions, outbox.streamKey],
-          withEvents(built, revoked.id, reason, at.getTime(), readHash, endedRetentionMs, revokedWindowMs,
+          withEvents(r, built, revoked.id, reason, at.getTime(), readHash, endedRetentionMs, revokedWindowMs,
             keys.refresh(''), keys.session(''), keys.userSessions('')),
         ),
       );
@@ -152,7 +154,7 @@ export function createRedisSessionRepository({
         createScript.run(
           r,
           [keys.session(s.id), keys.refresh(s.refreshHash), keys.userSessions(s.userId), outbox.streamKey, keys.revokedSessions],
-          withEvents(events, s.id, s.expiresAt.getTime(), s.revokedAt?.getTime() ?? '', endedRetentionMs, revokedWindowMs,
+          withEvents(r, events, s.id, s.expiresAt.getTime(), s.revokedAt?.getTime() ?? '', endedRetentionMs, revokedWindowMs,
             keys.session(''), ...toFields(s)),
         ),
       );
@@ -175,7 +177,7 @@ export function createRedisSessionRepository({
         rotateScript.run(
           r,
           [keys.session(sessionId), keys.refresh(fromHash), keys.refresh(toHash), keys.rotated(fromHash), outbox.streamKey],
-          withEvents(events, sessionId, fromHash, toHash, at.getTime(), expiresAt.getTime(), endedRetentionMs, keys.userSessions('')),
+          withEvents(r, events, sessionId, fromHash, toHash, at.getTime(), expiresAt.getTime(), endedRetentionMs, keys.userSessions('')),
         ),
       )) as string[] | null;
       if (!reply) return null;

@@ -1,25 +1,22 @@
-import { luaScript } from './client.ts';
+import { luaRefuseLate, luaScript } from './client.ts';
 import { luaAppendEvents } from './outbox.ts';
 
 /*
  * The session repository's Lua scripts. Redis runs a script alone, so each one is a transaction:
  * every check happens before the first write (a script that fails half-way keeps its writes).
  *
- * Write scripts take ARGV = [n, event JSON × n, ...own arguments]; `arg(i)` is the i-th own
- * argument, and appendEvents XADDs the n events to the outbox stream in the same script.
- * Times are epoch milliseconds.
+ * Write scripts take ARGV = [deadline, n, event JSON × n, ...own arguments]: past the deadline
+ * (server time, see callerDeadline) they refuse to run, since their caller has given up; `arg(i)`
+ * is the i-th own argument, and appendEvents XADDs the n events to the outbox stream in the same
+ * script. Times are epoch milliseconds; `now` is the server's.
  */
-const prelude = `${luaAppendEvents}
-local nEvents = tonumber(ARGV[1])
-local function arg(i) return ARGV[nEvents + 1 + i] end
+const prelude = `${luaAppendEvents}${luaRefuseLate}
+local nEvents = tonumber(ARGV[2])
+local function arg(i) return ARGV[nEvents + 2 + i] end
 local function int(n) return string.format('%d', n) end
-local function nowMs()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 -- Keys outlive the session's end by the retention (an ended session stays readable), counted
 -- from the server's clock when the end is already past.
-local function keepUntil(t, retention) return math.max(t, nowMs()) + retention end
+local function keepUntil(t, retention) return math.max(t, now) + retention end
 local function extendTo(key, at)
   local current = redis.call('PEXPIRETIME', key)
   if current == -1 or current < at then redis.call('PEXPIREAT', key, int(at)) end
@@ -41,7 +38,6 @@ end
 -- The revoked index keeps only its window: older entries go on every write, and the whole key
 -- expires a window after the last revocation.
 local function markRevoked(revokedKey, id, at, window)
-  local now = nowMs()
   redis.call('ZADD', revokedKey, int(at), id)
   redis.call('ZREMRANGEBYSCORE', revokedKey, '-inf', '(' .. int(now - window))
   extendTo(revokedKey, math.max(at, now) + window)
@@ -59,13 +55,13 @@ end
 local id, revokedAt, retention = arg(1), arg(3), tonumber(arg(4))
 local keep = keepUntil(tonumber(arg(2)), retention)
 if revokedAt ~= '' then keep = math.min(keep, keepUntil(tonumber(revokedAt), retention)) end
-redis.call('HSET', KEYS[1], unpack(ARGV, nEvents + 8))
+redis.call('HSET', KEYS[1], unpack(ARGV, nEvents + 9))
 redis.call('PEXPIREAT', KEYS[1], int(keep))
 redis.call('SET', KEYS[2], id, 'PXAT', int(keep))
 redis.call('ZADD', KEYS[3], redis.call('HGET', KEYS[1], 'createdAt'), id)
 refitIndex(KEYS[3], arg(6))
 if revokedAt ~= '' then markRevoked(KEYS[5], id, tonumber(revokedAt), tonumber(arg(5))) end
-appendEvents(KEYS[4], 2, nEvents)
+appendEvents(KEYS[4], 3, nEvents)
 return 1`);
 
 /**
@@ -87,7 +83,7 @@ redis.call('SET', KEYS[3], arg(1), 'PXAT', int(keep))
 redis.call('HSET', KEYS[4], 'sessionId', arg(1), 'rotatedAt', arg(4))
 redis.call('PEXPIREAT', KEYS[4], int(keep))
 extendTo(arg(7) .. s[4], keep)
-appendEvents(KEYS[5], 2, nEvents)
+appendEvents(KEYS[5], 3, nEvents)
 return redis.call('HGETALL', KEYS[1])`);
 
 /**
@@ -109,7 +105,7 @@ shortenTo(KEYS[1], keep)
 shortenTo(arg(7) .. s[1], keep)
 refitIndex(arg(9) .. s[4], arg(8))
 markRevoked(KEYS[2], arg(1), at, tonumber(arg(6)))
-appendEvents(KEYS[3], 2, nEvents)
+appendEvents(KEYS[3], 3, nEvents)
 return 1`);
 
 /**

@@ -18,4 +18,4 @@ export type { TokenSettings } from './signing.ts';
 export { authRoutes, jwksRoutes } from './http.ts';
 export { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 export { authApiSpec, authErrors } from './remote.ts';
-export { createPasswordThrottle, type PasswordThrottleLimiters } from './throttle.ts';
+export { createPasswordThrottle, passwordThrottlePolicy } from './throttle.ts';

@@ -1,4 +1,4 @@
-import { parseInput, systemClock, type Clock, type Outbox, type PasswordThrottle, UnauthenticatedError } from '../kernel/mod.ts';
+import { parseInput, systemClock, type Clock, type Outbox, UnauthenticatedError } from '../kernel/mod.ts';
 import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession, type RevokeReason } from '../session/mod.ts';
 import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
 import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
@@ -13,12 +13,10 @@ export interface AuthServiceDeps {
   /** For the auth module's own events (it owns no state they could commit with). */
   outbox: Outbox;
   tokens: TokenSettings;
-  /** Per-account brute-force throttling of logins (see createPasswordThrottle); none in unit tests that do not exercise it. */
-  throttle?: PasswordThrottle;
   clock?: Clock;
 }
 
-export function createAuthService({ users, sessions, keys, outbox, tokens, throttle, clock = systemClock }: AuthServiceDeps): AuthApi {
+export function createAuthService({ users, sessions, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
   const signer = createTokenSigner({ keys, settings: tokens, now: () => clock.now() });
 
   async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
@@ -38,8 +36,8 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, throt
 
     async login(input) {
       const { email, password, meta } = parseInput(loginInputSchema, input);
-      const verify = () => users.verifyCredentials({ email, password });
-      const check = throttle ? await throttle.attempt(email, verify, (result) => result.ok) : await verify();
+      // Throttled per account by the user module, which alone knows which account an email reaches.
+      const check = await users.verifyCredentials({ email, password });
       if (!check.ok) {
         await outbox.append([authEvent(authEventTypes.loginFailed, check.userId, { ...meta })]);
         throw new InvalidCredentialsError();

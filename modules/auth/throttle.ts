@@ -1,70 +1,62 @@
-import { RateLimitedError, sha256Hex, type PasswordThrottle, type RateLimiter } from '../kernel/mod.ts';
+import { RateLimitedError, sha256Hex, type PasswordAttemptStore, type PasswordThrottle, type PasswordThrottlePolicy } from '../kernel/mod.ts';
 
 /**
  * Brute-force throttling per account (NIST 800-63B): the first 10 failures in 15 minutes cost
  * nothing; each further one blocks the account for 2^(n-10) s, up to 15 minutes; after 100
- * consecutive failures the account refuses password checks until that window ends. While blocked
- * even the right password is refused, so guessing gains nothing by waiting less. A success clears
- * it all.
+ * consecutive failures the account refuses password checks for a day from the first. While
+ * blocked even the right password is refused, so guessing gains nothing by waiting less. A
+ * success clears it all.
  */
-export interface PasswordThrottleLimiters {
-  /** 10 per 15 minutes. */
-  recent: RateLimiter;
-  /** 100 per window (e.g. 24 hours): the cap on consecutive failures. */
-  consecutive: RateLimiter;
-  /** Holds the growing blocks. */
-  blocks: RateLimiter;
-  /**
-   * 1 per window, released when the check ends: the account's check in flight. The window only
-   * bounds a slot whose process died mid-check; it must outlast any check (argon2, remote retries),
-   * or a check that overruns it may overlap one other.
-   */
-  inFlight: RateLimiter;
-}
+export const passwordThrottlePolicy: PasswordThrottlePolicy = {
+  freeFailures: 10,
+  windowMs: 15 * 60_000,
+  maxBlockMs: 15 * 60_000,
+  lockoutFailures: 100,
+  lockoutMs: 24 * 60 * 60_000,
+};
 
-const maxBlockSeconds = 15 * 60;
-const tooMany = (seconds: number) => new RateLimitedError(seconds, 'Too many failed logins; try again later.');
-const busy = () => new RateLimitedError(1, 'This account’s password is being checked already; try again in a moment.');
+/**
+ * How long an account's slot outlives a check that never ends it (its process died, or the
+ * store stalled when it was to be freed). Longer than any check (argon2 behind its queue), short
+ * enough that a lost release costs the account's owner a few seconds, not a lockout.
+ */
+const slotHoldMs = 5000;
 
-// Keys are hashes: Redis need not hold anyone's email address.
-const accountKey = (account: string) => sha256Hex(account.trim().toLowerCase());
-
+const tooMany = (ms: number) => new RateLimitedError(seconds(ms), 'Too many failed logins; try again later.');
+const busy = (ms: number) => new RateLimitedError(seconds(ms), 'This account’s password is being checked already; try again in a moment.');
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createPasswordThrottle(
-  { recent, consecutive, blocks, inFlight }: PasswordThrottleLimiters,
-  /** Told when an account's slot could not be released (it then frees itself when its window ends). */
-  onReleaseFailed: (error: unknown) => void = () => {},
-): PasswordThrottle {
-  async function refuseIfThrottled(key: string) {
-    const [blocked, total] = await Promise.all([blocks.peek(key), consecutive.peek(key)]);
-    if (blocked && !blocked.allowed) throw tooMany(seconds(blocked.resetMs));
-    if (total && total.consumed >= consecutive.limit) throw tooMany(seconds(total.resetMs));
-  }
-
-  async function recordFailure(key: string) {
-    const [inWindow] = await Promise.all([recent.hit(key), consecutive.hit(key)]);
-    if (!inWindow.allowed) await blocks.block(key, Math.min(maxBlockSeconds, 2 ** Math.min(inWindow.consumed - recent.limit, 10)));
-  }
-
+export function createPasswordThrottle({
+  store,
+  onReleaseFailed = () => {},
+}: {
+  store: PasswordAttemptStore;
+  /** Told when an account's slot could not be freed (it then frees itself after a few seconds). */
+  onReleaseFailed?: (error: unknown) => void;
+}): PasswordThrottle {
   return {
-    async attempt(account, check, passed) {
-      const key = await accountKey(account);
-      // One check per account at a time, taken before reading the counts: parallel guesses would
-      // otherwise all read them before any of their failures is recorded.
-      if (!(await inFlight.hit(key)).allowed) throw busy();
+    async attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T> {
+      // Keys are hashes: the store need not hold anyone's email address.
+      const key = await sha256Hex(account);
+      const holder = crypto.randomUUID();
+      // One check per account at a time, taken with the block check in one step: parallel guesses
+      // would otherwise all pass the check before any of their failures is recorded.
+      const start = await store.begin(key, holder, slotHoldMs);
+      if (!start.started) throw start.reason === 'busy' ? busy(start.retryAfterMs) : tooMany(start.retryAfterMs);
+      let result: T;
       try {
-        // Before the check (argon2): a throttled account costs no hashing, and a right guess gains nothing.
-        await refuseIfThrottled(key);
-        const result = await check();
-        if (passed(result)) await Promise.all([recent.reset(key), consecutive.reset(key), blocks.reset(key)]);
-        else await recordFailure(key);
-        return result;
-      } finally {
-        // A slot that cannot be released (the store is down) frees itself when its window ends;
-        // the outcome of the check stands.
-        await inFlight.reset(key).catch(onReleaseFailed);
+        result = await check();
+      } catch (error) {
+        await store.release(key, holder).catch(onReleaseFailed);
+        throw error;
       }
+      // The outcome counts before the caller hears it: if it cannot be recorded the answer is
+      // 503, so a guess is never answered without being counted.
+      await store.finish(key, holder, passed(result)).catch(async (error: unknown) => {
+        await store.release(key, holder).catch(() => {}); // most likely down too: the slot then frees itself
+        throw error;
+      });
+      return result;
     },
   };
 }

@@ -8,6 +8,7 @@ export * from './context.ts';
 export * from './validation.ts';
 export * from './remote.ts';
 export * from './rate-limit.ts';
+export * from './password-throttle.ts';
 export * from './hash.ts';
 export * from './tracing.ts';
 export * from './event-tracing.ts';

@@ -1,12 +1,12 @@
 /** Where a key stands in its window after (or without) a hit. */
 export interface RateLimitState {
-  /** False when this hit went over the limit, or the key is blocked. */
+  /** False when this hit went over the limit. */
   allowed: boolean;
   limit: number;
   remaining: number;
   /** Hits counted in the current window. */
   consumed: number;
-  /** Until the window resets, or the block ends. */
+  /** Until the window resets. */
   resetMs: number;
 }
 
@@ -19,19 +19,4 @@ export interface RateLimiter {
   readonly windowSeconds: number;
   /** Counts one hit, atomically: of concurrent hits (across processes sharing a store) each sees its own count. */
   hit(key: string): Promise<RateLimitState>;
-  /** The key's state without counting; null when it has no hits in the window. */
-  peek(key: string): Promise<RateLimitState | null>;
-  /** Refuses the key for `seconds` from now. */
-  block(key: string, seconds: number): Promise<void>;
-  /** Forgets the key. */
-  reset(key: string): Promise<void>;
-}
-
-/**
- * Guards the password checks of each account against guessing: runs a check unless the account
- * is throttled, or already being checked, and records whether it passed. Throws RateLimitedError
- * instead of running it.
- */
-export interface PasswordThrottle {
-  attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T>;
 }

@@ -16,7 +16,9 @@ export interface UserApi {
   register(input: RegisterInput): Promise<UserView>;
   /**
    * Checks an email and password. Takes the same time whether or not the account exists.
-   * Never throws for bad credentials: returns `{ ok: false }`. Idempotent.
+   * Never throws for bad credentials: returns `{ ok: false }`. Throttled per account (see
+   * PasswordThrottle): throws RateLimitedError while the account is throttled or being checked.
+   * Not idempotent: each failure counts.
    */
   verifyCredentials(input: CredentialsInput): Promise<CredentialCheck>;
   /** The account, or null when there is none. Idempotent. */
@@ -51,13 +53,13 @@ export interface CommonPasswordList {
  */
 export interface UserRepository {
   /**
-   * Inserts the user. Throws EmailTakenError when an account with the same email exists, compared
-   * case-insensitively; the database enforces it, so of two racing inserts exactly one succeeds.
+   * Inserts the user. Throws EmailTakenError when an account with the same canonical email
+   * (canonicalEmail) exists; the store enforces it, so of two racing inserts exactly one succeeds.
    */
   create(user: UserRecord, events: readonly CloudEvent[]): Promise<void>;
   /** The account, or null. */
   findById(id: string): Promise<UserRecord | null>;
-  /** The account whose email equals `email` ignoring case, or null. */
+  /** The account whose canonical email is `email`'s (canonicalEmail), or null. */
   findByEmail(email: string): Promise<UserRecord | null>;
   /** Applies `changes` and sets `updatedAt`; returns the updated account, or null when there is none. */
   update(

@@ -15,7 +15,7 @@ import type { UserApi } from './ports.ts';
 /** UserApi over a wire: the same schemas validate caller and callee. */
 export const userApiSpec = {
   register: { input: registerInputSchema, output: userViewSchema, idempotent: false },
-  verifyCredentials: { input: credentialsInputSchema, output: credentialCheckSchema, idempotent: true },
+  verifyCredentials: { input: credentialsInputSchema, output: credentialCheckSchema, idempotent: false },
   getById: { input: z.string(), output: userViewSchema.nullable(), idempotent: true },
   updateProfile: { input: updateProfileInputSchema, output: userViewSchema, idempotent: true },
   changePassword: { input: changePasswordInputSchema, output: z.undefined(), idempotent: false },

@@ -1,5 +1,6 @@
 import { parseInput, systemClock, type Clock, type PasswordThrottle } from '../kernel/mod.ts';
 import {
+  canonicalEmail,
   changePasswordInputSchema,
   credentialsInputSchema,
   deleteAccountInputSchema,
@@ -16,7 +17,7 @@ export interface UserServiceDeps {
   users: UserRepository;
   hasher: PasswordHasher;
   commonPasswords: CommonPasswordList;
-  /** Throttles a signed-in user's password re-checks (password change, deletion) per account. */
+  /** Throttles password checks per account: logins, and a signed-in user's re-checks (password change, deletion). */
   throttle?: PasswordThrottle;
   clock?: Clock;
 }
@@ -47,14 +48,24 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
   }
 
   /**
-   * Throws InvalidCredentialsError unless `password` is the signed-in user's. Throttled per account
-   * as logins are, sharing their counts: a stolen access token must not buy unlimited guesses.
+   * Checks `password` against the account, throttled per account: by its id when it exists, else
+   * by the canonical form of the email presented, so an unknown email is throttled (and answers)
+   * exactly as a known one. Every spelling that reaches an account shares its counts.
+   */
+  async function throttledMatch(user: UserRecord | null, presentedEmail: string, password: string): Promise<boolean> {
+    const check = () => passwordMatches(user, password);
+    if (!throttle) return check();
+    const account = user ? `user:${user.id}` : `email:${canonicalEmail(presentedEmail)}`;
+    return throttle.attempt(account, check, (matched) => matched);
+  }
+
+  /**
+   * Throws InvalidCredentialsError unless `password` is the signed-in user's. Throttled as logins
+   * are, sharing their counts: a stolen access token must not buy unlimited guesses.
    */
   async function confirmPassword(userId: string, password: string): Promise<void> {
     const user = await users.findById(userId);
-    const check = () => passwordMatches(user, password);
-    const matched = user && throttle ? await throttle.attempt(user.email, check, (ok) => ok) : await check();
-    if (!matched) throw new InvalidCredentialsError();
+    if (!user || !(await throttledMatch(user, user.email, password))) throw new InvalidCredentialsError();
   }
 
   return {
@@ -77,8 +88,8 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
 
     async verifyCredentials(input) {
       const { email, password } = parseInput(credentialsInputSchema, input);
-      const user = await users.findByEmail(email.trim());
-      const matched = await passwordMatches(user, password); // an unknown email costs the same
+      const user = await users.findByEmail(email);
+      const matched = await throttledMatch(user, email, password); // an unknown email costs the same
       if (!user || !matched) return { ok: false, userId: user?.id ?? null };
       if (user.status !== 'active') return { ok: false, userId: user.id };
       return { ok: true, user: toUserView(user) };

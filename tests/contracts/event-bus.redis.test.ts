@@ -1,14 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStreamsEventBus, type RedisDeadLetter, type RedisStreamsEventBusOptions } from '../../adapters/bus/redis-streams-bus.ts';
 import { callRedis, createRedisClient, keysStartingWith, scanKeys } from '../../adapters/redis/client.ts';
 import { createEvent, type CloudEvent, type EventBus } from '../../modules/kernel/mod.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
+import { startOwnRedis } from '../support/redis-server.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { describeEventBusContract } from './event-bus.contract.ts';
 
@@ -305,7 +301,7 @@ describe('Redis Streams EventBus, beyond the contract', () => {
   });
 
   it('a Redis restart loses no acknowledged publish: a group created before the crash receives every event after recovery', async () => {
-    const server = await startOwnRedis();
+    const server = await startOwnRedis({ durable: true });
     const client = createRedisClient({ url: server.url });
     const recovered = gate();
     let bus: EventBus | undefined;
@@ -339,37 +335,3 @@ describe('Redis Streams EventBus, beyond the contract', () => {
     }
   });
 });
-
-/** A redis-server of this test's own (the shared one must not restart), fsyncing every write. */
-async function startOwnRedis() {
-  const dir = await mkdtemp(join(tmpdir(), 'event-bus-redis-'));
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
-  const start = () => spawn('redis-server', args, { stdio: 'ignore' });
-  let child: ChildProcess = start();
-  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)));
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async crashAndRestart() {
-      child.kill('SIGKILL');
-      await exited(child);
-      child = start();
-    },
-    async stop() {
-      child.kill('SIGKILL');
-      await exited(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,3 +1,4 @@
+import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
 import { createMemoryAuditRepository } from '../../adapters/memory/audit-repository.ts';
 import { createMemoryOutbox } from '../../adapters/memory/outbox.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
@@ -6,6 +7,7 @@ import { createMemoryUserRepository } from '../../adapters/memory/user-repositor
 import { createMemoryRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
+import { describePasswordAttemptStoreContract } from './password-attempt-store.contract.ts';
 import { describeRateLimiterContract } from './rate-limiter.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
 import { describeSigningKeyRepositoryContract } from './signing-key-repository.contract.ts';
@@ -37,3 +39,5 @@ describeOutboxContract('memory', () => {
 
 let limiters = 0;
 describeRateLimiterContract('memory', (options) => createMemoryRateLimiter({ name: `contract-${++limiters}`, ...options }));
+
+describePasswordAttemptStoreContract('memory', (policy) => createMemoryPasswordAttemptStore({ policy }));

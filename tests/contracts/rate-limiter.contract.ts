@@ -26,15 +26,6 @@ export function describeRateLimiterContract(name: string, make: MakeRateLimiter)
       expect((await limiter.hit(key())).allowed).toBe(true); // other keys are unaffected
     });
 
-    it('peek reads a key without counting, and is null for a key with no hits', async () => {
-      const limiter = make({ limit: 2, windowSeconds: 60 });
-      const k = key();
-      expect(await limiter.peek(k)).toBeNull();
-      await limiter.hit(k);
-      expect(await limiter.peek(k)).toMatchObject({ allowed: true, consumed: 1, remaining: 1 });
-      expect(await limiter.peek(k)).toMatchObject({ consumed: 1 });
-    });
-
     it('a window ends: its hits are forgotten', async () => {
       const limiter = make({ limit: 1, windowSeconds: 1 });
       const k = key();
@@ -42,28 +33,6 @@ export function describeRateLimiterContract(name: string, make: MakeRateLimiter)
       expect((await limiter.hit(k)).allowed).toBe(false);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect((await limiter.hit(k)).allowed).toBe(true);
-    });
-
-    it('block refuses a key for the given time, whatever its count', async () => {
-      const limiter = make({ limit: 5, windowSeconds: 60 });
-      const k = key();
-      await limiter.block(k, 30);
-      const blocked = await limiter.peek(k);
-      expect(blocked?.allowed).toBe(false);
-      expect(blocked!.resetMs).toBeGreaterThan(25_000);
-      expect((await limiter.hit(k)).allowed).toBe(false);
-    });
-
-    it('reset forgets a key, hits and block alike', async () => {
-      const limiter = make({ limit: 1, windowSeconds: 60 });
-      const [counted, blocked] = [key(), key()];
-      await limiter.hit(counted);
-      await limiter.block(blocked, 60);
-      await limiter.reset(counted);
-      await limiter.reset(blocked);
-      expect(await limiter.peek(counted)).toBeNull();
-      expect((await limiter.hit(counted)).allowed).toBe(true);
-      expect((await limiter.hit(blocked)).allowed).toBe(true);
     });
 
     it('counts concurrent hits exactly: of many at once on a limit of 1, one is allowed', async () => {

@@ -2,10 +2,12 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { callRedis, createRedisClient, keysStartingWith, scanKeys } from '../../adapters/redis/client.ts';
 import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
+import { createRedisPasswordAttemptStore } from '../../adapters/redis/password-attempt-store.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
 import { createRedisRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
+import { describePasswordAttemptStoreContract } from './password-attempt-store.contract.ts';
 import { describeRateLimiterContract } from './rate-limiter.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
 
@@ -39,3 +41,5 @@ for (const fallBackToMemory of [false, true]) {
     createRedisRateLimiter({ redis, prefix, fallBackToMemory, name: `contract-${++limiters}`, ...options }),
   );
 }
+
+describePasswordAttemptStoreContract('redis', (policy) => createRedisPasswordAttemptStore({ redis, prefix, policy }));

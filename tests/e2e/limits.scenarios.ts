@@ -38,6 +38,21 @@ export function limitScenarios(start: StartTarget) {
       await ctx.api.login(bystander.email);
     });
 
+    it('every spelling that reaches an account shares its throttle, and a spelling SQL would fold (İ for i) reaches none', async () => {
+      const victim = await ctx.api.register(`victim-${crypto.randomUUID().slice(0, 8)}@gmail.test`);
+      for (let i = 0; i < 11; i++) {
+        const res = await ctx.api.auth.login.$post({ json: { email: victim.email, password: `wrong guess ${i}` } });
+        expect(res.status).toBe(401);
+      }
+      const shouted = await ctx.api.auth.login.$post({ json: { email: ` ${victim.email.toUpperCase()} `, password: victim.password } });
+      expect(shouted.status).toBe(429);
+      // Postgres' lower() folds İ to i; were it to find the account, this spelling would have ten free guesses of its own.
+      const dotted = await read(ctx.api.auth.login.$post({ json: { email: victim.email.replaceAll('i', 'İ'), password: victim.password } }));
+      expect([dotted.status, dotted.body.code]).toEqual([400, 'validation_failed']);
+      const fullWidth = await read(ctx.api.auth.login.$post({ json: { email: victim.email.replace('v', 'ｖ'), password: victim.password } }));
+      expect(fullWidth.status).toBe(400);
+    });
+
     it('guesses sent in parallel get no more password checks than guesses sent one by one', async () => {
       const victim = await ctx.api.register();
       let checked = 0;

@@ -1,0 +1,115 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisPasswordAttemptStore } from '../../adapters/redis/password-attempt-store.ts';
+import { callRedis, createRedisClient } from '../../adapters/redis/client.ts';
+import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
+import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
+import { UnavailableError } from '../../modules/kernel/mod.ts';
+import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
+import { secondsFrom } from '../contracts/support.ts';
+import { drainAll } from '../contracts/support.ts';
+import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
+
+// Redis stalled (SIGSTOP: paused, not dead) keeps every connection and command, and runs them all
+// when it resumes, long after their callers answered 503. Such a command must change nothing:
+// "nothing a caller was told failed happens later".
+const commandTimeoutMs = 400;
+const stallMs = 700; // past the command timeout, short of the socket timeout (2 × 400 ms) that drops the connection
+let server: OwnRedis;
+let redis: Redis;
+let observer: Redis;
+let sessions: SessionRepository;
+
+beforeAll(async () => {
+  server = await startOwnRedis();
+  redis = createRedisClient({ url: server.url, commandTimeoutMs });
+  observer = createRedisClient({ url: server.url });
+  await callRedis(redis, (r) => r.ping()).catch(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the server may still be starting
+  });
+  sessions = createRedisSessionRepository({ redis, prefix: 'stall:', outbox: createRedisOutbox({ redis, prefix: 'stall:' }) });
+});
+afterAll(async () => {
+  redis?.disconnect();
+  observer?.disconnect();
+  await server?.stop();
+});
+
+function newSession(): SessionRecord {
+  const now = new Date();
+  const hash = () => crypto.randomUUID().replaceAll('-', '').repeat(2);
+  return {
+    id: crypto.randomUUID(), userId: crypto.randomUUID(), createdAt: now, lastUsedAt: now, expiresAt: secondsFrom(now, 3600),
+    userAgent: null, ip: null, revokedAt: null, revokeReason: null, refreshHash: hash(), rotationKey: hash(), rotatedAt: now,
+  };
+}
+
+/** Runs `calls` while the server is stopped; each must fail for its caller; then lets the server run them. */
+async function duringStall(calls: Array<() => Promise<unknown>>) {
+  server.pause();
+  try {
+    const outcomes = await Promise.allSettled(calls.map((call) => call()));
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+    }
+    await new Promise((resolve) => setTimeout(resolve, stallMs - commandTimeoutMs));
+  } finally {
+    server.resume();
+  }
+  // Whatever was queued has run once a command sent after the resume is answered.
+  await expect.poll(() => observer.ping().catch(() => null), { timeout: 3000 }).toBe('PONG');
+  await expect.poll(() => callRedis(redis, (r) => r.ping()).catch(() => null), { timeout: 3000 }).toBe('PONG');
+}
+
+describe('Redis writes that reach a stalled server after their caller gave up', () => {
+  it('change no session: a rotation, a revocation and a creation answered 503 never happen later', async () => {
+    const existing = newSession();
+    await sessions.create(existing, []);
+    const unborn = newSession();
+    const toHash = crypto.randomUUID();
+    const eventsBefore = await observer.xlen('stall:outbox');
+    await duringStall([
+      () => sessions.rotate({ sessionId: existing.id, fromHash: existing.refreshHash, toHash, at: new Date(), expiresAt: secondsFrom(new Date(), 3600), events: [] }),
+      () => sessions.create(unborn, []),
+    ]);
+    await duringStall([() => sessions.revoke(existing.id, 'logout', new Date(), () => [])]);
+    expect(await sessions.findById(existing.id)).toEqual(existing);
+    expect(await sessions.findByRefreshHash(toHash)).toBeNull();
+    expect(await sessions.findById(unborn.id)).toBeNull();
+    expect(await observer.xlen('stall:outbox')).toBe(eventsBefore);
+  });
+
+  it('leave no password-check slot taken and count no failure', async () => {
+    const store = createRedisPasswordAttemptStore({
+      redis,
+      prefix: 'stall:',
+      policy: { freeFailures: 0, windowMs: 60_000, maxBlockMs: 60_000, lockoutFailures: 100, lockoutMs: 60_000 },
+    });
+    // The scripts are loaded first: a stalled EVALSHA of an unknown script would come back NOSCRIPT anyway.
+    await store.begin('warm-up', 'warm-up', 1000);
+    await store.finish('warm-up', 'warm-up', true);
+    await duringStall([() => store.begin('taken-late', 'gone', 30_000), () => store.finish('failed-late', 'gone', false)]);
+    expect(await store.begin('taken-late', 'next', 1000)).toEqual({ started: true });
+    expect(await store.begin('failed-late', 'next', 1000)).toEqual({ started: true }); // with no free failures, one would block
+  });
+
+  it('while the server does not answer, later calls fail at once instead of each waiting out a timeout; then it recovers', async () => {
+    const session = newSession();
+    await sessions.create(session, []);
+    server.pause();
+    const timings: number[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        await expect(sessions.findById(session.id)).rejects.toBeInstanceOf(UnavailableError);
+        timings.push(performance.now() - started);
+      }
+    } finally {
+      server.resume();
+    }
+    expect(timings[0]).toBeGreaterThanOrEqual(commandTimeoutMs - 50);
+    expect(timings[1]! + timings[2]!).toBeLessThan(commandTimeoutMs);
+    await expect.poll(() => sessions.findById(session.id).catch(() => null), { timeout: 2000 }).toEqual(session);
+  });
+});

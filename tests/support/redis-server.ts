@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A redis-server of a test's own, which it may stall, kill and restart (the shared one must not). */
+export interface OwnRedis {
+  url: string;
+  /** SIGSTOP: the server keeps its connections but answers nothing, as a stalled host would. */
+  pause(): void;
+  /** SIGCONT: it reads what arrived meanwhile, and runs it. */
+  resume(): void;
+  /** SIGKILL, then a new server on the same port and directory (with `durable`, the data survives). */
+  crashAndRestart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts redis-server on a free loopback port. `durable` fsyncs every write to an append-only
+ * file, so a crash loses nothing acknowledged; otherwise it keeps nothing on disk. The server is
+ * killed when this process exits, even if the test never calls stop().
+ */
+export async function startOwnRedis({ durable = false }: { durable?: boolean } = {}): Promise<OwnRedis> {
+  const dir = await mkdtemp(join(tmpdir(), 'own-redis-'));
+  const port = await freePort();
+  const persistence = durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir];
+  const start = () => spawn('redis-server', args, { stdio: 'ignore' });
+  let child: ChildProcess = start();
+  const killOnExit = () => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)));
+  const kill = async () => {
+    child.kill('SIGCONT'); // a stopped process takes SIGKILL too, but say it plainly
+    child.kill('SIGKILL');
+    await exited(child);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    async crashAndRestart() {
+      await kill();
+      child = start();
+    },
+    async stop() {
+      await kill();
+      process.off('exit', killOnExit);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
