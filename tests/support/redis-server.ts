@@ -11,7 +11,10 @@ export interface OwnRedis {
   pause(): void;
   /** SIGCONT: it reads what arrived meanwhile, and runs it. */
   resume(): void;
-  /** SIGKILL, then a new server on the same port and directory (with `durable`, the data survives). */
+  /** SIGKILL: gone at once, connections reset. */
+  crash(): Promise<void>;
+  /** A new server on the same port and directory (with `durable`, the data survives a crash). */
+  restart(): void;
   crashAndRestart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -40,6 +43,10 @@ export async function startOwnRedis({ durable = false }: { durable?: boolean } =
     url: `redis://127.0.0.1:${port}`,
     pause: () => void child.kill('SIGSTOP'),
     resume: () => void child.kill('SIGCONT'),
+    crash: kill,
+    restart() {
+      child = start();
+    },
     async crashAndRestart() {
       await kill();
       child = start();

@@ -1,0 +1,188 @@
+/**
+ * A steady mixed load (register, login, read, refresh, logout) from well-behaved clients, and what
+ * they saw: every answer by status and time, and every answer that contradicts an earlier one.
+ * A client that gets 503 retries the same request with the same token, as a real one would; so a
+ * retry refused as reuse (401), or a registration answered 503 whose retry finds the email taken,
+ * means something its caller was told failed happened anyway.
+ */
+export type Request = (path: string, init?: RequestInit) => Promise<Response>;
+
+export interface LoadReport {
+  /** Answers by `operation status`, and transport failures (`operation error`: a connection reset by a killed process). */
+  answers: Record<string, number>;
+  /** Answers that took longer than the bound. */
+  slow: Array<{ operation: string; status: number | 'error'; ms: number }>;
+  /** Accounts whose registration answered 201: each must get its `user.registered` audit entry. */
+  registered: Array<{ email: string; password: string }>;
+  /** A live session refused (401 on a read, a refresh, or the retry of a logout that answered 503). */
+  wronglyRevoked: string[];
+  /** A registration answered 503 (or cut off) whose retry found the account created. */
+  happenedAfterFailure: string[];
+  /** The right password refused as a failed login (429 "failed logins", or 401). */
+  wronglyRefused: string[];
+}
+
+const password = 'a sturdy passphrase for the fault suite';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 25 }: { request: Request; clients?: number; slowMs?: number; pauseMs?: number }) {
+  const report: LoadReport = { answers: {}, slow: [], registered: [], wronglyRevoked: [], happenedAfterFailure: [], wronglyRefused: [] };
+  let running = true;
+
+  async function send(operation: string, path: string, init: { method: string; json?: unknown; token?: string }) {
+    const headers: Record<string, string> = { 'User-Agent': 'fault-suite/1.0' };
+    if (init.json !== undefined) headers['Content-Type'] = 'application/json';
+    if (init.token) headers.Authorization = `Bearer ${init.token}`;
+    const started = performance.now();
+    let status: number | 'error' = 'error';
+    let body: any = null;
+    let retryAfter = 0;
+    try {
+      const res = await request(path, { method: init.method, headers, body: init.json === undefined ? undefined : JSON.stringify(init.json), signal: AbortSignal.timeout(10_000) });
+      status = res.status;
+      retryAfter = Number(res.headers.get('Retry-After') ?? 0);
+      const text = await res.text();
+      body = text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : text;
+    } catch {
+      // A reset connection (a killed process) or our own 10 s bound: no answer.
+    }
+    const ms = performance.now() - started;
+    // A real client waits as it is told before it retries (503 and 429 carry Retry-After).
+    if (status === 503 || status === 'error') await sleep(Math.min(retryAfter || 1, 2) * 1000);
+    const key = `${operation} ${status}`;
+    report.answers[key] = (report.answers[key] ?? 0) + 1;
+    if (ms > slowMs) report.slow.push({ operation, status, ms: Math.round(ms) });
+    return { status, body, retryAfter };
+  }
+
+  async function client(id: number) {
+    let serial = 0;
+    const newEmail = () => `fault${id}x${serial++}x${crypto.randomUUID().slice(0, 8)}@example.com`;
+    let email = newEmail();
+    let registered = false;
+    let failedBefore = false; // the current request was answered 503 (or cut off) before: this is its retry
+    let tokens: { accessToken: string; refreshToken: string } | null = null;
+    let cycle = 0;
+    const unavailable = (status: number | 'error') => status === 503 || status === 'error';
+
+    while (running) {
+      await sleep(pauseMs);
+      if (!registered) {
+        const { status } = await send('register', '/api/auth/register', { method: 'POST', json: { email, password } });
+        if (status === 201) {
+          registered = true;
+          report.registered.push({ email, password });
+        } else if (status === 409 && failedBefore) {
+          report.happenedAfterFailure.push(email);
+          registered = true;
+          report.registered.push({ email, password });
+        }
+        failedBefore = unavailable(status);
+        continue;
+      }
+      if (!tokens) {
+        const { status, body, retryAfter } = await send('login', '/api/auth/login', { method: 'POST', json: { email, password } });
+        if (status === 200) tokens = { accessToken: body.accessToken, refreshToken: body.refreshToken };
+        else if (status === 401 || (status === 429 && /failed logins/.test(body?.detail ?? ''))) report.wronglyRefused.push(`${email}: login ${status}`);
+        if (status === 429) await sleep(Math.min(retryAfter, 2) * 1000);
+        continue;
+      }
+      cycle++;
+      if (cycle % 7 === 0) {
+        // Logout, retried with the same token while it answers 503; then a new account.
+        const { status } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
+        if (status === 401) report.wronglyRevoked.push(`${email}: logout 401${failedBefore ? ' on the retry of a 503' : ''}`);
+        failedBefore = unavailable(status);
+        if (!failedBefore) {
+          tokens = null;
+          registered = false;
+          email = newEmail();
+        }
+        continue;
+      }
+      if (cycle % 2 === 0) {
+        const { status } = await send('read', '/api/users/me', { method: 'GET', token: tokens.accessToken });
+        if (status === 401) {
+          report.wronglyRevoked.push(`${email}: read 401`);
+          tokens = null;
+        }
+        continue;
+      }
+      const { status, body } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
+      if (status === 200) tokens = { accessToken: body.accessToken, refreshToken: body.refreshToken };
+      else if (status === 401) {
+        report.wronglyRevoked.push(`${email}: refresh 401${failedBefore ? ' on the retry of a 503' : ''}`);
+        tokens = null;
+      }
+      failedBefore = unavailable(status);
+    }
+  }
+
+  const all = Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
+  return {
+    report,
+    /** Stops every client after its request in flight, and returns what they saw. */
+    async stop(): Promise<LoadReport> {
+      running = false;
+      await all;
+      return report;
+    },
+  };
+}
+
+/** Polls `/health/ready` until it answers 200; returns how long that took. */
+export async function timeToReady(request: Request, withinMs = 30_000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < withinMs) {
+    const status = await request('/health/ready', { signal: AbortSignal.timeout(2000) }).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status === 200) return Math.round(performance.now() - started);
+    await sleep(50);
+  }
+  throw new Error(`not ready within ${withinMs} ms`);
+}
+
+/**
+ * Accounts whose `user.registered` entry is missing from their own security activity: logs in as
+ * each (retrying while the system settles) and reads it, waiting up to `withinMs` for stragglers.
+ */
+export async function missingRegisteredEvents(request: Request, accounts: LoadReport['registered'], withinMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + withinMs;
+  const missing: string[] = [];
+  for (const { email, password: pw } of accounts) {
+    let found = false;
+    while (!found && Date.now() < deadline) {
+      const login = await request('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: pw }) });
+      if (login.status !== 200) {
+        await login.body?.cancel();
+        await sleep(100);
+        continue;
+      }
+      const { accessToken } = await login.json();
+      const audit = await request('/api/audit/me?limit=200', { headers: { Authorization: `Bearer ${accessToken}` } });
+      const events = audit.status === 200 ? ((await audit.json()).events as Array<{ type: string }>) : [];
+      found = events.some((e) => e.type === 'user.registered');
+      if (!found) await sleep(100);
+    }
+    if (!found) missing.push(email);
+  }
+  return missing;
+}
+
+/** The report as a table, one line per operation and status. */
+export function formatReport(title: string, report: LoadReport, extra: Record<string, unknown> = {}): string {
+  const rows = Object.entries(report.answers)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, count]) => `  ${key.padEnd(20)} ${count}`);
+  const facts = {
+    'answers over 2 s': report.slow.length,
+    'registered accounts': report.registered.length,
+    'sessions revoked that should not be': report.wronglyRevoked.length,
+    'failed requests that happened later': report.happenedAfterFailure.length,
+    'right password refused': report.wronglyRefused.length,
+    ...extra,
+  };
+  return [`${title}`, ...rows, ...Object.entries(facts).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)].join('\n');
+}
