@@ -73,13 +73,11 @@ function forget(pid: number) {
 }
 
 /** Kills every group this process started and has not stopped yet; synchronous, for exit paths. */
-export function killOwnedChildren(): number[] {
-  const pids = [...owned.keys()];
-  for (const pid of pids) {
+function killOwnedChildren(): void {
+  for (const pid of [...owned.keys()]) {
     killGroup(pid, 'SIGKILL');
     forget(pid);
   }
-  return pids;
 }
 
 /**
@@ -103,17 +101,17 @@ export function spawnOwned(command: string, args: readonly string[], options: Sp
   const file = registryFile(pid);
   if (file) writeFileSync(file, [command, ...args].join(' '));
 
-  async function stop(graceMs: number) {
+  const stop = async (graceMs: number) => {
     if (child.exitCode === null && child.signalCode === null) {
       // The leader only: tsx passes SIGTERM on to the server, which would take a second one as "die now".
       child.kill('SIGTERM');
-      const escalate = setTimeout(() => killGroup(pid!, 'SIGKILL'), graceMs);
+      const escalate = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(escalate);
     }
-    killGroup(pid!, 'SIGKILL');
-    forget(pid!);
-  }
+    killGroup(pid, 'SIGKILL');
+    forget(pid);
+  };
   return { child, pid, exited, stop };
 }
 
