@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../config/mod.ts';
 import { createSystem } from '../../src/system.ts';
+import { testPoolSize } from '../support/connection-budget.ts';
 import { createClient, type Client } from './client.ts';
 
 /** A running deployment the scenarios talk to through the public HTTP API only. */
@@ -23,7 +24,7 @@ const inProcessClientIp = '203.0.113.7';
 export function monolith(baseEnv: Record<string, string> | (() => Record<string, string>)): StartTarget {
   return async (env = {}) => {
     const base = typeof baseEnv === 'function' ? baseEnv() : baseEnv;
-    const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', ...base, ...env });
+    const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', DATABASE_POOL_SIZE: testPoolSize, ...base, ...env });
     const system = await createSystem(config, { clientIp: () => inProcessClientIp });
     return {
       clientIp: inProcessClientIp,
@@ -53,6 +54,6 @@ export function useTarget(start: StartTarget, env?: Record<string, string>) {
     context.target = await start(env);
     context.api = createClient(context.target);
   });
-  afterAll(() => context.target.close());
+  afterAll(() => context.target?.close());
   return context;
 }

@@ -1,6 +1,6 @@
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import type { StartTarget, Target } from './harness.ts';
-import { startProcess, type ServerProcess } from './process.ts';
+import { startProcess, type ServerProcess, type StartOptions } from './process.ts';
 import { serviceUrlEnv, type CallableModule, type ModuleName } from '../../config/mod.ts';
 
 export interface SplitDeployment extends Target {
@@ -11,11 +11,18 @@ export interface SplitDeployment extends Target {
   envOf(service: keyof SplitDeployment['processes']): Record<string, string>;
 }
 
+export interface SplitOptions extends StartOptions {
+  /** Variables for one service only, on top of the shared `env`. */
+  serviceEnv?: Partial<Record<ModuleName, Record<string, string>>>;
+}
+
 /**
  * Five processes from the one entry point, each with its own SERVICES, on Postgres (one schema)
- * and Redis (one key prefix, Redis Streams bus), talking over loopback HTTP.
+ * and Redis (one key prefix, Redis Streams bus), talking over loopback HTTP. If any fails to
+ * start, those already started are stopped and the stores dropped before this rejects.
  */
-export async function startSplit(env: Record<string, string> = {}): Promise<SplitDeployment> {
+export async function startSplit(env: Record<string, string> = {}, options: SplitOptions = {}): Promise<SplitDeployment> {
+  const { serviceEnv = {}, ...startOptions } = options;
   const name = uniqueName('split');
   const common = {
     DATABASE_URL: testDatabaseUrl,
@@ -29,29 +36,45 @@ export async function startSplit(env: Record<string, string> = {}): Promise<Spli
   };
   const envs: Record<string, Record<string, string>> = {};
   const urls: Partial<Record<CallableModule, string>> = {};
+  const running: ServerProcess[] = [];
   // Each service is told where the modules it calls run (config/placement.ts knows which).
   const start = async (service: ModuleName) => {
-    envs[service] = { ...common, SERVICES: service, ...serviceUrlEnv([service], (m) => urls[m]!) };
-    const started = await startProcess('node', envs[service]!);
+    envs[service] = { ...common, SERVICES: service, ...serviceUrlEnv([service], (m) => urls[m]!), ...serviceEnv[service] };
+    const started = await startProcess('node', envs[service]!, startOptions);
+    running.push(started);
     if (service !== 'gateway') urls[service] = started.url;
     return started;
   };
-  const [user, session, audit] = await Promise.all([start('user'), start('session'), start('audit')]);
-  const auth = await start('auth');
-  const gateway = await start('gateway');
-  const processes = { gateway, auth, user, session, audit };
+  const stopAll = async () => {
+    try {
+      await Promise.all(running.splice(0).map((p) => p.stop()));
+    } finally {
+      await dropTestStores([name]);
+    }
+  };
+  let processes: SplitDeployment['processes'];
+  try {
+    const starting = [start('user'), start('session'), start('audit')] as const;
+    await Promise.allSettled(starting); // on a failure, stop the others only once they are up
+    const [user, session, audit] = await Promise.all(starting);
+    const auth = await start('auth');
+    const gateway = await start('gateway');
+    processes = { gateway, auth, user, session, audit };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   return {
     processes,
     clientIp: '127.0.0.1',
-    request: (path, init) => gateway.request(path, init),
+    request: (path, init) => processes.gateway.request(path, init),
     envOf: (service) => ({ ...envs[service]! }),
     async restart(service) {
-      processes[service] = await startProcess('node', { ...envs[service]!, PORT: String(processes[service].port) });
+      const restarted = await startProcess('node', { ...envs[service]!, PORT: String(processes[service].port) }, startOptions);
+      running.push(restarted);
+      processes[service] = restarted;
     },
-    async close() {
-      await Promise.all(Object.values(processes).map((p) => p.stop()));
-      await dropTestStores([name]);
-    },
+    close: stopAll,
   };
 }
 

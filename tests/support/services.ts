@@ -15,9 +15,11 @@ export async function dropTestStores(names: readonly string[]): Promise<void> {
   const redis = new Redis(testRedisUrl);
   try {
     for (const name of names) {
-      await sql.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      const keys = await redis.keys(`${name}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await sql.unsafe(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+      // SCAN, not KEYS: KEYS walks every key of the shared server in one blocking command.
+      for await (const keys of redis.scanStream({ match: `${name}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+        if (keys.length > 0) await redis.unlink(...keys);
+      }
     }
   } finally {
     await sql.end();
