@@ -13,6 +13,9 @@ const unreadable = problemOf(400, 'malformed_request', 'The request could not be
 const missingHost = problemOf(400, 'malformed_request', 'An HTTP/1.1 request must carry a Host header.');
 const internal = problemOf(500, 'internal_error', 'An unexpected error occurred.');
 
+/** Resolves once `response` is written out (or can no longer be). */
+const closed = (response: ServerResponse) => new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
+
 /**
  * Serves `fetch` on Node with the limits an internet-facing server needs: a client has
  * `requestTimeoutMs` to send its headers and body (408 after), so slow clients cannot hold
@@ -83,19 +86,41 @@ export function startNodeServer({
     },
   );
 
+  // Per connection, the requests whose answers are not written out yet. Node queues the answers
+  // of pipelined requests in order, so an error its parser finds after them (junk after a
+  // complete request) must wait for them: the client is owed those answers first.
+  const inFlight = new WeakMap<Socket, Set<{ request: IncomingMessage; response: ServerResponse }>>();
   // Sockets whose request was answered before its body had all arrived: a parse error in the rest
   // of that body must not put a second answer on the wire after the first.
   const answeredEarly = new WeakSet<Socket>();
+  const erring = new WeakSet<Socket>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const { socket } = request;
+    const exchange = { request, response };
+    const exchanges = inFlight.get(socket) ?? new Set();
+    inFlight.set(socket, exchanges.add(exchange));
     response.once('finish', () => {
-      if (!request.complete) answeredEarly.add(request.socket);
+      if (!request.complete) answeredEarly.add(socket);
     });
+    response.once('close', () => exchanges.delete(exchange));
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent: boolean } }) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const exchanges = [...(inFlight.get(socket) ?? [])];
+    // The one request still arriving is the one the error is in; complete ones are owed answers.
+    const broken = exchanges.find(({ request }) => !request.complete);
     // Nothing for a peer that is gone, and never an answer into one already on its way.
-    const answered = answeredEarly.has(socket) || (socket._httpMessage?.headersSent ?? false);
-    if (error.code !== 'ECONNRESET' && socket.writable && !answered) socket.end(rawAnswer(parseFailures[error.code ?? ''] ?? malformed));
-    else socket.destroy();
+    if (error.code === 'ECONNRESET' || !socket.writable || answeredEarly.has(socket) || broken?.response.headersSent) {
+      socket.destroy();
+      return;
+    }
+    // The parser reports again on every further chunk; the first error is the one answered.
+    if (erring.has(socket)) return;
+    erring.add(socket);
+    const owed = exchanges.filter(({ request }) => request.complete).map(({ response }) => closed(response));
+    void Promise.all(owed).then(() => {
+      if (socket.writable) socket.end(rawAnswer(parseFailures[error.code ?? ''] ?? malformed));
+      else socket.destroy();
+    });
   });
   server.listen(port, host, () => onListen((server.address() as { port: number }).port));
   return server;

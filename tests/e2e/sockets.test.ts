@@ -97,6 +97,21 @@ describe('the Node server on raw sockets', () => {
     await expectAppSecurityHeaders(answer!.headers);
   });
 
+  it('answers pipelined requests in full before the junk after them (400, then closes)', async () => {
+    const register = (email: string) => {
+      const body = JSON.stringify({ email, password: 'a long passphrase nobody uses' });
+      return `POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
+    const emails = [`pipelined-a-${crypto.randomUUID()}@example.com`, `pipelined-b-${crypto.randomUUID()}@example.com`];
+    const answers = answersIn((await raw([emails.map(register).join('') + 'X\r\n\r\n'])).text);
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 400]);
+    expect(answers.slice(0, 2).map((answer) => JSON.parse(answer.body).user.email)).toEqual(emails);
+    const [, , junk] = answers;
+    expect(junk!.headers.get('content-type')).toBe('application/problem+json');
+    expect(junk!.headers.get('connection')).toBe('close');
+    expect(JSON.parse(junk!.body)).toMatchObject({ status: 400, code: 'malformed_request' });
+  });
+
   it('gives up on a request whose body never arrives (408 problem+json after REQUEST_TIMEOUT_MS)', async () => {
     const { text, ms } = await raw(['POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}']);
     expect(statusOf(text)).toBe(408);
