@@ -105,21 +105,28 @@ export function startNodeServer({
     response.once('close', () => exchanges.delete(exchange));
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    // The parser reports again on every further chunk: the first error is the one answered, and
+    // destroying the socket now could cut that answer short.
+    if (erring.has(socket)) return;
     const exchanges = [...(inFlight.get(socket) ?? [])];
     // The one request still arriving is the one the error is in; complete ones are owed answers.
     const broken = exchanges.find(({ request }) => !request.complete);
     // Nothing for a peer that is gone, and never an answer into one already on its way.
-    if (error.code === 'ECONNRESET' || !socket.writable || answeredEarly.has(socket) || broken?.response.headersSent) {
+    if (!socket.writable || answeredEarly.has(socket) || broken?.response.headersSent) {
       socket.destroy();
       return;
     }
-    // The parser reports again on every further chunk; the first error is the one answered.
-    if (erring.has(socket)) return;
     erring.add(socket);
     const owed = exchanges.filter(({ request }) => request.complete).map(({ response }) => closed(response));
     void Promise.all(owed).then(() => {
-      if (socket.writable) socket.end(rawAnswer(parseFailures[error.code ?? ''] ?? malformed));
-      else socket.destroy();
+      if (!socket.writable) return void socket.destroy();
+      socket.end(rawAnswer(parseFailures[error.code ?? ''] ?? malformed));
+      // A peer that neither reads nor closes does not keep the connection.
+      socket.setTimeout(requestTimeoutMs, () => socket.destroy());
     });
   });
   server.listen(port, host, () => onListen((server.address() as { port: number }).port));
