@@ -93,7 +93,7 @@ export function startNodeServer({
   // Sockets whose request was answered before its body had all arrived: a parse error in the rest
   // of that body must not put a second answer on the wire after the first.
   const answeredEarly = new WeakSet<Socket>();
-  const erring = new WeakSet<Socket>();
+  const answeringError = new WeakSet<Socket>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const { socket } = request;
     const exchange = { request, response };
@@ -111,7 +111,7 @@ export function startNodeServer({
     }
     // The parser reports again on every further chunk: the first error is the one answered, and
     // destroying the socket now could cut that answer short.
-    if (erring.has(socket)) return;
+    if (answeringError.has(socket)) return;
     const exchanges = [...(inFlight.get(socket) ?? [])];
     // The one request still arriving is the one the error is in; complete ones are owed answers.
     const broken = exchanges.find(({ request }) => !request.complete);
@@ -120,7 +120,7 @@ export function startNodeServer({
       socket.destroy();
       return;
     }
-    erring.add(socket);
+    answeringError.add(socket);
     const owed = exchanges.filter(({ request }) => request.complete).map(({ response }) => closed(response));
     void Promise.all(owed).then(() => {
       if (!socket.writable) return void socket.destroy();
