@@ -41,6 +41,11 @@ export interface Config {
   redis?: { url: string; prefix: string; commandTimeoutMs: number };
   eventBus: 'memory' | 'redis';
   corsOrigins: string[];
+  /**
+   * Admission to password hashing (argon2): hashes running at once, and hashes waiting for them;
+   * past both, a hash is refused at once (503) instead of slowing every login down.
+   */
+  passwordHashing: { concurrency: number; queue: number };
   /** Requests per client address per minute: on all of /api, and on /api/auth. */
   rateLimits: { apiPerMinute: number; authPerMinute: number };
   /** Peers whose X-Forwarded-For is believed (load balancers, ingress). */
@@ -130,6 +135,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     eventBus: env.EVENT_BUS,
     corsOrigins: env.CORS_ORIGINS,
     trustedProxies: env.TRUSTED_PROXIES,
+    passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     rateLimits: { apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },
     tokens: { issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const moduleNames = ['gateway', 'auth', 'user', 'session', 'audit'] as const;
@@ -29,6 +30,10 @@ function isExactOrigin(value: string): boolean {
     return false;
   }
 }
+
+// argon2 runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise): more
+// hashes at once than cores or threads only wait there, each making the others slower.
+const defaultHashConcurrency = Math.min(availableParallelism(), 4);
 
 /** Every environment variable the process reads, with its default (DESIGN.md, "Placement"). */
 export const envSchema = z.object({
@@ -94,6 +99,8 @@ export const envSchema = z.object({
   REMOTE_BREAKER_HALF_OPEN_MS: positiveInt(1000),
   REMOTE_BULKHEAD_LIMIT: positiveInt(64),
   REMOTE_BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(256),
+  PASSWORD_HASH_CONCURRENCY: positiveInt(defaultHashConcurrency),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).default(8),
   RATE_LIMIT_API_PER_MINUTE: positiveInt(600),
   RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(300),
   TRUSTED_PROXIES: z

@@ -1,4 +1,5 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { securityHeaders } from '../modules/gateway/mod.ts';
 import { boot } from './boot.ts';
 import { startNodeServer } from './node-server.ts';
 
@@ -12,6 +13,7 @@ const server = startNodeServer({
   port: config.port,
   host: config.host,
   requestTimeoutMs: config.requestTimeoutMs,
+  securityHeaders: await securityHeaders(),
   logger,
   onListen: (port) => logger.info('listening', { runtime: `node ${process.version}`, port, startupMs: Math.round(performance.now() - started) }),
 });

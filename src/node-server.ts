@@ -4,30 +4,30 @@ import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Logger } from './log.ts';
 import { problemOf, type Problem } from './problem.ts';
 
-/** An HTTP/1.1 answer written straight to the socket, for requests Node could not parse; its title is the reason phrase. */
-function rawProblem(status: number, code: string, detail: string): string {
-  const problem = problemOf(status, code, detail);
-  const body = JSON.stringify(problem);
-  return [`HTTP/1.1 ${status} ${problem.title}`, 'Content-Type: application/problem+json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body].join('\r\n');
-}
-
-const parseFailures: Record<string, string> = {
-  HPE_HEADER_OVERFLOW: rawProblem(431, 'headers_too_large', 'The request headers are too large.'),
-  ERR_HTTP_REQUEST_TIMEOUT: rawProblem(408, 'request_timeout', 'The request did not arrive in time.'),
+const parseFailures: Record<string, Problem> = {
+  HPE_HEADER_OVERFLOW: problemOf(431, 'headers_too_large', 'The request headers are too large.'),
+  ERR_HTTP_REQUEST_TIMEOUT: problemOf(408, 'request_timeout', 'The request did not arrive in time.'),
 };
-const malformed = rawProblem(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
+const malformed = problemOf(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
+const unreadable = problemOf(400, 'malformed_request', 'The request could not be read.');
+const missingHost = problemOf(400, 'malformed_request', 'An HTTP/1.1 request must carry a Host header.');
+const internal = problemOf(500, 'internal_error', 'An unexpected error occurred.');
+
+/** Resolves once `response` is written out (or can no longer be). */
+const closed = (response: ServerResponse) => new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
 
 /**
  * Serves `fetch` on Node with the limits an internet-facing server needs: a client has
  * `requestTimeoutMs` to send its headers and body (408 after), so slow clients cannot hold
- * connections; and what Node's parser or the Request constructor rejects (a bad Host, a bad chunk,
- * huge headers) gets problem+json like every other error, not an empty body.
+ * connections; and what Node's parser or the Request constructor rejects (a bad or missing Host,
+ * a bad chunk, huge headers) gets problem+json with `securityHeaders` like every other answer.
  */
 export function startNodeServer({
   fetch,
   port,
   host,
   requestTimeoutMs,
+  securityHeaders,
   logger,
   onListen,
 }: {
@@ -35,18 +35,35 @@ export function startNodeServer({
   port: number;
   host: string;
   requestTimeoutMs: number;
+  /** What the app puts on every answer (API.md); answers made below the app carry them too. */
+  securityHeaders: Readonly<Record<string, string>>;
   logger: Logger;
   onListen: (port: number) => void;
 }): Server {
-  const answer = (problem: Problem) =>
-    new Response(JSON.stringify(problem), { status: problem.status, headers: { 'Content-Type': 'application/problem+json', Connection: 'close' } });
+  const headersOf = (body: string) => ({
+    ...securityHeaders,
+    'X-Request-Id': crypto.randomUUID(),
+    'Content-Type': 'application/problem+json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  });
+  /** An HTTP/1.1 answer written straight to the socket, for bytes Node could not parse; its title is the reason phrase. */
+  const rawAnswer = (problem: Problem) => {
+    const body = JSON.stringify(problem);
+    const head = Object.entries(headersOf(body)).map(([name, value]) => `${name}: ${value}`);
+    return [`HTTP/1.1 ${problem.status} ${problem.title}`, ...head, '', body].join('\r\n');
+  };
+  const answer = (problem: Problem) => {
+    const body = JSON.stringify(problem);
+    return new Response(body, { status: problem.status, headers: headersOf(body) });
+  };
   const listener = getRequestListener(fetch, {
     hostname: host,
     errorHandler(error) {
       // The request could not be built (an invalid Host, say): the app never saw it.
-      if (error instanceof RequestError) return answer(problemOf(400, 'malformed_request', 'The request could not be read.'));
+      if (error instanceof RequestError) return answer(unreadable);
       logger.error('request failed outside the app', { error });
-      return answer(problemOf(500, 'internal_error', 'An unexpected error occurred.'));
+      return answer(internal);
     },
   });
   const server = createServer(
@@ -55,22 +72,62 @@ export function startNodeServer({
       headersTimeout: requestTimeoutMs,
       // How often Node looks for expired requests: often enough that the timeout means what it says.
       connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+      // Node's own check answers an empty 400; serveRequest answers it as problem+json instead.
+      requireHostHeader: false,
     },
-    listener,
+    function serveRequest(request, response) {
+      // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (1.0 has none to give).
+      if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+        const body = JSON.stringify(missingHost);
+        response.writeHead(missingHost.status, headersOf(body)).end(body);
+        return;
+      }
+      return listener(request, response);
+    },
   );
+
+  // Per connection, the requests whose answers are not written out yet. Node queues the answers
+  // of pipelined requests in order, so an error its parser finds after them (junk after a
+  // complete request) must wait for them: the client is owed those answers first.
+  const inFlight = new WeakMap<Socket, Set<{ request: IncomingMessage; response: ServerResponse }>>();
   // Sockets whose request was answered before its body had all arrived: a parse error in the rest
   // of that body must not put a second answer on the wire after the first.
   const answeredEarly = new WeakSet<Socket>();
+  const answeringError = new WeakSet<Socket>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const { socket } = request;
+    const exchange = { request, response };
+    const exchanges = inFlight.get(socket) ?? new Set();
+    inFlight.set(socket, exchanges.add(exchange));
     response.once('finish', () => {
-      if (!request.complete) answeredEarly.add(request.socket);
+      if (!request.complete) answeredEarly.add(socket);
     });
+    response.once('close', () => exchanges.delete(exchange));
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent: boolean } }) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    // The parser reports again on every further chunk: the first error is the one answered, and
+    // destroying the socket now could cut that answer short.
+    if (answeringError.has(socket)) return;
+    const exchanges = [...(inFlight.get(socket) ?? [])];
+    // The one request still arriving is the one the error is in; complete ones are owed answers.
+    const broken = exchanges.find(({ request }) => !request.complete);
     // Nothing for a peer that is gone, and never an answer into one already on its way.
-    const answered = answeredEarly.has(socket) || (socket._httpMessage?.headersSent ?? false);
-    if (error.code !== 'ECONNRESET' && socket.writable && !answered) socket.end(parseFailures[error.code ?? ''] ?? malformed);
-    else socket.destroy();
+    if (!socket.writable || answeredEarly.has(socket) || broken?.response.headersSent) {
+      socket.destroy();
+      return;
+    }
+    answeringError.add(socket);
+    const owed = exchanges.filter(({ request }) => request.complete).map(({ response }) => closed(response));
+    void Promise.all(owed).then(() => {
+      if (!socket.writable) return void socket.destroy();
+      socket.end(rawAnswer(parseFailures[error.code ?? ''] ?? malformed));
+      // A peer that neither reads nor closes does not keep the connection.
+      socket.setTimeout(requestTimeoutMs, () => socket.destroy());
+    });
   });
   server.listen(port, host, () => onListen((server.address() as { port: number }).port));
   return server;

@@ -89,7 +89,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     user: hosts('user')
       ? createUserService({
           users: storage!.users,
-          hasher: createArgon2PasswordHasher(),
+          hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
           commonPasswords: createCommonPasswordList(),
           throttle: passwordThrottle,
         })

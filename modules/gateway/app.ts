@@ -2,13 +2,13 @@ import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'h
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv, StatusTable } from '../kernel/http.ts';
 import { UnauthenticatedError, type RateLimiter } from '../kernel/mod.ts';
 import type { AccessTokenVerifier } from './access-tokens.ts';
 import { PayloadTooLargeError, RouteNotFoundError, type GatewayErrorCode } from './errors.ts';
 import { rateLimitByIp } from './rate-limit.ts';
 import type { RevocationSet } from './revocations.ts';
+import { gatewaySecureHeaders } from './security-headers.ts';
 
 export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } satisfies StatusTable<GatewayErrorCode>;
 
@@ -81,17 +81,7 @@ export function createGatewayApp({
 
   app.use(requestId({ limitLength: requestIdMaxLength }));
   observe.forEach((middleware) => app.use(middleware));
-  app.use(
-    secureHeaders({
-      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
-      xFrameOptions: 'DENY',
-      xContentTypeOptions: 'nosniff',
-      referrerPolicy: 'no-referrer',
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      // A route that sets a header itself keeps it: the docs page needs a policy of its own.
-      overwrite: false,
-    }),
-  );
+  app.use(gatewaySecureHeaders());
   app.use(async function credentialsOnlyWithOrigin(c, next) {
     await next();
     // Hono's cors sends Allow-Credentials on every response, preflights included (so this wraps

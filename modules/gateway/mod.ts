@@ -3,6 +3,7 @@
  * access-token verification, revocation check, routing). Other code imports only this file.
  */
 export { createGatewayApp, gatewayErrorStatus, publicPaths, requestIdMaxLength, type GatewayOptions, type GatewayRoutes } from './app.ts';
+export { securityHeaders } from './security-headers.ts';
 export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVerifierOptions } from './access-tokens.ts';
 export { createRevocationSet, type RevocationSet } from './revocations.ts';
 export { subscribeRevocations } from './handlers.ts';

@@ -12,12 +12,16 @@ import type {
 
 /** The user module's port: what other modules (and the HTTP layer) may ask of it. */
 export interface UserApi {
-  /** Creates an account. Throws ValidationError, PasswordTooCommonError, EmailTakenError. Not idempotent. */
+  /**
+   * Creates an account. Throws ValidationError, PasswordTooCommonError, EmailTakenError,
+   * UnavailableError (hashing overloaded, nothing stored). Not idempotent.
+   */
   register(input: RegisterInput): Promise<UserView>;
   /**
    * Checks an email and password. Takes the same time whether or not the account exists.
    * Never throws for bad credentials: returns `{ ok: false }`. Throttled per account (see
    * PasswordThrottle): throws RateLimitedError while the account is throttled or being checked.
+   * Throws UnavailableError when hashing is overloaded, alike for known and unknown emails.
    * Not idempotent: each failure counts.
    */
   verifyCredentials(input: CredentialsInput): Promise<CredentialCheck>;
@@ -34,11 +38,18 @@ export interface UserApi {
   deleteAccount(input: DeleteAccountInput): Promise<void>;
 }
 
-/** Hashes passwords with a memory-hard KDF, off the event loop. */
+/**
+ * Hashes passwords with a memory-hard KDF, off the event loop. Both methods may refuse work when
+ * too much is running and waiting already: they then throw UnavailableError at once, before any
+ * hashing, whatever the password or hash.
+ */
 export interface PasswordHasher {
-  /** A self-describing hash string (PHC format). */
+  /** A self-describing hash string (PHC format). Throws UnavailableError when overloaded. */
   hash(password: string): Promise<string>;
-  /** True when `password` matches `hash`; false (never a throw) for a malformed hash. Constant-time. */
+  /**
+   * True when `password` matches `hash`; false (never a throw) for a malformed hash. Constant-time.
+   * Throws UnavailableError when overloaded.
+   */
   verify(hash: string, password: string): Promise<boolean>;
 }
 

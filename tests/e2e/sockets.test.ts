@@ -32,6 +32,48 @@ function raw(chunks: Array<string | Buffer>, { pauseMs = 0, closeAfterMs = 5000 
 
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
 
+interface RawAnswer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** Splits what a connection read into its answers (each with a Content-Length, as this server sends them). */
+function answersIn(text: string): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) throw new Error(`an answer cut off in its head: ${JSON.stringify(rest)}`);
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers = new Headers(lines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]));
+    const length = Number(headers.get('content-length') ?? NaN);
+    if (!Number.isInteger(length)) throw new Error(`an answer without Content-Length: ${statusLine}`);
+    answers.push({ status: statusOf(statusLine!), headers, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  return answers;
+}
+
+// API.md: security headers on every response. These are the ones an app answer carries.
+const securityHeaderNames = [
+  'content-security-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+];
+async function expectAppSecurityHeaders(headers: Headers) {
+  const app = (await server.request('/health/live')).headers;
+  for (const name of securityHeaderNames) {
+    expect(app.get(name), name).toBeTruthy();
+    expect(headers.get(name), name).toBe(app.get(name));
+  }
+  expect(headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+}
+
 describe('the Node server on raw sockets', () => {
   it.each([
     ['a Host with a space', 'GET /health/live HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
@@ -43,12 +85,38 @@ describe('the Node server on raw sockets', () => {
     expect(statusOf(text)).toBe(status);
     expect(text).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ status, code: expect.any(String) });
+    await expectAppSecurityHeaders(answersIn(text)[0]!.headers);
+  });
+
+  it('answers an HTTP/1.1 request without Host with a 400 problem+json carrying the security headers', async () => {
+    const [answer, ...more] = answersIn((await raw(['GET /health/live HTTP/1.1\r\n\r\n'])).text);
+    expect(more).toEqual([]);
+    expect(answer!.status).toBe(400);
+    expect(answer!.headers.get('content-type')).toBe('application/problem+json');
+    expect(JSON.parse(answer!.body)).toMatchObject({ status: 400, code: 'malformed_request' });
+    await expectAppSecurityHeaders(answer!.headers);
+  });
+
+  it('answers pipelined requests in full before the junk after them (400, then closes)', async () => {
+    const register = (email: string) => {
+      const body = JSON.stringify({ email, password: 'a long passphrase nobody uses' });
+      return `POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    };
+    const emails = [`pipelined-a-${crypto.randomUUID()}@example.com`, `pipelined-b-${crypto.randomUUID()}@example.com`];
+    const answers = answersIn((await raw([emails.map(register).join('') + 'X\r\n\r\n'])).text);
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 400]);
+    expect(answers.slice(0, 2).map((answer) => JSON.parse(answer.body).user.email)).toEqual(emails);
+    const [, , junk] = answers;
+    expect(junk!.headers.get('content-type')).toBe('application/problem+json');
+    expect(junk!.headers.get('connection')).toBe('close');
+    expect(JSON.parse(junk!.body)).toMatchObject({ status: 400, code: 'malformed_request' });
   });
 
   it('gives up on a request whose body never arrives (408 problem+json after REQUEST_TIMEOUT_MS)', async () => {
     const { text, ms } = await raw(['POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}']);
     expect(statusOf(text)).toBe(408);
     expect(text).toMatch(/application\/problem\+json/i);
+    await expectAppSecurityHeaders(answersIn(text)[0]!.headers);
     expect(ms).toBeLessThan(4000); // REQUEST_TIMEOUT_MS is 1000; Node checks every second
   });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig } from '../../config/mod.ts';
 
@@ -37,6 +38,13 @@ describe('config', () => {
       'https://app.example.com',
       'http://localhost:5173',
     ]);
+  });
+
+  it('bounds password hashing by default to the cores (at most libuv\'s 4 threads) and 8 waiting, and reads both variables', () => {
+    expect(loadConfig({}).passwordHashing).toEqual({ concurrency: Math.min(availableParallelism(), 4), queue: 8 });
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3', PASSWORD_HASH_QUEUE: '0' }).passwordHashing).toEqual({ concurrency: 3, queue: 0 });
+    expect(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' })).toThrow(/PASSWORD_HASH_CONCURRENCY/);
+    expect(() => loadConfig({ PASSWORD_HASH_QUEUE: '-1' })).toThrow(/PASSWORD_HASH_QUEUE/);
   });
 
   it('refuses EVENT_BUS=redis without REDIS_URL', () => {

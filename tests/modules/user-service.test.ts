@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createArgon2PasswordHasher } from '../../adapters/argon2/password-hasher.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { ValidationError } from '../../modules/kernel/mod.ts';
+import { UnavailableError, ValidationError } from '../../modules/kernel/mod.ts';
 import {
   createUserService,
   EmailTakenError,
@@ -82,5 +82,21 @@ describe.each(runners)('user service ($name)', ({ wrap }) => {
     expect(await users.getById(user.id)).toBeNull();
     expect((await written()).map((e) => e.type)).toContain('user.deleted');
     await users.register({ email: 'ada@example.com', password });
+  });
+});
+
+// In-process only: over HTTP the port client retries a refused idempotent call, which then may pass.
+describe('user service under hashing overload', () => {
+  it('verifyCredentials() is refused alike for a known and an unknown email while hashing is overloaded', async () => {
+    const hasher = createArgon2PasswordHasher({ admission: { concurrency: 1, queue: 1 } });
+    const users = createUserService({ users: createMemoryUserRepository({ outbox: observedOutbox().outbox }), hasher, commonPasswords: createCommonPasswordList() });
+    await users.register({ email: 'ada@example.com', password });
+    const busy = [hasher.hash('takes the running slot'), hasher.hash('takes the waiting slot')];
+    const refusal = (email: string) => users.verifyCredentials({ email, password }).then(() => null, (error: unknown) => error);
+    const [known, unknown] = await Promise.all([refusal('ada@example.com'), refusal('who@example.com')]);
+    await Promise.all(busy);
+    expect(known).toBeInstanceOf(UnavailableError);
+    expect(unknown).toBeInstanceOf(UnavailableError);
+    expect((unknown as Error).message).toBe((known as Error).message);
   });
 });
