@@ -24,7 +24,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
@@ -56,7 +56,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const { outbox, written } = observedOutbox();
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     // The deletion commits after the password check passed.
@@ -118,7 +118,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
@@ -138,7 +138,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
@@ -168,7 +168,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox: failingOutbox, tokens });
