@@ -51,7 +51,10 @@ export interface Config {
   /** Peers whose X-Forwarded-For is believed (load balancers, ingress). */
   trustedProxies: string[];
   tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number };
+  /** Idle limit: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
+  /** Absolute limit from login; caps the idle limit rather than conflicting with it. */
+  sessionMaxAgeSeconds: number;
   refreshReuseGraceSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   otlpEndpoint?: string;
@@ -139,6 +142,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     rateLimits: { apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },
     tokens: { issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    sessionMaxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
     refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
     logLevel: env.LOG_LEVEL,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -112,6 +112,7 @@ export const envSchema = z.object({
   TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+  SESSION_MAX_AGE_SECONDS: positiveInt(30 * 24 * 60 * 60),
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -98,6 +98,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       ? createSessionService({
           sessions: storage!.sessions,
           refreshTtlSeconds: config.refreshTokenTtlSeconds,
+          maxAgeSeconds: config.sessionMaxAgeSeconds,
           reuseGraceSeconds: config.refreshReuseGraceSeconds,
         })
       : undefined,

@@ -48,7 +48,8 @@ export function createTokenSigner({ keys, settings, now }: { keys: SigningKeyRep
     async sign(issued: IssuedSession): Promise<{ accessToken: string; expiresIn: number }> {
       const { kid, key } = await activeKey();
       const iat = Math.floor(Date.parse(issued.issuedAt) / 1000);
-      const exp = iat + settings.accessTokenTtlSeconds;
+      // Never past the session's end: a token must not outlive the session it stands for.
+      const exp = Math.min(iat + settings.accessTokenTtlSeconds, Math.floor(Date.parse(issued.session.expiresAt) / 1000));
       const accessToken = await new SignJWT({ sid: issued.session.id })
         .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
         .setIssuer(settings.issuer)

@@ -7,7 +7,7 @@ export interface SessionRecord {
   userId: string;
   createdAt: Date;
   lastUsedAt: Date;
-  /** Sliding: each rotation moves it to now + refresh-token lifetime. */
+  /** Sliding: each rotation moves it to now + the idle timeout, never past createdAt + the absolute lifetime. */
   expiresAt: Date;
   userAgent: string | null;
   ip: string | null;

@@ -20,7 +20,9 @@ export interface SessionApi {
    * InvalidRefreshTokenError with the session untouched. A token presented after its rotation
    * committed revokes the whole session (RefreshTokenReusedError) unless it comes back within the
    * reuse grace window, which returns the same new pair again. Throws InvalidRefreshTokenError for
-   * unknown, expired or revoked tokens. Not idempotent.
+   * unknown, expired or revoked tokens; expired means idle past the refresh-token lifetime or past
+   * the session's absolute lifetime, however recently used, and then a rotated token is not reuse.
+   * The new expiry never passes the absolute end. Not idempotent.
    */
   refresh(input: RefreshInput): Promise<IssuedSession>;
   /**

@@ -17,8 +17,10 @@ import { hashToken, randomSecret, successorOf } from './tokens.ts';
 
 export interface SessionServiceDeps {
   sessions: SessionRepository;
-  /** Refresh-token lifetime; each rotation slides the session's expiry by this much. */
+  /** Idle timeout: each rotation slides the session's expiry to now + this, up to the absolute end. */
   refreshTtlSeconds: number;
+  /** Absolute lifetime from login (createdAt): no rotation extends a session past it. */
+  maxAgeSeconds: number;
   /** How long a just-rotated token may come back and get the same new pair (multi-tab). 0 = never. */
   reuseGraceSeconds: number;
   clock?: Clock;
@@ -27,17 +29,28 @@ export interface SessionServiceDeps {
 export function createSessionService({
   sessions,
   refreshTtlSeconds,
+  maxAgeSeconds,
   reuseGraceSeconds,
   clock = systemClock,
 }: SessionServiceDeps): SessionApi {
-  const expiryFrom = (at: Date) => new Date(at.getTime() + refreshTtlSeconds * 1000);
+  const absoluteEndOf = (s: Pick<SessionRecord, 'createdAt'>) => s.createdAt.getTime() + maxAgeSeconds * 1000;
+  /** A session used at `at` ends after the idle timeout, or at its absolute end if that comes first. */
+  const expiryFrom = (s: Pick<SessionRecord, 'createdAt'>, at: Date) =>
+    new Date(Math.min(at.getTime() + refreshTtlSeconds * 1000, absoluteEndOf(s)));
+  /**
+   * Stored expiries are capped already; capping again on read means that lowering
+   * SESSION_MAX_AGE_SECONDS also ends the sessions stored under a longer limit.
+   */
+  const withEnd = (s: SessionRecord): SessionRecord => ({ ...s, expiresAt: new Date(Math.min(s.expiresAt.getTime(), absoluteEndOf(s))) });
+  const isLive = (s: SessionRecord, at: Date) => isSessionActive(withEnd(s), at);
+  const view = (s: SessionRecord) => toSessionView(withEnd(s));
   const revokedEvent = (reason: RevokeReason) => (s: SessionRecord) => [
     sessionEvent(sessionEventTypes.revoked, s.userId, { sessionId: s.id, reason }, s.revokedAt ?? clock.now()),
   ];
 
   async function issued(session: SessionRecord, refreshToken: string): Promise<IssuedSession> {
     return {
-      session: toSessionView(session),
+      session: view(session),
       refreshToken,
       issuedAt: session.rotatedAt.toISOString(),
       tokenId: (await hashToken(`jti:${refreshToken}`)).slice(0, 32),
@@ -70,7 +83,7 @@ export function createSessionService({
         userId,
         createdAt: at,
         lastUsedAt: at,
-        expiresAt: expiryFrom(at),
+        expiresAt: expiryFrom({ createdAt: at }, at),
         userAgent: meta?.userAgent ?? null,
         ip: meta?.ip ?? null,
         revokedAt: null,
@@ -88,7 +101,8 @@ export function createSessionService({
       const at = clock.now();
       const fromHash = await hashToken(refreshToken);
       const match = await sessions.findByRefreshHash(fromHash);
-      if (!match || !isSessionActive(match.session, at)) throw new InvalidRefreshTokenError();
+      // Past its end a session is over, not stolen: a rotated token then is invalid, never reuse.
+      if (!match || !isLive(match.session, at)) throw new InvalidRefreshTokenError();
       if (match.state === 'rotated') return handleRotated(match, refreshToken, at);
       const successor = await successorOf(refreshToken, match.session.rotationKey);
       const rotated = await sessions.rotate({
@@ -96,7 +110,7 @@ export function createSessionService({
         fromHash,
         toHash: await hashToken(successor),
         at,
-        expiresAt: expiryFrom(at),
+        expiresAt: expiryFrom(match.session, at),
         events: [sessionEvent(sessionEventTypes.refreshed, match.session.userId, { sessionId: match.session.id, ...meta }, at)],
       });
       if (!rotated) {
@@ -104,7 +118,7 @@ export function createSessionService({
         // Within a grace window this one gets the same new pair, as a retry a moment later would;
         // otherwise it fails, but never revokes: it was sent before the rotation committed.
         const after = reuseGraceSeconds > 0 ? await sessions.findByRefreshHash(fromHash) : null;
-        const again = after?.state === 'rotated' && isSessionActive(after.session, at) ? await sameAgain(after, refreshToken, at) : null;
+        const again = after?.state === 'rotated' && isLive(after.session, at) ? await sameAgain(after, refreshToken, at) : null;
         if (again) return again;
         throw new InvalidRefreshTokenError();
       }
@@ -113,23 +127,24 @@ export function createSessionService({
 
     async ownerOf(refreshToken) {
       const match = await sessions.findByRefreshHash(await hashToken(parseInput(refreshInputSchema.shape.refreshToken, refreshToken)));
-      return match && isSessionActive(match.session, clock.now()) ? match.session.userId : null;
+      return match && isLive(match.session, clock.now()) ? match.session.userId : null;
     },
 
     async get(sessionId) {
       const session = await sessions.findById(sessionId);
-      return session && isSessionActive(session, clock.now()) ? toSessionView(session) : null;
+      return session && isLive(session, clock.now()) ? view(session) : null;
     },
 
     async listActive(userId) {
-      return (await sessions.listActive(userId, clock.now())).map(toSessionView);
+      const at = clock.now();
+      return (await sessions.listActive(userId, at)).filter((s) => isLive(s, at)).map(view);
     },
 
     async revoke(input) {
       const { userId, sessionId, reason } = parseInput(revokeInputSchema, input);
       const at = clock.now();
       const session = await sessions.findById(sessionId);
-      if (!session || session.userId !== userId || !isSessionActive(session, at)) throw new SessionNotFoundError();
+      if (!session || session.userId !== userId || !isLive(session, at)) throw new SessionNotFoundError();
       if (!(await sessions.revoke(sessionId, reason, at, revokedEvent(reason)))) throw new SessionNotFoundError();
     },
 

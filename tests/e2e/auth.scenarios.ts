@@ -171,4 +171,31 @@ export function authScenarios(start: StartTarget) {
       expect((await ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } })).status).toBe(401);
     });
   });
+
+  describe('auth with a short absolute session lifetime', () => {
+    const maxAgeSeconds = 3;
+    const ctx = useTarget(start, { SESSION_MAX_AGE_SECONDS: String(maxAgeSeconds) });
+
+    it('past SESSION_MAX_AGE_SECONDS the session is over: refresh answers 401 however recently used, it no longer lists, its access token is refused', async () => {
+      const s = await ctx.api.signedUp();
+      const refreshed = await read(ctx.api.auth.refresh.$post({ json: { refreshToken: s.refreshToken } }));
+      expect(refreshed.status).toBe(200);
+      const listed = await read(ctx.api.sessions.$get({}, bearer(refreshed.body.accessToken)));
+      expect(listed.status).toBe(200);
+      const end = Date.parse(listed.body.sessions[0]!.createdAt) + maxAgeSeconds * 1000;
+      for (const answer of [s, refreshed.body]) {
+        expect(decodeJwt(answer.accessToken).payload.exp * 1000).toBeLessThanOrEqual(end);
+        expect(answer.expiresIn).toBeLessThanOrEqual(maxAgeSeconds);
+      }
+
+      await new Promise((resolve) => setTimeout(resolve, end - Date.now() + 200));
+      const late = await read(ctx.api.auth.refresh.$post({ json: { refreshToken: refreshed.body.refreshToken } }));
+      expect(late.status).toBe(401);
+      expect(late.body).toMatchObject({ code: 'invalid_refresh_token' });
+      expect((await ctx.api.sessions.$get({}, bearer(refreshed.body.accessToken))).status).toBe(401);
+      const again = await ctx.api.login(s.email);
+      const now = await read(ctx.api.sessions.$get({}, bearer(again.accessToken)));
+      expect(now.body.sessions.map((x: { id: string }) => x.id)).toEqual([again.sessionId]);
+    });
+  });
 }

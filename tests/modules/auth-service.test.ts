@@ -6,10 +6,10 @@ import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
 import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/mod.ts';
-import { UnauthenticatedError, UnavailableError } from '../../modules/kernel/mod.ts';
+import { UnauthenticatedError, UnavailableError, type Clock } from '../../modules/kernel/mod.ts';
 import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
-import { observedOutbox } from './fixtures.ts';
+import { manualClock, observedOutbox } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
@@ -17,18 +17,18 @@ const password = 'a sturdy passphrase 42';
 
 // The auth service and both of its collaborators run in-process, or each behind its own HTTP routes.
 describe.each(runners)('auth service ($name)', ({ wrap }) => {
-  function setup() {
+  function setup({ maxAgeSeconds = 86_400, clock }: { maxAgeSeconds?: number; clock?: Clock } = {}) {
     const { outbox, written } = observedOutbox();
     const users = wrap(
       createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() }),
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds, reuseGraceSeconds: 0, clock }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
-    const auth = wrap(createAuthService({ users, sessions, keys, outbox, tokens }), { module: 'auth', spec: authApiSpec, errors: authErrors });
+    const auth = wrap(createAuthService({ users, sessions, keys, outbox, tokens, clock }), { module: 'auth', spec: authApiSpec, errors: authErrors });
     return { auth, sessions, keys, written };
   }
 
@@ -49,6 +49,20 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(res).toMatchObject({ tokenType: 'Bearer', expiresIn: expect.any(Number), user });
   });
 
+  it('refresh() near the session’s absolute end issues an access token that expires with the session, and says so', async () => {
+    const clock = manualClock();
+    const { auth } = setup({ maxAgeSeconds: 3600, clock });
+    await auth.register({ email: 'ada@example.com', password });
+    const login = await auth.login({ email: 'ada@example.com', password });
+    const sessionEnd = clock.now().getTime() / 1000 + 3600;
+    clock.advance(3300_000); // 300 s left of the session, less than one access-token lifetime
+    const res = await auth.refresh({ refreshToken: login.refreshToken });
+    const { payload } = await jwtVerify(res.accessToken, createLocalJWKSet(await auth.jwks()), { currentDate: clock.now() });
+    expect(payload.exp).toBe(sessionEnd);
+    expect(payload.exp! - payload.iat!).toBe(300);
+    expect(res.expiresIn).toBe(300);
+  });
+
   it.each([
     ['before the session existed', false],
     ['after the session existed, revoking it', true],
@@ -56,7 +70,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const { outbox, written } = observedOutbox();
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     // The deletion commits after the password check passed.
@@ -118,7 +132,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
@@ -138,7 +152,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
@@ -168,7 +182,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 }),
+      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox: failingOutbox, tokens });

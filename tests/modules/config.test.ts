@@ -47,6 +47,17 @@ describe('config', () => {
     expect(() => loadConfig({ PASSWORD_HASH_QUEUE: '-1' })).toThrow(/PASSWORD_HASH_QUEUE/);
   });
 
+  it('reads SESSION_MAX_AGE_SECONDS (30 days by default) and refuses a non-positive one', () => {
+    expect(loadConfig({}).sessionMaxAgeSeconds).toBe(2_592_000);
+    expect(loadConfig({ SESSION_MAX_AGE_SECONDS: '3600' }).sessionMaxAgeSeconds).toBe(3600);
+    for (const bad of ['0', '-1', '1.5', 'week']) expect(() => loadConfig({ SESSION_MAX_AGE_SECONDS: bad })).toThrow(/SESSION_MAX_AGE_SECONDS/);
+  });
+
+  it('accepts an idle timeout longer than the absolute lifetime: the lifetime simply caps it', () => {
+    const config = loadConfig({ SESSION_MAX_AGE_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '86400' });
+    expect(config).toMatchObject({ sessionMaxAgeSeconds: 3600, refreshTokenTtlSeconds: 86400 });
+  });
+
   it('refuses EVENT_BUS=redis without REDIS_URL', () => {
     expect(() => loadConfig({ EVENT_BUS: 'redis' })).toThrow(/EVENT_BUS/);
   });

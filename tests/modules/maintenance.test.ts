@@ -11,7 +11,7 @@ describe('maintenance', () => {
   it('purges sessions that ended longer ago than the retention, and keeps the others', async () => {
     vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
     const repository = createMemorySessionRepository({ outbox: createMemoryOutbox() });
-    const sessions = createSessionService({ sessions: repository, refreshTtlSeconds: 3600, reuseGraceSeconds: 0 });
+    const sessions = createSessionService({ sessions: repository, refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 });
     const ended = await sessions.create({ userId: 'u1' });
     await sessions.revoke({ userId: 'u1', sessionId: ended.session.id, reason: 'logout' });
     const active = await sessions.create({ userId: 'u1' });

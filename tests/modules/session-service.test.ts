@@ -15,13 +15,14 @@ import { runners } from './runners.ts';
 describe.each(runners)('session service ($name)', ({ wrap }) => {
   const remote = (impl: SessionApi) => wrap(impl, { module: 'session', spec: sessionApiSpec, errors: sessionErrors });
 
-  function setup(reuseGraceSeconds = 0) {
+  /** Idle timeout 1 h; absolute lifetime 1 day unless given. */
+  function setup(reuseGraceSeconds = 0, maxAgeSeconds = 86_400) {
     const clock = manualClock();
     const { outbox, written } = observedOutbox();
-    const sessions = remote(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds, clock }),
-    );
-    return { clock, sessions, written };
+    const repository = createMemorySessionRepository({ outbox });
+    const serviceWith = (maxAge: number) =>
+      remote(createSessionService({ sessions: repository, refreshTtlSeconds: 3600, maxAgeSeconds: maxAge, reuseGraceSeconds, clock }));
+    return { clock, sessions: serviceWith(maxAgeSeconds), written, serviceWith };
   }
 
   it('create() starts an active session and emits session.created with the request metadata', async () => {
@@ -83,6 +84,7 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
         },
       },
       refreshTtlSeconds: 3600,
+      maxAgeSeconds: 86_400,
       reuseGraceSeconds,
     }));
   }
@@ -134,6 +136,7 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
         },
       },
       refreshTtlSeconds: 3600,
+      maxAgeSeconds: 86_400,
       reuseGraceSeconds: 10,
     }));
     const first = await sessions.create({ userId: 'u1' });
@@ -167,6 +170,63 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     const third = await sessions.refresh({ refreshToken: second.refreshToken });
     clock.advance(3601_000);
     await expect(sessions.refresh({ refreshToken: third.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+  });
+
+  it('refresh() past the absolute lifetime is refused however recently the session was used', async () => {
+    const { sessions, clock } = setup(0, 7200);
+    const first = await sessions.create({ userId: 'u1' });
+    clock.advance(3000_000);
+    const second = await sessions.refresh({ refreshToken: first.refreshToken });
+    clock.advance(3000_000);
+    const third = await sessions.refresh({ refreshToken: second.refreshToken });
+    clock.advance(1201_000); // 7201 s after login, only 1201 s idle
+    await expect(sessions.refresh({ refreshToken: third.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(await sessions.ownerOf(third.refreshToken)).toBeNull();
+    expect(await sessions.get(first.session.id)).toBeNull();
+    expect(await sessions.listActive('u1')).toEqual([]);
+  });
+
+  it('create() and refresh() never set an expiry past the absolute end', async () => {
+    const { sessions, clock } = setup(0, 7200);
+    const first = await sessions.create({ userId: 'u1' });
+    const end = new Date(Date.parse(first.session.createdAt) + 7200_000).toISOString();
+    clock.advance(3000_000);
+    const second = await sessions.refresh({ refreshToken: first.refreshToken });
+    expect(second.session.expiresAt).toBe(new Date(clock.now().getTime() + 3600_000).toISOString()); // the idle timeout comes first
+    clock.advance(3000_000);
+    const third = await sessions.refresh({ refreshToken: second.refreshToken });
+    expect(third.session.expiresAt).toBe(end);
+    expect((await sessions.listActive('u1')).map((s) => s.expiresAt)).toEqual([end]);
+
+    const { sessions: shortLived } = setup(0, 600); // a lifetime shorter than the idle timeout caps it from the start
+    const short = await shortLived.create({ userId: 'u1' });
+    expect(short.session.expiresAt).toBe(new Date(Date.parse(short.session.createdAt) + 600_000).toISOString());
+  });
+
+  it('a rotated token presented after the absolute end is an ended session, not reuse: nothing is revoked', async () => {
+    const { sessions, clock, written } = setup(0, 7200);
+    const first = await sessions.create({ userId: 'u1' });
+    clock.advance(3000_000);
+    const second = await sessions.refresh({ refreshToken: first.refreshToken });
+    clock.advance(3000_000);
+    await sessions.refresh({ refreshToken: second.refreshToken });
+    clock.advance(1201_000); // past the absolute end, well inside the idle timeout
+    await expect(sessions.refresh({ refreshToken: second.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect((await written()).map((e) => e.type)).not.toContain('session.revoked');
+  });
+
+  it('lowering the absolute lifetime also ends sessions stored under the longer one', async () => {
+    const { sessions, clock, serviceWith } = setup(0, 86_400);
+    const first = await sessions.create({ userId: 'u1' });
+    clock.advance(3000_000);
+    const second = await sessions.refresh({ refreshToken: first.refreshToken }); // stored expiry: 6600 s after login
+    clock.advance(2000_000);
+    const lowered = serviceWith(4000);
+    expect(await lowered.get(first.session.id)).toBeNull();
+    expect(await lowered.listActive('u1')).toEqual([]);
+    expect(await lowered.ownerOf(second.refreshToken)).toBeNull();
+    await expect(lowered.refresh({ refreshToken: second.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    await expect(lowered.revoke({ userId: 'u1', sessionId: first.session.id, reason: 'logout' })).rejects.toBeInstanceOf(SessionNotFoundError);
   });
 
   it('revoke() ends only a session of the caller, and only once', async () => {
