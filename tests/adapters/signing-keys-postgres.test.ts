@@ -7,8 +7,9 @@ import { createPostgresDatabase } from '../../adapters/postgres/database.ts';
 import type { SqlDatabase } from '../../adapters/sql/database.ts';
 import { migrate } from '../../adapters/sql/migrations.ts';
 import { createSqlSigningKeyRepository } from '../../adapters/sql/signing-key-repository.ts';
+import { createEncryptedSigningKeyRepository } from '../../adapters/webcrypto/encrypted-signing-key-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { createAuthService, publicationLeadMs } from '../../modules/auth/mod.ts';
+import { createAuthService, publicationLeadMs, rotateSigningKey } from '../../modules/auth/mod.ts';
 import { createSessionService } from '../../modules/session/mod.ts';
 import { createUserService } from '../../modules/user/mod.ts';
 import { manualClock } from '../modules/fixtures.ts';
@@ -51,5 +52,15 @@ describe('signing keys on Postgres', () => {
     expect(kids[0]![1]).toBe(first!.kid);
     const rows = await databases[0]!.query<{ n: number }>('SELECT count(*)::int AS n FROM signing_keys');
     expect(rows).toEqual([{ n: 2 }]);
+  });
+
+  it('with an encryption key, the private_jwk column holds ciphertext, never the private key', async () => {
+    const db = await open();
+    await db.exec('DELETE FROM signing_keys');
+    const keys = createEncryptedSigningKeyRepository({ keys: createSqlSigningKeyRepository({ db }), encryptionKey: crypto.getRandomValues(new Uint8Array(32)) });
+    const [key] = await rotateSigningKey(keys, new Date());
+    const rows = await db.query<{ kid: string; private_jwk: Record<string, unknown> }>('SELECT kid, private_jwk FROM signing_keys');
+    expect(rows).toEqual([{ kid: key!.kid, private_jwk: { enc: 'A256GCM', iv: expect.any(String), ciphertext: expect.any(String) } }]);
+    expect(JSON.stringify(rows)).not.toContain(String(key!.privateJwk.d));
   });
 });
