@@ -50,7 +50,9 @@ export interface Config {
   rateLimits: { apiPerMinute: number; authPerMinute: number };
   /** Peers whose X-Forwarded-For is believed (load balancers, ingress). */
   trustedProxies: string[];
-  tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number };
+  tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number; keyRotationDays: number };
+  /** AES-256 key for the private signing keys at rest; unset: they are stored plain. */
+  signingKeyEncryptionKey?: Uint8Array;
   /** Idle limit: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
   /** Absolute limit from login; caps the idle limit rather than conflicting with it. */
@@ -140,7 +142,15 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustedProxies: env.TRUSTED_PROXIES,
     passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     rateLimits: { apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },
-    tokens: { issuer: env.TOKEN_ISSUER, audience: env.TOKEN_AUDIENCE, accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS },
+    tokens: {
+      issuer: env.TOKEN_ISSUER,
+      audience: env.TOKEN_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      keyRotationDays: env.SIGNING_KEY_ROTATION_DAYS,
+    },
+    signingKeyEncryptionKey: env.SIGNING_KEY_ENCRYPTION_KEY
+      ? Uint8Array.from(atob(env.SIGNING_KEY_ENCRYPTION_KEY), (c) => c.charCodeAt(0))
+      : undefined,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     sessionMaxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
     refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
@@ -151,7 +161,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   };
 }
 
-const secretKeys = new Set(['SERVICE_TOKEN_SECRET']);
+const secretKeys = new Set(['SERVICE_TOKEN_SECRET', 'SIGNING_KEY_ENCRYPTION_KEY']);
 
 /** A URL with its credentials masked: the user info, and query parameters such as `?password=` or `?sslkey=`. */
 function maskUrlCredentials(value: string): string {

@@ -114,6 +114,12 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
   SESSION_MAX_AGE_SECONDS: positiveInt(30 * 24 * 60 * 60),
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+  SIGNING_KEY_ROTATION_DAYS: positiveInt(30),
+  // Exactly 32 bytes: 43 base64 characters and one `=`.
+  SIGNING_KEY_ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64, e.g. from `openssl rand -base64 32`')
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

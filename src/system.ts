@@ -31,6 +31,7 @@ import { createMetrics, metricsPath } from './metrics.ts';
 import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
 import { createServiceApp } from './service-app.ts';
+import { signingKeyStore } from './signing-keys.ts';
 import { createStorage, type Storage } from './storage.ts';
 import { ports, traced, type PortApis } from './ports.ts';
 import { publicRouteGroups, type PublicRouteGroup } from './public-routes.ts';
@@ -111,7 +112,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
     ? traced('auth', createAuthService({
         users: users!,
         sessions: sessions!,
-        keys: storage!.signingKeys,
+        keys: signingKeyStore(config, storage!.signingKeys, logger),
         outbox: storage!.outbox,
         tokens: config.tokens,
       }), 'local')

@@ -118,6 +118,19 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX users_email_canonical_key ON users (email_canonical);
     `,
   },
+  {
+    version: 7,
+    name: 'signing_key_rotation',
+    sql: `
+      -- A key signs from activates_at on; keys stored before rotation existed signed from creation.
+      ALTER TABLE signing_keys ADD COLUMN activates_at timestamptz;
+      UPDATE signing_keys SET activates_at = created_at;
+      ALTER TABLE signing_keys ALTER COLUMN activates_at SET NOT NULL;
+      -- The key a rotation replaced: unique, so of processes rotating the same key exactly one
+      -- stores a successor. NULL for a first key (ensure() serialises those with a lock).
+      ALTER TABLE signing_keys ADD COLUMN previous_kid text UNIQUE;
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

@@ -48,4 +48,6 @@ export interface SigningKeyRecord {
   privateJwk: Record<string, unknown>;
   publicJwk: Record<string, unknown>;
   createdAt: Date;
+  /** When it starts signing; a key created by a rotation is published a while before that. */
+  activatesAt: Date;
 }

@@ -1,4 +1,5 @@
 import { openApiRoutes, principalOf, requestMetaOf } from '../kernel/http.ts';
+import { jwksMaxAgeSeconds } from './key-lifecycle.ts';
 import type { AuthApi } from './ports.ts';
 import { jwks, login, logout, refresh, register } from './routes.ts';
 
@@ -21,10 +22,13 @@ export function authRoutes(auth: AuthApi) {
     });
 }
 
-/** `GET /.well-known/jwks.json`: public keys only; caches may keep it briefly. */
+/**
+ * `GET /.well-known/jwks.json`: public keys only. Caches may keep it for max-age, which is why a
+ * next key is published longer than that before it signs.
+ */
 export function jwksRoutes(auth: AuthApi) {
   return openApiRoutes().openapi(jwks, async (c) => {
-    c.header('Cache-Control', 'public, max-age=300');
+    c.header('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
     return c.json(await auth.jwks(), 200);
   });
 }

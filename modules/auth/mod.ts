@@ -15,6 +15,15 @@ export {
 export { authEventTypes } from './events.ts';
 export { createAuthService, type AuthServiceDeps } from './service.ts';
 export type { TokenSettings } from './signing.ts';
+export {
+  jwksMaxAgeSeconds,
+  publicationLeadMs,
+  rotateSigningKey,
+  signingKeyStatuses,
+  type KeyPolicy,
+  type SigningKeyState,
+  type SigningKeyStatus,
+} from './key-lifecycle.ts';
 export { authRoutes, jwksRoutes } from './http.ts';
 export { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 export { authApiSpec, authErrors } from './remote.ts';

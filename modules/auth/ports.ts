@@ -18,13 +18,28 @@ export interface AuthApi {
   jwks(): Promise<Jwks>;
 }
 
-/** Stores the Ed25519 signing keys. */
+/**
+ * Stores the Ed25519 signing keys. Several auth processes may share one store; they agree on the
+ * keys by reading it, so every write here is safe against the others.
+ */
 export interface SigningKeyRepository {
   /**
    * Stores `candidate` unless a key is stored already, then returns the newest stored key. Of
-   * processes starting together, all end up with the same key.
+   * processes starting together, all end up with the same key. Rejects when the store is down.
    */
   ensure(candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
-  /** Every stored key, newest first. */
+  /**
+   * Every stored key, newest first: by `activatesAt`, then `kid` (descending). Rejects when the
+   * store is down.
+   */
   list(): Promise<SigningKeyRecord[]>;
+  /**
+   * Stores `candidate` as the successor of the stored key `currentKid`, unless that key has a
+   * successor already (or is not stored), then returns the newest stored key. Of processes
+   * rotating the same key at once, exactly one stores its candidate and all get that one back.
+   * Rejects when the store is down (then nothing was stored, or the candidate was: list() tells).
+   */
+  rotate(currentKid: string, candidate: SigningKeyRecord): Promise<SigningKeyRecord>;
+  /** Deletes the keys with these kids; unknown kids are ignored. Idempotent. Rejects when the store is down. */
+  remove(kids: readonly string[]): Promise<void>;
 }

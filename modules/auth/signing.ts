@@ -1,42 +1,70 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { IssuedSession } from '../session/mod.ts';
 import type { Jwks, SigningKeyRecord } from './domain.ts';
+import { keysReadIntervalMs, maintainSigningKeys, signingKeyStatuses } from './key-lifecycle.ts';
 import type { SigningKeyRepository } from './ports.ts';
 
 export interface TokenSettings {
   issuer: string;
   audience: string;
   accessTokenTtlSeconds: number;
+  /** Age at which the signing key is replaced on schedule; unset, only on request (`npm run keys -- rotate`). */
+  keyRotationDays?: number;
 }
 
-/** A fresh Ed25519 key pair, identified by its RFC 7638 thumbprint. */
-export async function generateSigningKey(now: Date): Promise<SigningKeyRecord> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
-  return { kid, privateJwk: { ...(await exportJWK(privateKey)), kid }, publicJwk: { ...publicJwk, kid }, createdAt: now };
-}
-
-/** Signs access tokens with the newest stored key, creating one on first use. */
+/**
+ * Signs access tokens with the active key (key-lifecycle.ts), creating the first one on first use.
+ * The stored keys are re-read once a minute, not per request; between reads the key in use
+ * changes on time, since a next key is read long before it activates.
+ */
 export function createTokenSigner({ keys, settings, now }: { keys: SigningKeyRepository; settings: TokenSettings; now: () => Date }) {
-  let active: Promise<{ kid: string; key: CryptoKey }> | undefined;
+  let cached: { stored: SigningKeyRecord[]; readAtMs: number } | undefined;
+  let reading: Promise<SigningKeyRecord[]> | undefined;
+  const privateKeys = new Map<string, Promise<CryptoKey>>();
 
-  async function loadActive() {
-    const stored = (await keys.list())[0] ?? (await keys.ensure(await generateSigningKey(now())));
-    return { kid: stored.kid, key: (await importJWK(stored.privateJwk as JWK, 'EdDSA')) as CryptoKey };
+  function read(): Promise<SigningKeyRecord[]> {
+    reading ??= maintainSigningKeys(keys, now(), settings)
+      .then((stored) => {
+        cached = { stored, readAtMs: now().getTime() };
+        for (const kid of privateKeys.keys()) if (!stored.some((k) => k.kid === kid)) privateKeys.delete(kid);
+        return stored;
+      })
+      .catch((error: unknown) => {
+        // Keys in hand stay good for longer than a store outage matters (a next key is read
+        // many minutes before it signs): sign on with them, and try again next interval. A
+        // refresh that has spent its token must not fail here (see the service's refresh()).
+        if (!cached) throw error;
+        cached = { ...cached, readAtMs: now().getTime() };
+        return cached.stored;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
   }
 
-  /** The active key, created and stored on first use; a failed load is retried next time. */
-  function activeKey() {
-    active ??= loadActive().catch((error: unknown) => {
-      active = undefined;
-      throw error;
-    });
-    return active;
+  async function storedKeys(): Promise<SigningKeyRecord[]> {
+    if (cached && now().getTime() - cached.readAtMs < keysReadIntervalMs) return cached.stored;
+    return read();
+  }
+
+  function privateKeyOf(key: SigningKeyRecord): Promise<CryptoKey> {
+    let imported = privateKeys.get(key.kid);
+    if (!imported) {
+      imported = importJWK(key.privateJwk as JWK, 'EdDSA') as Promise<CryptoKey>;
+      imported.catch(() => privateKeys.delete(key.kid));
+      privateKeys.set(key.kid, imported);
+    }
+    return imported;
+  }
+
+  async function activeKey(): Promise<{ kid: string; key: CryptoKey }> {
+    const active = signingKeyStatuses(await storedKeys(), now(), settings).find((s) => s.state === 'active')!.key;
+    return { kid: active.kid, key: await privateKeyOf(active) };
   }
 
   return {
-    /** Loads (or creates) the signing key, so a later sign() needs no storage. */
+    /** Loads (or creates) the signing keys, so a sign() in the next minute needs no storage. */
     async ready(): Promise<void> {
       await activeKey();
     },
@@ -62,12 +90,14 @@ export function createTokenSigner({ keys, settings, now }: { keys: SigningKeyRep
       return { accessToken, expiresIn: Math.max(0, exp - Math.floor(now().getTime() / 1000)) };
     },
 
-    /** Never empty: asking for the keys creates the first one, so verifiers can start before any login. */
+    /**
+     * The next key, the active one and the retired ones some unexpired token may carry; never
+     * empty: asking for the keys creates the first one, so verifiers can start before any login.
+     */
     async jwks(): Promise<Jwks> {
-      await activeKey();
-      const stored = await keys.list();
+      const published = signingKeyStatuses(await storedKeys(), now(), settings).filter((s) => s.state !== 'expired');
       return {
-        keys: stored.map((k) => ({
+        keys: published.map(({ key: k }) => ({
           kty: 'OKP' as const,
           crv: 'Ed25519' as const,
           x: String(k.publicJwk.x),

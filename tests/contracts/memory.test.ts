@@ -5,6 +5,7 @@ import { createMemorySessionRepository } from '../../adapters/memory/session-rep
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createMemoryRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
+import { createEncryptedSigningKeyRepository } from '../../adapters/webcrypto/encrypted-signing-key-repository.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
 import { describePasswordAttemptStoreContract } from './password-attempt-store.contract.ts';
@@ -29,6 +30,12 @@ describeAuditRepositoryContract('memory', () => ({ repo: createMemoryAuditReposi
 
 describeSigningKeyRepositoryContract('memory', () => ({
   repo: createMemorySigningKeyRepository(),
+  outbox: createMemoryOutbox(),
+}));
+
+// The encrypting decorator must be invisible to the signer: the same contract, over memory.
+describeSigningKeyRepositoryContract('memory, encrypted at rest', () => ({
+  repo: createEncryptedSigningKeyRepository({ keys: createMemorySigningKeyRepository(), encryptionKey: crypto.getRandomValues(new Uint8Array(32)) }),
   outbox: createMemoryOutbox(),
 }));
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SigningKeyRecord, SigningKeyRepository } from '../../modules/auth/mod.ts';
-import type { ContractAdapter, MakeAdapter } from './support.ts';
+import { secondsFrom, type ContractAdapter, type MakeAdapter } from './support.ts';
 
-function candidate(createdAt = new Date()): SigningKeyRecord {
+function candidate(createdAt = new Date(), activatesAt = createdAt): SigningKeyRecord {
   const kid = crypto.randomUUID();
   const x = crypto.randomUUID().replaceAll('-', '');
   return {
@@ -10,8 +10,12 @@ function candidate(createdAt = new Date()): SigningKeyRecord {
     privateJwk: { kty: 'OKP', crv: 'Ed25519', x, d: crypto.randomUUID().replaceAll('-', ''), kid },
     publicJwk: { kty: 'OKP', crv: 'Ed25519', x, kid },
     createdAt,
+    activatesAt,
   };
 }
+
+/** A key created now that starts signing `leadSeconds` later, as a rotation makes it. */
+const successor = (leadSeconds = 600) => candidate(new Date(), secondsFrom(new Date(), leadSeconds));
 
 /**
  * The SigningKeyRepository contract (modules/auth/ports.ts). `makeAdapter` must return a
@@ -51,7 +55,48 @@ export function describeSigningKeyRepositoryContract(name: string, makeAdapter: 
       expect((await repo.list()).map((k) => k.kid)).toEqual([...kids]);
     });
 
-    // list() newest first: the port offers no way to store a second key (ensure() stores only into
-    // an empty store), so the order of several keys cannot be observed through it yet.
+    it('rotate() stores the successor of the newest key and returns it; list() is newest first by activatesAt', async () => {
+      const first = await repo.ensure(candidate(secondsFrom(new Date(), -60)));
+      const next = successor();
+      expect(await repo.rotate(first.kid, next)).toEqual(next);
+      const third = successor(1200);
+      expect(await repo.rotate(next.kid, third)).toEqual(third);
+      expect(await repo.list()).toEqual([third, next, first]);
+    });
+
+    it('rotate() of a key that has a successor already stores nothing and returns the newest key', async () => {
+      const first = await repo.ensure(candidate());
+      const next = successor();
+      await repo.rotate(first.kid, next);
+      expect(await repo.rotate(first.kid, successor())).toEqual(next);
+      expect((await repo.list()).map((k) => k.kid)).toEqual([next.kid, first.kid]);
+    });
+
+    it('rotate() of a key that is not stored stores nothing', async () => {
+      const first = await repo.ensure(candidate());
+      expect(await repo.rotate('no-such-kid', successor())).toEqual(first);
+      expect(await repo.list()).toEqual([first]);
+    });
+
+    it('rotate() of one key by several processes at once stores exactly one successor, and every one gets it back', async () => {
+      const first = await repo.ensure(candidate());
+      const candidates = Array.from({ length: 6 }, () => successor());
+      const results = await Promise.all(candidates.map((c) => repo.rotate(first.kid, c)));
+      const winners = new Set(results.map((k) => k.kid));
+      expect(winners.size).toBe(1);
+      expect(candidates.map((c) => c.kid)).toContain([...winners][0]);
+      expect((await repo.list()).map((k) => k.kid)).toEqual([...winners, first.kid]);
+    });
+
+    it('remove() deletes the named keys only and ignores unknown kids; a removed key cannot be rotated again', async () => {
+      const first = await repo.ensure(candidate(secondsFrom(new Date(), -60)));
+      const next = successor();
+      await repo.rotate(first.kid, next);
+      await repo.remove([first.kid, 'no-such-kid']);
+      await repo.remove([first.kid]);
+      expect(await repo.list()).toEqual([next]);
+      expect(await repo.rotate(first.kid, successor())).toEqual(next);
+      expect(await repo.list()).toEqual([next]);
+    });
   });
 }

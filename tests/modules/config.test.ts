@@ -69,6 +69,30 @@ describe('config', () => {
     expect(printed).toContain('****');
   });
 
+  it('rotates signing keys every 30 days unless SIGNING_KEY_ROTATION_DAYS says otherwise', () => {
+    expect(loadConfig({}).tokens.keyRotationDays).toBe(30);
+    expect(loadConfig({ SIGNING_KEY_ROTATION_DAYS: '7' }).tokens.keyRotationDays).toBe(7);
+    expect(() => loadConfig({ SIGNING_KEY_ROTATION_DAYS: '0' })).toThrow(/SIGNING_KEY_ROTATION_DAYS/);
+  });
+
+  it('takes SIGNING_KEY_ENCRYPTION_KEY as 32 bytes of base64, and masks it when printed', () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    const value = btoa(String.fromCharCode(...bytes));
+    const config = loadConfig({ SIGNING_KEY_ENCRYPTION_KEY: value });
+    expect(config.signingKeyEncryptionKey).toEqual(bytes);
+    expect(JSON.stringify(describeConfig(config))).not.toContain(value);
+    expect(loadConfig({}).signingKeyEncryptionKey).toBeUndefined();
+  });
+
+  it.each([
+    ['16 bytes', btoa('x'.repeat(16))],
+    ['33 bytes', btoa('x'.repeat(33))],
+    ['not base64', '!'.repeat(43) + '='],
+    ['a passphrase', 'correct horse battery staple'],
+  ])('refuses a SIGNING_KEY_ENCRYPTION_KEY of %s, naming the variable', (_, value) => {
+    expect(() => loadConfig({ SIGNING_KEY_ENCRYPTION_KEY: value })).toThrow(/SIGNING_KEY_ENCRYPTION_KEY: must be 32 random bytes in base64/);
+  });
+
   it('masks credentials anywhere in a URL: user info and secret query parameters', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://app:hunter2@db:5432/auth?sslmode=require&password=hunter3&sslkey=/k.pem',

@@ -50,6 +50,55 @@ describe('access-token verifier', () => {
     keys = [second.jwk, first.jwk];
     expect(await verify(await sign(second.privateKey, 'k2'))).not.toBeNull();
   });
+
+  it('learns a key published after it started within a minute, before that key signs anything', async () => {
+    const first = await keyPair('k1');
+    const second = await keyPair('k2');
+    let keys = [first.jwk];
+    let reads = 0;
+    let now = Date.now();
+    const verify = createAccessTokenVerifier({ jwks: async () => (reads++, { keys }), issuer: 'iss', audience: 'aud', now: () => now });
+    expect(await verify(await sign(first.privateKey, 'k1'))).not.toBeNull();
+    keys = [second.jwk, first.jwk]; // auth published its next key
+    now += 60_000;
+    expect(await verify(await sign(first.privateKey, 'k1', { exp: '6m' }))).not.toBeNull(); // answered at once, reloading behind
+    await Promise.resolve();
+    expect(reads).toBe(2);
+    expect(await verify(await sign(second.privateKey, 'k2'))).not.toBeNull();
+    expect(reads).toBe(2); // known already: no reload for the new kid
+  });
+
+  it('reloads for unknown kids at most once per interval, and refuses them', async () => {
+    const known = await keyPair('k1');
+    const stranger = await keyPair('made-up');
+    let reads = 0;
+    let now = Date.now();
+    const verify = createAccessTokenVerifier({ jwks: async () => (reads++, { keys: [known.jwk] }), issuer: 'iss', audience: 'aud', now: () => now });
+    const forged = await Promise.all(Array.from({ length: 20 }, () => sign(stranger.privateKey, 'made-up', { exp: '10m' })));
+    for (const token of forged) expect(await verify(token)).toBeNull();
+    expect(reads).toBe(2); // the first load, and one reload for the unknown kid
+    now += 10_000;
+    expect(await verify(await sign(stranger.privateKey, `made-up-${now}`))).toBeNull();
+    expect(reads).toBe(3);
+  });
+
+  it('keeps verifying with the keys it has while the JWKS cannot be reloaded', async () => {
+    const { privateKey, jwk } = await keyPair('k1');
+    let authDown = false;
+    let now = Date.now();
+    const verify = createAccessTokenVerifier({
+      jwks: async () => (authDown ? Promise.reject(new Error('auth is down')) : { keys: [jwk] }),
+      issuer: 'iss',
+      audience: 'aud',
+      now: () => now,
+    });
+    expect(await verify(await sign(privateKey, 'k1'))).not.toBeNull();
+    authDown = true;
+    for (let i = 0; i < 3; i++) {
+      now += 61_000;
+      expect(await verify(await sign(privateKey, 'k1', { exp: '10m' }))).not.toBeNull();
+    }
+  });
 });
 
 describe('revocation set', () => {
