@@ -177,7 +177,7 @@ function maskUrlCredentials(value: string): string {
 }
 
 /** One line per variable, secrets masked and credentials stripped from URLs, for the start-up log. */
-export function describeConfig(config: Config): Record<string, unknown> {
+export function describeConfig(config: Pick<Config, 'env'>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config.env).map(([key, value]) => {
       if (secretKeys.has(key)) return [key, value ? '****' : undefined];

@@ -1,6 +1,7 @@
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config/mod.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createSystem, type Runtime, type System } from './system.ts';
+import { StartupError } from './startup.ts';
+import { startSystem, type Runtime, type System } from './system.ts';
 import { startTelemetry } from './telemetry.ts';
 
 export interface Booted {
@@ -13,9 +14,14 @@ export interface Booted {
 
 /**
  * What both entry points share: read and print config, start tracing when configured, compose the system. A bad config prints
- * every problem, naming its variable, and returns null so the entry point exits non-zero.
+ * every problem, naming its variable, and returns null so the entry point exits non-zero; so does a store that cannot be
+ * used (StartupError). The system is returned before what it needs from peers answers (it is then live, not ready); should
+ * that turn out to be a misconfiguration, the reason is logged and `exit(1)` called after closing.
  */
-export async function boot(env: Record<string, string | undefined>, runtime: Omit<Runtime, 'logger'>): Promise<Booted | null> {
+export async function boot(
+  env: Record<string, string | undefined>,
+  runtime: Omit<Runtime, 'logger'> & { exit: (code: number) => void },
+): Promise<Booted | null> {
   let config: Config;
   try {
     config = loadConfig(env);
@@ -34,14 +40,27 @@ export async function boot(env: Record<string, string | undefined>, runtime: Omi
     service,
     logger,
   });
-  const system = await createSystem(config, { ...runtime, logger });
-  return {
-    config,
-    logger,
-    system,
-    async close() {
-      await system.close();
-      await tracing?.shutdown();
-    },
+  const { exit, ...systemRuntime } = runtime;
+  let system: System;
+  try {
+    system = await startSystem(config, { ...systemRuntime, logger });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    logger.error(`cannot start: ${error.message}`);
+    await tracing?.shutdown();
+    return null;
+  }
+  const close = async () => {
+    await system.close();
+    await tracing?.shutdown();
   };
+  system.started.then(
+    () => logger.info('started'),
+    async (error: unknown) => {
+      logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+      await close();
+      exit(1);
+    },
+  );
+  return { config, logger, system, close };
 }

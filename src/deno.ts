@@ -11,7 +11,7 @@ declare const Deno: {
 };
 
 const started = performance.now();
-const booted = await boot(Deno.env.toObject(), { clientIp: (c) => getConnInfo(c).remote.address });
+const booted = await boot(Deno.env.toObject(), { clientIp: (c) => getConnInfo(c).remote.address, exit: (code) => Deno.exit(code) });
 if (!booted) Deno.exit(1);
 const { config, logger, system, close } = booted!;
 

@@ -7,6 +7,7 @@ import { publicationLeadMs, rotateSigningKey, signingKeyStatuses, type SigningKe
 import { loadConfig } from '../config/mod.ts';
 import { createLogger } from './log.ts';
 import { signingKeyStore } from './signing-keys.ts';
+import { createStartup } from './startup.ts';
 import { createStorage } from './storage.ts';
 
 const usage = 'usage: npm run keys -- list | rotate';
@@ -27,8 +28,15 @@ async function run(command: string | undefined): Promise<number> {
     return 2;
   }
   const logger = createLogger({ level: config.logLevel, service: 'keys' });
-  const storage = await createStorage({ database: config.database });
+  // A command, not a server: the database must answer now, not eventually.
+  const startup = createStartup({ logger, checks: {} });
+  const storage = await createStorage(config, { startup });
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
+    await Promise.race([
+      startup.started(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('DATABASE_URL did not answer within 10 s')), 10_000))),
+    ]);
     const keys = signingKeyStore(config, storage.signingKeys, logger);
     const now = new Date();
     if (command === 'rotate') {
@@ -48,6 +56,8 @@ async function run(command: string | undefined): Promise<number> {
     for (const status of statuses) console.log(line(status));
     return 0;
   } finally {
+    clearTimeout(timer);
+    startup.close();
     await storage.close();
   }
 }

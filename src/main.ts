@@ -4,7 +4,7 @@ import { boot } from './boot.ts';
 import { startNodeServer } from './node-server.ts';
 
 const started = performance.now();
-const booted = await boot(process.env, { clientIp: (c) => getConnInfo(c).remote.address });
+const booted = await boot(process.env, { clientIp: (c) => getConnInfo(c).remote.address, exit: (code) => process.exit(code) });
 if (!booted) process.exit(1);
 const { config, logger, system, close } = booted;
 

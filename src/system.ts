@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
 import { createAuthService, createPasswordThrottle, type AuthApi } from '../modules/auth/mod.ts';
-import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, createRevocationSet, subscribeRevocations, type GatewayRoutes } from '../modules/gateway/mod.ts';
+import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { Subscription } from '../modules/kernel/mod.ts';
 import { createSessionService, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
@@ -15,7 +15,7 @@ import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
 import { edgeAudience } from '../adapters/http/service-identity.ts';
 import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
-import type { Config } from '../config/mod.ts';
+import { describeConfig, type Config } from '../config/mod.ts';
 import type { CallableModule } from '../config/placement.ts';
 import { createEventBus } from './bus.ts';
 import { docsRoutes } from './docs.ts';
@@ -30,9 +30,11 @@ import { createRateLimiters } from './rate-limits.ts';
 import { createMetrics, metricsPath } from './metrics.ts';
 import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
+import { startRevocationFeed } from './revocation-feed.ts';
 import { createServiceApp } from './service-app.ts';
 import { signingKeyStore } from './signing-keys.ts';
 import { createStorage, type Storage } from './storage.ts';
+import { connectionLog, createStartup } from './startup.ts';
 import { ports, traced, type PortApis } from './ports.ts';
 import { publicRouteGroups, type PublicRouteGroup } from './public-routes.ts';
 import { registerTracePropagation } from './telemetry.ts';
@@ -45,27 +47,49 @@ export interface Runtime {
 
 export interface System {
   app: Hono<AppEnv>;
+  /**
+   * Resolves once every start-up task (database, signing key, revocations) has succeeded; rejects
+   * with StartupError when one meets a failure no retry fixes (a misconfiguration).
+   */
+  started: Promise<void>;
   close(): Promise<void>;
 }
 
 const stateful: readonly CallableModule[] = ['auth', 'user', 'session', 'audit'];
 
+/** The system once it has started (see startSystem), for tests and benchmarks; closed again if it cannot start. */
+export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
+  const system = await startSystem(config, runtime);
+  try {
+    await system.started;
+  } catch (error) {
+    await system.close();
+    throw error;
+  }
+  return system;
+}
+
 /**
  * The composition root: the only place that reads placement. Hosted modules get their adapters;
  * modules hosted elsewhere become HTTP port clients; a module cannot tell which it talks to.
+ * Resolves as soon as the app can answer, so the process listens (and is live) while what it
+ * needs from peers is still set up in the background, retried until it answers (`started`).
  */
-export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
+export async function startSystem(config: Config, runtime: Runtime): Promise<System> {
   registerTracePropagation();
   const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.serviceName });
   const hosts = (module: string) => (config.services as string[]).includes(module);
   const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
+  const startup = createStartup({ logger, checks });
 
   // One fail-fast command client for sessions, rate limits and the bus (which adds its own
   // blocking connections), so one readiness check covers them and they recover together.
-  const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.serviceName }) : undefined;
+  const redisLog = connectionLog({ logger, variable: 'REDIS_URL', shownUrl: String(describeConfig(config).REDIS_URL) });
+  const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.serviceName, onError: redisLog.failed }) : undefined;
+  redis?.on('ready', redisLog.answered);
   if (redis) checks.redis = () => callRedis(redis, (r) => r.ping());
-  const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config, redis) : undefined;
+  const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config, { redis, startup }) : undefined;
   if (storage) Object.assign(checks, storage.checks);
   const bus = createEventBus(config, logger, redis);
 
@@ -127,13 +151,23 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
   const relays = (storage?.outboxes ?? []).map((outbox) =>
     createOutboxRelay({ outbox, bus: bus.bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
   );
-  relays.forEach((relay) => relay.start());
+  void storage?.opened.then(() => relays.forEach((relay) => relay.start()));
   // Redis session keys expire by themselves; SQL rows need the sweep.
   if (storage && local.session && !config.redis) {
     const stopMaintenance = startMaintenance({ sessions: storage.sessions, logger });
     closers.push(async () => stopMaintenance());
   }
-  if (hosts('auth')) await auth!.jwks(); // creates the signing key on first start, not on the first login
+  // Creates the signing key on first start, not on the first login.
+  if (hosts('auth')) {
+    void startup.run({
+      name: 'signing-key',
+      pending: 'the signing key is not loaded yet',
+      async attempt() {
+        await storage!.opened;
+        await auth!.jwks();
+      },
+    });
+  }
 
   const onError = createProblemHandler({
     statusByCode: errorStatusByCode,
@@ -173,13 +207,8 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
       });
     };
     const routes = { ...Object.fromEntries(publicRouteGroups.map((group) => [group.group, routeFor(group)])), operations } as GatewayRoutes;
-    const revocations = createRevocationSet({ retainMs: config.tokens.accessTokenTtlSeconds * 1000 });
-    const revocationFeed = subscribeRevocations(bus.bus, revocations, crypto.randomUUID());
-    subscriptions.push(revocationFeed);
-    // Feed first, snapshot second: a revocation between the two is then seen at least once.
-    await revocationFeed.ready;
-    const since = new Date(Date.now() - config.tokens.accessTokenTtlSeconds * 1000).toISOString();
-    (await sessions!.listRevokedSince(since)).forEach((id) => revocations.add(id));
+    const { revocations, subscription } = startRevocationFeed({ bus: bus.bus, sessions: sessions!, accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds, startup });
+    subscriptions.push(subscription);
     app = createGatewayApp({
       routes,
       verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth!.jwks(), ...config.tokens }),
@@ -211,7 +240,9 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 
   return {
     app,
+    started: startup.started(),
     async close() {
+      startup.close();
       for (const close of closers) await close();
       await Promise.all(relays.map((relay) => relay.stop()));
       await Promise.all(subscriptions.map((s) => s.close()));

@@ -153,7 +153,7 @@ export function createRedisStreamsEventBus({
       void consumer.ready.then(() => groupCreations.delete(consumer.ready));
       const subscription = { group, consumer, streams };
       open.add(subscription);
-      return { ready: consumer.ready, close: () => closeOne(subscription) };
+      return { ready: consumer.subscribed, close: () => closeOne(subscription) };
     },
 
     async stats() {

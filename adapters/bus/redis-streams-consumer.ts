@@ -54,6 +54,11 @@ export interface StreamConsumerDeps {
 export interface StreamConsumer {
   /** Settles once the first attempt to create the groups has (publish waits for it). */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once the groups exist, on the first attempt or a later retry of the read loop (Redis
+   * may be down at start): only then is every event published from now on bound to reach it.
+   */
+  readonly subscribed: Promise<void>;
   /** Stops reading, waits for the handler in flight, then releases (or destroys) the group. */
   close(destroyGroup: boolean): Promise<void>;
 }
@@ -99,6 +104,8 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
   let lastClaimAt = 0;
   let lastMaintenanceAt = 0;
   let wake = () => {};
+  let markSubscribed = () => {};
+  const subscribed = new Promise<void>((resolve) => (markSubscribed = resolve));
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -125,6 +132,7 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
       if (lastDelivered && !resumeFrom.has(key)) resumeFrom.set(key, lastDelivered);
     }
     groupsReady = true;
+    markSubscribed();
   }
 
   async function maintain() {
@@ -285,6 +293,7 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
 
   return {
     ready: ready.catch(() => {}),
+    subscribed,
     close(destroyGroup) {
       closing ??= (async () => {
         closed = true;

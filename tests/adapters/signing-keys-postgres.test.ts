@@ -34,7 +34,7 @@ describe('signing keys on Postgres', () => {
     const clock = manualClock();
     const outbox = createMemoryOutbox();
     const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
-    const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0 });
+    const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0, maxAgeSeconds: 30 * 24 * 3600 });
     const tokens = { issuer: 'iss', audience: 'aud', accessTokenTtlSeconds: 900, keyRotationDays: 30 };
     // Each "process" has its own connections, so their statements really run at once.
     const processes = await Promise.all(

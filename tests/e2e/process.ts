@@ -16,23 +16,31 @@ export interface ServerProcess extends Target {
   startupMs: number;
   /** The process (and process group) id, to check it is gone. */
   pid: number;
+  /** The recent lines the process wrote to stderr (its log). */
+  output(): string[];
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
-  /** How long to wait for "listening" before stopping the process and failing. Default 90 s. */
+  /**
+   * Wait until the process is listening and (by default) has "started": its start-up tasks
+   * (database, signing key, revocations) are done, as an orchestrator waits for readiness.
+   * `'listening'` returns as soon as it listens, for tests of a process whose peers are not up.
+   */
+  until?: 'listening' | 'started';
+  /** How long to wait before stopping the process and failing. Default 90 s. */
   startTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before it SIGKILLs. Default 15 s (a shutdown drains requests for up to 10 s). */
   stopGraceMs?: number;
 }
 
 /**
- * Starts the real entry point in a child process on a free port and waits for "listening".
+ * Starts the real entry point in a child process on a free port and waits (see StartOptions).
  * If it does not get there, the process is stopped before this rejects: a failed start leaves
  * nothing running.
  */
 export async function startProcess(runtime: RuntimeName, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const { startTimeoutMs = 90_000, stopGraceMs = 15_000 } = options;
+  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000 } = options;
   const [command, ...args] = commands[runtime];
   const started = spawnOwned(command!, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },
@@ -44,10 +52,15 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
   try {
     const listening = await new Promise<{ port: number; startupMs: number }>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`${runtime} did not start within ${startTimeoutMs} ms:\n${output.join('\n')}`)), startTimeoutMs);
+      let listened: { port: number; startupMs: number } | undefined;
+      let ready = until === 'listening';
       createInterface({ input: started.child.stderr! }).on('line', (line) => {
         output.push(line);
         if (output.length > 200) output.shift(); // request logs keep coming; keep the recent ones
-        if (line.includes('"listening"')) resolve(JSON.parse(line));
+        if (line.includes('"msg":"listening"')) listened = JSON.parse(line);
+        else if (line.includes('"msg":"started"')) ready = true; // may come first: nothing to wait for
+        else return;
+        if (listened && ready) resolve(listened);
       });
       started.exited.then((code) => reject(new Error(`${runtime} exited with ${code}:\n${output.join('\n')}`)), reject);
     });
@@ -58,6 +71,7 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
       url: base,
       clientIp: '127.0.0.1',
       request: (path, init) => fetch(base + path, init),
+      output: () => [...output],
       stop,
       close: stop,
     };
@@ -67,4 +81,31 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Runs the real entry point expecting it to stop by itself (a start it must refuse), and resolves
+ * with its exit code and stderr; kills it and rejects if it is still running after `timeoutMs`.
+ */
+export async function runUntilExit(runtime: RuntimeName, env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string }> {
+  const [command, ...args] = commands[runtime];
+  const started = spawnOwned(command!, args, {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const { child } = started;
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void started.stop(0);
+      reject(new Error(`${runtime} still running after ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // 'exit' can come before the last of stderr: wait for the stream's end.
+      if (child.stderr!.readableEnded) resolve({ code, stderr });
+      else child.stderr!.once('end', () => resolve({ code, stderr }));
+    });
+  });
 }

@@ -21,7 +21,7 @@ const password = 'a sturdy passphrase 42';
 function system(clock = manualClock(), keys: SigningKeyRepository = createMemorySigningKeyRepository()) {
   const { outbox } = observedOutbox();
   const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
-  const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 90 * 24 * 3600, reuseGraceSeconds: 0, clock });
+  const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 90 * 24 * 3600, reuseGraceSeconds: 0, maxAgeSeconds: 90 * 24 * 3600, clock });
   const process = (store = keys) => createAuthService({ users, sessions, keys: store, outbox, tokens, clock });
   const auth = process();
   let refreshToken = '';
