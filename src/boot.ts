@@ -1,4 +1,5 @@
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config/mod.ts';
+import { messageOf } from '../modules/kernel/mod.ts';
 import { createLogger, type Logger } from './log.ts';
 import { StartupError } from './startup.ts';
 import { startSystem, type Runtime, type System } from './system.ts';
@@ -57,7 +58,7 @@ export async function boot(
   system.started.then(
     () => logger.info('started'),
     async (error: unknown) => {
-      logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`cannot start: ${messageOf(error)}`);
       await close();
       exit(1);
     },

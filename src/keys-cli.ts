@@ -3,6 +3,7 @@
  * at (DATABASE_URL, DATABASE_SCHEMA, SIGNING_KEY_ENCRYPTION_KEY). Prints no private material.
  * On an embedded pglite:// database, stop the server first: only one process may open it.
  */
+import { messageOf } from '../modules/kernel/mod.ts';
 import { publicationLeadMs, rotateSigningKey, signingKeyStatuses, type SigningKeyStatus } from '../modules/auth/mod.ts';
 import { loadConfig } from '../config/mod.ts';
 import { createLogger } from './log.ts';
@@ -65,6 +66,6 @@ async function run(command: string | undefined): Promise<number> {
 try {
   process.exitCode = await run(process.argv[2]);
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(messageOf(error));
   process.exitCode = 1;
 }

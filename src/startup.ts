@@ -1,3 +1,4 @@
+import { messageOf } from '../modules/kernel/mod.ts';
 import { CheckFailed, type HealthCheck } from './health.ts';
 import type { Logger } from './log.ts';
 
@@ -37,7 +38,6 @@ export interface Startup {
   close(): void;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Runs start-up tasks in the background, so a process listens (and answers /health/live) while

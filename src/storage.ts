@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { UnavailableError } from '../modules/kernel/mod.ts';
+import { messageOf, UnavailableError } from '../modules/kernel/mod.ts';
 import type { AuditRepository } from '../modules/audit/mod.ts';
 import type { SigningKeyRepository } from '../modules/auth/mod.ts';
 import type { Outbox } from '../modules/kernel/mod.ts';
@@ -81,7 +81,6 @@ async function migratePostgres(database: Extract<Config['database'], { kind: 'po
   }
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Opens embedded PostgreSQL in `dataDir`, locked for this process. Every failure here is a

@@ -1,5 +1,5 @@
 import mitt from 'mitt';
-import { detached, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
+import { detached, messageOf, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
 
 export interface DeadLetter {
   group: string;
@@ -101,7 +101,7 @@ export function createMemoryEventBus({
           return;
         }
         if (attempt >= maxAttempts) {
-          deadLetter({ group: group.name, event, error: error instanceof Error ? error.message : String(error), attempts: attempt });
+          deadLetter({ group: group.name, event, error: messageOf(error), attempts: attempt });
           return;
         }
         await sleep(retryDelayMs(attempt));

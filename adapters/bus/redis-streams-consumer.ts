@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CloudEvent, EventHandler } from '../../modules/kernel/mod.ts';
+import { messageOf, type CloudEvent, type EventHandler } from '../../modules/kernel/mod.ts';
 import { callRedis } from '../redis/client.ts';
 import { compareIds, forgetIdleConsumers } from '../redis/stream-groups.ts';
 import {
@@ -82,7 +82,6 @@ const consumerIdleLimitMs = 60 * 60 * 1000;
 const maxErrorDelayMs = 2000;
 const ackDelayMs = 20;
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * One subscription: a consumer of `group` on each of its streams, reading new entries with

@@ -45,3 +45,6 @@ export class RateLimitedError extends DomainError {
 
 export const kernelErrorCodes = ['validation_failed', 'unauthenticated', 'service_unavailable', 'rate_limited'] as const;
 export type KernelErrorCode = (typeof kernelErrorCodes)[number];
+
+/** The message of anything thrown, for a log line or a wrapping error. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

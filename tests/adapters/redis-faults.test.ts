@@ -4,7 +4,8 @@ import { callRedis, createRedisClient, keysStartingWith, scanKeys } from '../../
 import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
-import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
+import type { SessionRepository } from '../../modules/session/mod.ts';
+import { newSession } from '../contracts/session-repository.contract.ts';
 import { secondsFrom } from '../contracts/support.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
@@ -31,15 +32,6 @@ afterAll(async () => {
   await proxy.close();
 });
 
-function newSession(): SessionRecord {
-  const now = new Date();
-  const hash = () => crypto.randomUUID().replaceAll('-', '').repeat(2);
-  return {
-    id: crypto.randomUUID(), userId: crypto.randomUUID(), createdAt: now, lastUsedAt: now, expiresAt: secondsFrom(now, 3600),
-    userAgent: null, ip: null, revokedAt: null, revokeReason: null, refreshHash: hash(), rotationKey: hash(), rotatedAt: now,
-  };
-}
-
 /** How long `call` takes to reject, and with what. */
 async function timeToFailure(call: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const started = performance.now();
@@ -63,14 +55,14 @@ async function timeToRecovery(call: () => Promise<unknown>, withinMs = 5000): Pr
 
 describe('Redis session repository when Redis is unreachable', () => {
   it('a call succeeds through the proxy', async () => {
-    const session = newSession();
+    const session = newSession(new Date());
     await callRedis(viaProxy, (r) => r.ping());
     await repo.create(session, []);
     expect(await repo.findById(session.id)).toEqual(session);
   });
 
   it(`rejects with UnavailableError within ${failWithinMs} ms once the server is gone, and recovers after`, async () => {
-    const session = newSession();
+    const session = newSession(new Date());
     await repo.create(session, []);
     proxy.pause();
     const read = await timeToFailure(() => repo.findById(session.id));
@@ -88,7 +80,7 @@ describe('Redis session repository when Redis is unreachable', () => {
   });
 
   it(`rejects within ${failWithinMs} ms when the link turns into a black hole, and a write that timed out never lands later`, async () => {
-    const session = newSession();
+    const session = newSession(new Date());
     await repo.create(session, []);
     proxy.stall();
     const toHash = crypto.randomUUID();

@@ -5,9 +5,9 @@ import { callRedis, createRedisClient } from '../../adapters/redis/client.ts';
 import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
-import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
-import { secondsFrom } from '../contracts/support.ts';
-import { drainAll } from '../contracts/support.ts';
+import type { SessionRepository } from '../../modules/session/mod.ts';
+import { newSession } from '../contracts/session-repository.contract.ts';
+import { drainAll, secondsFrom } from '../contracts/support.ts';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
 
 // Redis stalled (SIGSTOP: paused, not dead) keeps every connection and command, and runs them all
@@ -24,9 +24,6 @@ beforeAll(async () => {
   server = await startOwnRedis();
   redis = createRedisClient({ url: server.url, commandTimeoutMs });
   observer = createRedisClient({ url: server.url });
-  await callRedis(redis, (r) => r.ping()).catch(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the server may still be starting
-  });
   sessions = createRedisSessionRepository({ redis, prefix: 'stall:', outbox: createRedisOutbox({ redis, prefix: 'stall:' }) });
 });
 afterAll(async () => {
@@ -34,15 +31,6 @@ afterAll(async () => {
   observer?.disconnect();
   await server?.stop();
 });
-
-function newSession(): SessionRecord {
-  const now = new Date();
-  const hash = () => crypto.randomUUID().replaceAll('-', '').repeat(2);
-  return {
-    id: crypto.randomUUID(), userId: crypto.randomUUID(), createdAt: now, lastUsedAt: now, expiresAt: secondsFrom(now, 3600),
-    userAgent: null, ip: null, revokedAt: null, revokeReason: null, refreshHash: hash(), rotationKey: hash(), rotatedAt: now,
-  };
-}
 
 /** Runs `calls` while the server is stopped; each must fail for its caller; then lets the server run them. */
 async function duringStall(calls: Array<() => Promise<unknown>>) {
@@ -64,9 +52,9 @@ async function duringStall(calls: Array<() => Promise<unknown>>) {
 
 describe('Redis writes that reach a stalled server after their caller gave up', () => {
   it('change no session: a rotation, a revocation and a creation answered 503 never happen later', async () => {
-    const existing = newSession();
+    const existing = newSession(new Date());
     await sessions.create(existing, []);
-    const unborn = newSession();
+    const unborn = newSession(new Date());
     const toHash = crypto.randomUUID();
     const eventsBefore = await observer.xlen('stall:outbox');
     await duringStall([
@@ -95,7 +83,7 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
   });
 
   it('while the server does not answer, later calls fail at once instead of each waiting out a timeout; then it recovers', async () => {
-    const session = newSession();
+    const session = newSession(new Date());
     await sessions.create(session, []);
     server.pause();
     const timings: number[] = [];

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,7 +22,8 @@ export interface OwnRedis {
 /**
  * Starts redis-server on a free loopback port. `durable` fsyncs every write to an append-only
  * file, so a crash loses nothing acknowledged; otherwise it keeps nothing on disk. The server is
- * killed when this process exits, even if the test never calls stop().
+ * killed when this process exits, even if the test never calls stop(). Resolves once it accepts
+ * connections, so a client made next is not refused.
  */
 export async function startOwnRedis({ durable = false }: { durable?: boolean } = {}): Promise<OwnRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'own-redis-'));
@@ -39,6 +40,13 @@ export async function startOwnRedis({ durable = false }: { durable?: boolean } =
     child.kill('SIGKILL');
     await exited(child);
   };
+  try {
+    await acceptsConnections(port);
+  } catch (error) {
+    await kill();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     pause: () => void child.kill('SIGSTOP'),
@@ -68,4 +76,20 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+async function acceptsConnections(port: number, withinMs = 5000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (accepted) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not accept connections within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
