@@ -1,4 +1,5 @@
-import type { EventBus, Subscription } from '../modules/kernel/mod.ts';
+import { eventHandlers, subscribeHandlers, type EventBus, type EventHandlers, type EventOf, type Subscription } from '../modules/kernel/mod.ts';
+import { eventCatalogue, type EventCatalogue } from './events.ts';
 import type { Logger } from './log.ts';
 
 /** The events an operator (or a SIEM reading the logs) wants to see, at the level they deserve. */
@@ -11,7 +12,7 @@ const levels = {
   'user.deleted': 'info',
   'session.revoked': 'info',
   'session.refresh_reuse_detected': 'warn',
-} as const;
+} as const satisfies Partial<Record<keyof EventCatalogue, 'info' | 'warn'>>;
 
 /**
  * One log line per security-relevant event, written once per deployment (one consumer group, in
@@ -19,12 +20,10 @@ const levels = {
  * request that caused it. Only named fields are copied: event data may grow fields not meant for logs.
  */
 export function subscribeEventLog(bus: EventBus, logger: Logger): Subscription {
-  return bus.subscribe({
-    group: 'log',
-    types: Object.keys(levels),
-    async handler({ type, id, time, subject, data }) {
-      const level = levels[type as keyof typeof levels];
-      logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId: data.sessionId, reason: data.reason, ip: data.ip });
-    },
-  });
+  const write = (level: 'info' | 'warn') => async ({ type, id, time, subject, data }: EventOf<EventCatalogue, keyof typeof levels>) => {
+    const { sessionId, reason, ip }: { sessionId?: string; reason?: string; ip?: string } = data;
+    logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip });
+  };
+  const handlers = Object.fromEntries(Object.entries(levels).map(([type, level]) => [type, write(level)])) as EventHandlers<EventCatalogue>;
+  return subscribeHandlers(bus, 'log', eventHandlers(eventCatalogue, handlers));
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { EventBus, Outbox, Subscription } from '../modules/kernel/mod.ts';
+import { authEvents } from '../modules/auth/mod.ts';
+import { eventHandlers, subscribeHandlers, type EventBus, type Outbox, type Subscription } from '../modules/kernel/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import type { BreakerState } from '../adapters/http/port-client.ts';
 
@@ -54,14 +55,12 @@ export function createMetrics({ service }: { service: string }) {
 
     /** Counts login outcomes from events; one shared group, so across processes each counts once. */
     subscribe(bus: EventBus): Subscription {
-      return bus.subscribe({
-        group: 'metrics',
-        types: ['user.login', 'user.login_failed', 'session.refresh_reuse_detected'],
-        async handler(event) {
-          if (event.type === 'session.refresh_reuse_detected') reuse.inc();
-          else logins.inc({ outcome: event.type === 'user.login' ? 'success' : 'failure' });
-        },
+      const handlers = eventHandlers(authEvents, {
+        'user.login': async () => void logins.inc({ outcome: 'success' }),
+        'user.login_failed': async () => void logins.inc({ outcome: 'failure' }),
+        'session.refresh_reuse_detected': async () => void reuse.inc(),
       });
+      return subscribeHandlers(bus, 'metrics', handlers);
     },
 
     /** Gauges read when scraped. */

@@ -1,5 +1,5 @@
-import { createRevocationSet, subscribeRevocations, type RevocationSet } from '../modules/gateway/mod.ts';
-import { UnavailableError, type EventBus, type Subscription } from '../modules/kernel/mod.ts';
+import { createRevocationSet, revocationHandlers, type RevocationSet } from '../modules/gateway/mod.ts';
+import { subscribeHandlers, UnavailableError, type EventBus, type Subscription } from '../modules/kernel/mod.ts';
 import type { SessionApi } from '../modules/session/mod.ts';
 import type { Startup } from './startup.ts';
 
@@ -22,7 +22,8 @@ export function startRevocationFeed({
 }): { revocations: RevocationSet; subscription: Subscription } {
   const retainMs = accessTokenTtlSeconds * 1000;
   const known = createRevocationSet({ retainMs });
-  const subscription = subscribeRevocations(bus, known, crypto.randomUUID());
+  // A group per instance (fan-out): every gateway instance sees every revocation.
+  const subscription = subscribeHandlers(bus, `gateway.${crypto.randomUUID()}`, revocationHandlers(known));
   let primed = false;
   void startup
     .run({

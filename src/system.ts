@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { createAuditService, subscribeAuditHandlers, type AuditApi } from '../modules/audit/mod.ts';
+import { createAuditService, type AuditApi } from '../modules/audit/mod.ts';
 import { createAuthService, createPasswordThrottle, type AuthApi } from '../modules/auth/mod.ts';
 import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, type GatewayRoutes } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
-import type { Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, subscribeSessionHandlers, type SessionApi } from '../modules/session/mod.ts';
+import { subscribeHandlers, type Subscription } from '../modules/kernel/mod.ts';
+import { createSessionService, sessionHandlers, type SessionApi } from '../modules/session/mod.ts';
 import { createUserService, type UserApi } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
@@ -145,8 +145,8 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
 
   const subscriptions: Subscription[] = [];
   // Handlers call the traced port, so their work shows under the delivery that caused it.
-  if (local.session) subscriptions.push(subscribeSessionHandlers(bus.bus, sessions!));
-  if (local.audit) subscriptions.push(subscribeAuditHandlers(bus.bus, local.audit));
+  if (local.session) subscriptions.push(subscribeHandlers(bus.bus, 'session', sessionHandlers(sessions!)));
+  if (local.audit) subscriptions.push(subscribeHandlers(bus.bus, 'audit', local.audit.handlers));
 
   const relays = (storage?.outboxes ?? []).map((outbox) =>
     createOutboxRelay({ outbox, bus: bus.bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),

@@ -1,5 +1,5 @@
 import mitt from 'mitt';
-import { detached, messageOf, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
+import { detached, MalformedEventError, messageOf, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
 
 export interface DeadLetter {
   group: string;
@@ -100,7 +100,8 @@ export function createMemoryEventBus({
           group.consumers.forEach(pump);
           return;
         }
-        if (attempt >= maxAttempts) {
+        // A malformed event fails the same way every time: no retry.
+        if (attempt >= maxAttempts || error instanceof MalformedEventError) {
           deadLetter({ group: group.name, event, error: messageOf(error), attempts: attempt });
           return;
         }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { messageOf, type CloudEvent, type EventHandler } from '../../modules/kernel/mod.ts';
+import { MalformedEventError, messageOf, type CloudEvent, type EventHandler } from '../../modules/kernel/mod.ts';
 import { callRedis } from '../redis/client.ts';
 import { compareIds, forgetIdleConsumers } from '../redis/stream-groups.ts';
 import {
@@ -241,7 +241,8 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
       } catch (error) {
         entry.lastError = messageOf(error);
         if (closed) return;
-        if (entry.deliveries >= maxDeliveries) {
+        // A malformed event fails the same way every time: no retry.
+        if (entry.deliveries >= maxDeliveries || error instanceof MalformedEventError) {
           entry.dead = { error: entry.lastError, attempts: entry.deliveries };
           continue;
         }

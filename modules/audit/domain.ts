@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { authEvents } from '../auth/mod.ts';
+import { sessionEvents } from '../session/mod.ts';
+import { userEvents } from '../user/mod.ts';
+
+/** Every event the audit module reads, as the modules that publish them declare them. */
+export const readEvents = { ...userEvents, ...authEvents, ...sessionEvents };
 
 /** The event types that make up a user's security activity (API.md). */
 export const auditedEventTypes = [
@@ -9,10 +15,8 @@ export const auditedEventTypes = [
   'user.password_changed',
   'session.revoked',
   'session.refresh_reuse_detected',
-] as const;
+] as const satisfies ReadonlyArray<keyof typeof readEvents>;
 export type AuditedEventType = (typeof auditedEventTypes)[number];
-
-export const isAuditedEventType = (type: string): type is AuditedEventType => (auditedEventTypes as readonly string[]).includes(type);
 
 /** One line of the activity log; `id` is the event id, which makes recording idempotent. */
 export interface AuditEntry {

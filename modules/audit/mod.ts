@@ -7,5 +7,4 @@ export { auditEventViewSchema, type AuditedEventType, type AuditEntry, type Audi
 export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
 export { auditRoutes } from './http.ts';
 export { auditRouteDefinitions } from './routes.ts';
-export { subscribeAuditHandlers } from './handlers.ts';
 export { auditApiSpec, auditErrors } from './remote.ts';

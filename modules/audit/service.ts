@@ -1,44 +1,54 @@
-import { parseInput, type CloudEvent } from '../kernel/mod.ts';
-import { isAuditedEventType, listInputSchema, toAuditEventView, type AuditEntry } from './domain.ts';
+import { eventHandlers, parseInput, type EventOf, type HandlerSet } from '../kernel/mod.ts';
+import { listInputSchema, readEvents, toAuditEventView, type AuditedEventType, type AuditEntry } from './domain.ts';
 import type { AuditApi, AuditRepository } from './ports.ts';
 
-const optionalString = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
+type AuditedEvent = EventOf<typeof readEvents, AuditedEventType>;
 
-/** Maps an event to a log entry, or null when it concerns no user or is not security activity. */
-export function auditEntryFrom(event: CloudEvent): AuditEntry | null {
-  if (!event.subject || !isAuditedEventType(event.type)) return null;
-  // Sessions ended because the account was deleted belong to a log that no longer exists.
-  if (event.type === 'session.revoked' && event.data.reason === 'user_deleted') return null;
+/** Maps an event to a log entry, or null when it names no user. */
+export function auditEntryFrom(event: AuditedEvent): AuditEntry | null {
+  if (!event.subject) return null;
+  const data: { sessionId?: string; ip?: string; userAgent?: string } = event.data;
   return {
     id: event.id,
     userId: event.subject,
     type: event.type,
     time: new Date(event.time),
-    sessionId: optionalString(event.data.sessionId),
-    ip: optionalString(event.data.ip),
-    userAgent: optionalString(event.data.userAgent),
+    sessionId: data.sessionId || null,
+    ip: data.ip || null,
+    userAgent: data.userAgent || null,
   };
 }
 
 export interface AuditService extends AuditApi {
-  /** Records one event; safe to call again with the same event. */
-  handle(event: CloudEvent): Promise<void>;
+  /** Records security activity, once per event id; `user.deleted` erases the user's log. */
+  handlers: HandlerSet;
 }
 
 export function createAuditService({ entries }: { entries: AuditRepository }): AuditService {
+  const record = async (event: AuditedEvent) => {
+    const entry = auditEntryFrom(event);
+    if (entry) await entries.record(entry);
+  };
   return {
     async list(input) {
       const { userId, limit } = parseInput(listInputSchema, input);
       return (await entries.listByUser(userId, limit)).map(toAuditEventView);
     },
 
-    async handle(event) {
-      if (event.type === 'user.deleted' && event.subject) {
-        await entries.deleteByUser(event.subject);
-        return;
-      }
-      const entry = auditEntryFrom(event);
-      if (entry) await entries.record(entry);
-    },
+    handlers: eventHandlers(readEvents, {
+      'user.registered': record,
+      'user.login': record,
+      'user.login_failed': record,
+      'user.logout': record,
+      'user.password_changed': record,
+      'session.refresh_reuse_detected': record,
+      async 'session.revoked'(event) {
+        // Sessions ended because the account was deleted belong to a log that no longer exists.
+        if (event.data.reason !== 'user_deleted') await record(event);
+      },
+      async 'user.deleted'({ data }) {
+        await entries.deleteByUser(data.userId);
+      },
+    }),
   };
 }

@@ -1,21 +1,17 @@
-import { createEvent, type CloudEvent, type RequestMeta } from '../kernel/mod.ts';
+import { z } from 'zod';
+import { eventFactory, requestMetaSchema } from '../kernel/mod.ts';
 
-export const authEventTypes = {
-  login: 'user.login',
-  loginFailed: 'user.login_failed',
-  logout: 'user.logout',
-  refreshReuseDetected: 'session.refresh_reuse_detected',
-} as const;
+const userId = z.string().min(1);
+const sessionId = z.string().min(1);
 
-export function authEvent(
-  type: (typeof authEventTypes)[keyof typeof authEventTypes],
-  userId: string | null,
-  data: { sessionId?: string } & RequestMeta,
-): CloudEvent {
-  return createEvent({
-    source: 'auth',
-    type,
-    ...(userId ? { subject: userId } : {}),
-    data: { ...(userId ? { userId } : {}), ...data },
-  });
-}
+/** The events the auth module publishes, each with its payload. */
+export const authEvents = {
+  'user.login': requestMetaSchema.extend({ userId, sessionId }),
+  /** `userId` when the email belongs to an account. */
+  'user.login_failed': requestMetaSchema.extend({ userId: userId.optional() }),
+  'user.logout': requestMetaSchema.extend({ userId, sessionId }),
+  /** A rotated refresh token came back: its session is revoked as stolen. */
+  'session.refresh_reuse_detected': requestMetaSchema.extend({ userId, sessionId }),
+};
+
+export const authEvent = eventFactory('auth', authEvents);

@@ -12,7 +12,7 @@ export {
   type LoginInput,
   type SigningKeyRecord,
 } from './domain.ts';
-export { authEventTypes } from './events.ts';
+export { authEvents } from './events.ts';
 export { createAuthService, type AuthServiceDeps } from './service.ts';
 export type { TokenSettings } from './signing.ts';
 export {

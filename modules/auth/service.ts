@@ -2,7 +2,7 @@ import { parseInput, systemClock, type Clock, type Outbox, UnauthenticatedError 
 import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession, type RevokeReason } from '../session/mod.ts';
 import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
 import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
-import { authEvent, authEventTypes } from './events.ts';
+import { authEvent } from './events.ts';
 import type { AuthApi, SigningKeyRepository } from './ports.ts';
 import { createTokenSigner, type TokenSettings } from './signing.ts';
 
@@ -39,7 +39,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
       // Throttled per account by the user module, which alone knows which account an email reaches.
       const check = await users.verifyCredentials({ email, password });
       if (!check.ok) {
-        await outbox.append([authEvent(authEventTypes.loginFailed, check.userId, { ...meta })]);
+        await outbox.append([authEvent('user.login_failed', { userId: check.userId ?? undefined, ...meta })]);
         throw new InvalidCredentialsError();
       }
       const userId = check.user.id;
@@ -51,7 +51,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
         await revokeUnlessEnded({ userId, sessionId: issued.session.id, reason: 'user_deleted' });
         throw new InvalidCredentialsError();
       }
-      await outbox.append([authEvent(authEventTypes.login, userId, { sessionId: issued.session.id, ...meta })]);
+      await outbox.append([authEvent('user.login', { userId, sessionId: issued.session.id, ...meta })]);
       return tokenResponse(issued, check.user);
     },
 
@@ -69,7 +69,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
         issued = await sessions.refresh({ refreshToken, meta });
       } catch (error) {
         if (!(error instanceof RefreshTokenReusedError)) throw error;
-        await outbox.append([authEvent(authEventTypes.refreshReuseDetected, error.userId, { sessionId: error.sessionId, ...meta })]);
+        await outbox.append([authEvent('session.refresh_reuse_detected', { userId: error.userId, sessionId: error.sessionId, ...meta })]);
         // The client gets the plain answer: telling a thief the theft was noticed helps the thief.
         throw new InvalidRefreshTokenError();
       }
@@ -83,7 +83,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
       if (!session || session.userId !== userId) throw new UnauthenticatedError();
       // The event first: if its store is down the answer is 503 with the session still live, and
       // the retry logs out; the other order would answer 503 for a logout done, and lose the event.
-      await outbox.append([authEvent(authEventTypes.logout, userId, { sessionId, ...meta })]);
+      await outbox.append([authEvent('user.logout', { userId, sessionId, ...meta })]);
       // Ended meanwhile (a second logout, a password change): it is over either way.
       await revokeUnlessEnded({ userId, sessionId, reason: 'logout' });
     },

@@ -6,7 +6,7 @@ export { createGatewayApp, gatewayErrorStatus, publicPaths, requestIdMaxLength, 
 export { securityHeaders } from './security-headers.ts';
 export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVerifierOptions } from './access-tokens.ts';
 export { createRevocationSet, type RevocationSet } from './revocations.ts';
-export { subscribeRevocations } from './handlers.ts';
+export { revocationHandlers } from './handlers.ts';
 export * from './errors.ts';
 export { createClientIpResolver, rateLimitKey } from './client-ip.ts';
 export { rateLimitByIp } from './rate-limit.ts';

@@ -12,3 +12,4 @@ export * from './password-throttle.ts';
 export * from './hash.ts';
 export * from './tracing.ts';
 export * from './event-tracing.ts';
+export * from './event-catalogue.ts';

@@ -1,24 +1,16 @@
-import { createEvent, type CloudEvent, type RequestMeta } from '../kernel/mod.ts';
-import type { RevokeReason } from './domain.ts';
+import { z } from 'zod';
+import { eventFactory, requestMetaSchema } from '../kernel/mod.ts';
+import { revokeReasons } from './domain.ts';
 
-export const sessionEventTypes = {
-  created: 'session.created',
-  refreshed: 'session.refreshed',
-  revoked: 'session.revoked',
-} as const;
+const userId = z.string().min(1);
+const sessionId = z.string().min(1);
 
-/** `session.revoked` data: the gateway's revocation set and the audit log read it. */
-export interface SessionRevokedData extends Record<string, unknown> {
-  userId: string;
-  sessionId: string;
-  reason: RevokeReason;
-}
+/** The events the session module publishes, each with its payload. */
+export const sessionEvents = {
+  'session.created': requestMetaSchema.extend({ userId, sessionId }),
+  'session.refreshed': requestMetaSchema.extend({ userId, sessionId }),
+  /** The gateway's revocation set and the audit log read it. */
+  'session.revoked': z.object({ userId, sessionId, reason: z.enum(revokeReasons) }),
+};
 
-export function sessionEvent(
-  type: (typeof sessionEventTypes)[keyof typeof sessionEventTypes],
-  userId: string,
-  data: { sessionId: string; reason?: RevokeReason } & RequestMeta,
-  time: Date,
-): CloudEvent {
-  return createEvent({ source: 'session', type, subject: userId, data: { userId, ...data }, time });
-}
+export const sessionEvent = eventFactory('session', sessionEvents);

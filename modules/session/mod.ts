@@ -16,9 +16,9 @@ export {
   type RevokeReason,
 } from './domain.ts';
 export * from './errors.ts';
-export { sessionEventTypes, type SessionRevokedData } from './events.ts';
+export { sessionEvents } from './events.ts';
 export { createSessionService, type SessionServiceDeps } from './service.ts';
 export { sessionRoutes, sessionErrorStatus } from './http.ts';
 export { sessionRouteDefinitions } from './routes.ts';
-export { subscribeSessionHandlers } from './handlers.ts';
+export { sessionHandlers } from './handlers.ts';
 export { sessionApiSpec, sessionErrors } from './remote.ts';

@@ -11,7 +11,7 @@ import {
   type SessionRecord,
 } from './domain.ts';
 import { InvalidRefreshTokenError, RefreshTokenReusedError, SessionNotFoundError } from './errors.ts';
-import { sessionEvent, sessionEventTypes } from './events.ts';
+import { sessionEvent } from './events.ts';
 import type { RefreshTokenMatch, SessionApi, SessionRepository } from './ports.ts';
 import { hashToken, randomSecret, successorOf } from './tokens.ts';
 
@@ -45,7 +45,7 @@ export function createSessionService({
   const isLive = (s: SessionRecord, at: Date) => isSessionActive(withEnd(s), at);
   const view = (s: SessionRecord) => toSessionView(withEnd(s));
   const revokedEvent = (reason: RevokeReason) => (s: SessionRecord) => [
-    sessionEvent(sessionEventTypes.revoked, s.userId, { sessionId: s.id, reason }, s.revokedAt ?? clock.now()),
+    sessionEvent('session.revoked', { userId: s.userId, sessionId: s.id, reason }, s.revokedAt ?? clock.now()),
   ];
 
   async function issued(session: SessionRecord, refreshToken: string): Promise<IssuedSession> {
@@ -92,7 +92,7 @@ export function createSessionService({
         rotationKey: randomSecret(),
         rotatedAt: at,
       };
-      await sessions.create(session, [sessionEvent(sessionEventTypes.created, userId, { sessionId: session.id, ...meta }, at)]);
+      await sessions.create(session, [sessionEvent('session.created', { userId, sessionId: session.id, ...meta }, at)]);
       return issued(session, refreshToken);
     },
 
@@ -111,7 +111,7 @@ export function createSessionService({
         toHash: await hashToken(successor),
         at,
         expiresAt: expiryFrom(match.session, at),
-        events: [sessionEvent(sessionEventTypes.refreshed, match.session.userId, { sessionId: match.session.id, ...meta }, at)],
+        events: [sessionEvent('session.refreshed', { userId: match.session.userId, sessionId: match.session.id, ...meta }, at)],
       });
       if (!rotated) {
         // A concurrent refresh of the same token rotated first; it wins and keeps the session.

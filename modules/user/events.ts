@@ -1,23 +1,15 @@
-import { createEvent, type CloudEvent, type RequestMeta } from '../kernel/mod.ts';
+import { z } from 'zod';
+import { eventFactory, requestMetaSchema } from '../kernel/mod.ts';
 
-export const userEventTypes = {
-  registered: 'user.registered',
-  updated: 'user.updated',
-  passwordChanged: 'user.password_changed',
-  deleted: 'user.deleted',
-} as const;
+const userId = z.string().min(1);
 
-/** `user.password_changed` carries the session that made the change: it alone survives. */
-export interface PasswordChangedData extends RequestMeta {
-  userId: string;
-  sessionId: string;
-}
+/** The events the user module publishes, each with its payload. */
+export const userEvents = {
+  'user.registered': requestMetaSchema.extend({ userId }),
+  'user.updated': z.object({ userId, fields: z.array(z.string()) }),
+  /** Carries the session that made the change: it alone survives. */
+  'user.password_changed': requestMetaSchema.extend({ userId, sessionId: z.string().min(1) }),
+  'user.deleted': requestMetaSchema.extend({ userId }),
+};
 
-export function userEvent(
-  type: (typeof userEventTypes)[keyof typeof userEventTypes],
-  userId: string,
-  data: Record<string, unknown> = {},
-  time?: Date,
-): CloudEvent {
-  return createEvent({ source: 'user', type, subject: userId, data: { userId, ...data }, time });
-}
+export const userEvent = eventFactory('user', userEvents);

@@ -22,7 +22,7 @@ export {
   type RegisterInput,
 } from './domain.ts';
 export * from './errors.ts';
-export { userEventTypes, type PasswordChangedData } from './events.ts';
+export { userEvents } from './events.ts';
 export { createUserService, type UserServiceDeps } from './service.ts';
 export { userRoutes, userErrorStatus } from './http.ts';
 export { userRouteDefinitions, userSchema } from './routes.ts';

@@ -10,7 +10,7 @@ import {
   type UserRecord,
 } from './domain.ts';
 import { InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
-import { userEvent, userEventTypes } from './events.ts';
+import { userEvent } from './events.ts';
 import type { CommonPasswordList, PasswordHasher, UserApi, UserRepository } from './ports.ts';
 
 export interface UserServiceDeps {
@@ -82,7 +82,7 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
         createdAt: now,
         updatedAt: now,
       };
-      await users.create(user, [userEvent(userEventTypes.registered, user.id, { ...meta }, now)]);
+      await users.create(user, [userEvent('user.registered', { userId: user.id, ...meta }, now)]);
       return toUserView(user);
     },
 
@@ -104,7 +104,7 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
       const { userId, displayName } = parseInput(updateProfileInputSchema, input);
       const now = clock.now();
       const updated = await users.update(userId, { displayName, updatedAt: now }, [
-        userEvent(userEventTypes.updated, userId, { fields: ['displayName'] }, now),
+        userEvent('user.updated', { userId, fields: ['displayName'] }, now),
       ]);
       if (!updated) throw new UserNotFoundError();
       return toUserView(updated);
@@ -116,7 +116,7 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
       rejectCommon(newPassword);
       const now = clock.now();
       const updated = await users.update(userId, { passwordHash: await hasher.hash(newPassword), updatedAt: now }, [
-        userEvent(userEventTypes.passwordChanged, userId, { sessionId, ...meta }, now),
+        userEvent('user.password_changed', { userId, sessionId, ...meta }, now),
       ]);
       if (!updated) throw new InvalidCredentialsError();
     },
@@ -125,7 +125,7 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
       const { userId, password, meta } = parseInput(deleteAccountInputSchema, input);
       await confirmPassword(userId, password);
       const now = clock.now();
-      const deleted = await users.delete(userId, [userEvent(userEventTypes.deleted, userId, { ...meta }, now)]);
+      const deleted = await users.delete(userId, [userEvent('user.deleted', { userId, ...meta }, now)]);
       if (!deleted) throw new InvalidCredentialsError();
     },
   };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEvent, type CloudEvent, type EventBus, type EventHandler } from '../../modules/kernel/mod.ts';
+import { createEvent, MalformedEventError, type CloudEvent, type EventBus, type EventHandler } from '../../modules/kernel/mod.ts';
 
 /**
  * What an adapter's test hands the suite. The bus must allow at least 3 delivery attempts before
@@ -9,7 +9,7 @@ import { createEvent, type CloudEvent, type EventBus, type EventHandler } from '
 export interface EventBusFixture {
   bus: EventBus;
   /** Dead-lettered events, where the adapter can show them. */
-  deadLetters?: () => readonly { event: CloudEvent; group: string }[];
+  deadLetters?: () => readonly { event: CloudEvent; group: string; error: string }[];
   close(): Promise<void>;
 }
 
@@ -257,6 +257,30 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
       await eventually(() => expect(failingGroupHandled).toContain(marker.id));
       expect(attempts).toHaveLength(attemptsWhenDeadLettered);
       expect(deadLetters().filter((letter) => letter.event.id === poison.id)).toHaveLength(1);
+    });
+
+    it('dead-letters at once, with its reason, an event its handler finds malformed, and goes on with later events', async () => {
+      const malformed = event(typeA, { n: 0 });
+      const later = event(typeA, { n: 1 });
+      let attempts = 0;
+      const handled: string[] = [];
+      bus.subscribe({
+        group: group('strict'),
+        types: [typeA],
+        handler: async (e) => {
+          if (e.id !== malformed.id) return void handled.push(e.id);
+          attempts++;
+          throw new MalformedEventError(`${typeA}: payload does not match its schema: n: expected string`);
+        },
+      });
+      await publishAll([malformed, later]);
+      await eventually(() => expect(handled).toEqual([later.id]));
+      expect(attempts).toBe(1);
+      if (!fixture.deadLetters) return;
+      const deadLetters = fixture.deadLetters;
+      await eventually(() =>
+        expect(deadLetters()).toContainEqual(expect.objectContaining({ group: group('strict'), event: malformed, error: expect.stringContaining('does not match its schema') })),
+      );
     });
 
     it('delivers events published while a group had no subscriber to the next subscription of that group', async () => {

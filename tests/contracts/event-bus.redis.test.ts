@@ -29,7 +29,7 @@ const fast = { claimIdleMs: 1000, blockMs: 200, retryDelayMs: () => 5 } satisfie
 describeEventBusContract('redis streams', async () => {
   const letters: RedisDeadLetter[] = [];
   const bus = createRedisStreamsEventBus({ redis, prefix: nextPrefix(), ...fast, onDeadLetter: (letter) => letters.push(letter) });
-  return { bus, deadLetters: () => letters.flatMap((l) => (l.event ? [{ group: l.group, event: l.event }] : [])), close: () => bus.close() };
+  return { bus, deadLetters: () => letters.flatMap((l) => (l.event ? [{ group: l.group, event: l.event, error: l.error }] : [])), close: () => bus.close() };
 });
 
 const event = (type: string, data: Record<string, unknown> = {}) => createEvent({ source: 'redis-test', type, subject: 'user-1', data });

@@ -4,8 +4,9 @@ import { auditApiSpec, auditErrors, createAuditService, type AuditApi } from '..
 import { createEvent } from '../../modules/kernel/mod.ts';
 import { runners } from './runners.ts';
 
+// Payloads as their publishers' schemas require: the user and a session, unless given.
 const event = (type: string, subject: string | undefined, data: Record<string, unknown> = {}, time?: Date) =>
-  createEvent({ source: 'test', type, subject, data, time });
+  createEvent({ source: 'test', type, subject, data: subject ? { userId: subject, sessionId: 's0', ...data } : data, time });
 
 describe.each(runners)('audit service ($name)', ({ wrap }) => {
   // Events arrive in-process (the audit module's own subscription); reads go through the runner.
@@ -14,37 +15,37 @@ describe.each(runners)('audit service ($name)', ({ wrap }) => {
     return { audit, api: wrap<AuditApi>(audit, { module: 'audit', spec: auditApiSpec, errors: auditErrors }) };
   }
 
-  it('handle() records security events once each, newest first, with session, ip and user agent', async () => {
+  it('its handlers record security events once each, newest first, with session, ip and user agent', async () => {
     const { audit, api } = setup();
     const login = event('user.login', 'u1', { sessionId: 's1', ip: '198.51.100.1', userAgent: 'ua' }, new Date('2026-01-01T00:00:01Z'));
-    await audit.handle(event('user.registered', 'u1', {}, new Date('2026-01-01T00:00:00Z')));
-    await audit.handle(login);
-    await audit.handle(login);
+    await audit.handlers.handle(event('user.registered', 'u1', {}, new Date('2026-01-01T00:00:00Z')));
+    await audit.handlers.handle(login);
+    await audit.handlers.handle(login);
     expect(await api.list({ userId: 'u1' })).toEqual([
       { id: login.id, type: 'user.login', time: login.time, sessionId: 's1', ip: '198.51.100.1', userAgent: 'ua' },
       expect.objectContaining({ type: 'user.registered' }),
     ]);
   });
 
-  it('handle() ignores events that are not security activity or name no user', async () => {
+  it('its handlers ignore events that are not security activity or name no user', async () => {
     const { audit, api } = setup();
-    await audit.handle(event('user.updated', 'u1'));
-    await audit.handle(event('session.created', 'u1'));
-    await audit.handle(event('user.login_failed', undefined));
+    await audit.handlers.handle(event('user.updated', 'u1'));
+    await audit.handlers.handle(event('session.created', 'u1'));
+    await audit.handlers.handle(event('user.login_failed', undefined));
     expect(await api.list({ userId: 'u1' })).toEqual([]);
   });
 
   it('user.deleted erases the log, and revocations caused by the deletion are not recorded', async () => {
     const { audit, api } = setup();
-    await audit.handle(event('user.login', 'u1'));
-    await audit.handle(event('user.deleted', 'u1'));
-    await audit.handle(event('session.revoked', 'u1', { sessionId: 's1', reason: 'user_deleted' }));
+    await audit.handlers.handle(event('user.login', 'u1'));
+    await audit.handlers.handle(event('user.deleted', 'u1'));
+    await audit.handlers.handle(event('session.revoked', 'u1', { sessionId: 's1', reason: 'user_deleted' }));
     expect(await api.list({ userId: 'u1' })).toEqual([]);
   });
 
   it('list() honours limit', async () => {
     const { audit, api } = setup();
-    for (let i = 0; i < 5; i++) await audit.handle(event('user.login', 'u1', {}, new Date(Date.UTC(2026, 0, 1, 0, 0, i))));
+    for (let i = 0; i < 5; i++) await audit.handlers.handle(event('user.login', 'u1', {}, new Date(Date.UTC(2026, 0, 1, 0, 0, i))));
     expect(await api.list({ userId: 'u1', limit: 2 })).toHaveLength(2);
   });
 });
