@@ -1,5 +1,6 @@
 import { remoteModules, serviceUrlVariable, type CallableModule } from './placement.ts';
-import { envSchema, type Env, type ModuleName } from './schema.ts';
+import { moduleNames, type ModuleName } from '../src/modules.ts';
+import { envSchema, type Env } from './schema.ts';
 
 /** Config as the composition root uses it. */
 export interface Config {
@@ -89,10 +90,12 @@ function databaseFrom(env: Env): Config['database'] {
   };
 }
 
+const hostsEveryModule = (services: readonly ModuleName[]) => moduleNames.every((module) => services.includes(module));
+
 /** Checks placement rules that concern several variables together. */
 function placementProblems(env: Env): string[] {
   const problems: string[] = [];
-  const split = env.SERVICES.length < 5;
+  const split = !hostsEveryModule(env.SERVICES);
   if (env.EVENT_BUS === 'redis' && !env.REDIS_URL) problems.push('EVENT_BUS: "redis" requires REDIS_URL');
   if (split && env.EVENT_BUS !== 'redis') {
     problems.push('EVENT_BUS: must be "redis" when SERVICES is not "all" (events cross processes)');
@@ -124,7 +127,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     services: env.SERVICES,
     serviceName: env.SERVICES.join('+'),
-    monolith: env.SERVICES.length === 5,
+    monolith: hostsEveryModule(env.SERVICES),
     remotes: Object.fromEntries(remoteModules(env.SERVICES).map((m) => [m, env[serviceUrlVariable(m)]!])),
     serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
     remotePolicy: {

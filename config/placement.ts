@@ -1,16 +1,30 @@
-import type { ModuleName } from './schema.ts';
+import { gatewayCalls, modules, type CallableModule, type ModuleName } from '../src/modules.ts';
 
-/** Which modules each module calls through their ports (DESIGN.md, "Modules"). */
-export const moduleNeeds: Readonly<Record<ModuleName, readonly CallableModule[]>> = {
-  gateway: ['auth', 'user', 'session', 'audit'],
-  auth: ['user', 'session'],
-  user: [],
-  session: [],
-  audit: [],
-};
+export type { CallableModule, ModuleName };
 
-/** A module another process can call: every module but the gateway. */
-export type CallableModule = Exclude<ModuleName, 'gateway'>;
+/** Which modules each module calls through their ports (the descriptors' `calls`). */
+export const moduleNeeds: Readonly<Record<ModuleName, readonly CallableModule[]>> = Object.fromEntries([
+  ['gateway', gatewayCalls],
+  ...modules.map(({ descriptor }) => [descriptor.name, descriptor.calls]),
+]);
+
+/**
+ * Every module in waves: each wave calls only modules of earlier waves, so a deployment that starts
+ * wave by wave finds what each process calls answering (processes start in any order regardless).
+ */
+export function startWaves(): ModuleName[][] {
+  const started = new Set<ModuleName>();
+  const waves: ModuleName[][] = [];
+  let pending = Object.keys(moduleNeeds) as ModuleName[];
+  while (pending.length > 0) {
+    const wave = pending.filter((module) => moduleNeeds[module].every((needed) => started.has(needed)));
+    if (wave.length === 0) throw new Error(`modules call each other in a cycle: ${pending.join(', ')}`);
+    wave.forEach((module) => started.add(module));
+    waves.push(wave);
+    pending = pending.filter((module) => !started.has(module));
+  }
+  return waves;
+}
 
 /** Modules a process with `hosted` must reach in other processes. */
 export function remoteModules(hosted: readonly ModuleName[]): CallableModule[] {
@@ -18,16 +32,11 @@ export function remoteModules(hosted: readonly ModuleName[]): CallableModule[] {
   return [...needed].filter((m) => !hosted.includes(m)).sort();
 }
 
-const urlVariables = {
-  auth: 'AUTH_SERVICE_URL',
-  user: 'USER_SERVICE_URL',
-  session: 'SESSION_SERVICE_URL',
-  audit: 'AUDIT_SERVICE_URL',
-} as const satisfies Record<CallableModule, string>;
+export type ServiceUrlVariable<M extends CallableModule = CallableModule> = `${Uppercase<M>}_SERVICE_URL`;
 
-/** The variable holding the base URL(s) of a module's service. */
-export function serviceUrlVariable<M extends CallableModule>(module: M): (typeof urlVariables)[M] {
-  return urlVariables[module];
+/** The variable holding the base URL(s) of a module's service, e.g. `USER_SERVICE_URL`. */
+export function serviceUrlVariable<M extends CallableModule>(module: M): ServiceUrlVariable<M> {
+  return `${module.toUpperCase()}_SERVICE_URL` as ServiceUrlVariable<M>;
 }
 
 /**

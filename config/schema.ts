@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-
-const moduleNames = ['gateway', 'auth', 'user', 'session', 'audit'] as const;
-export type ModuleName = (typeof moduleNames)[number];
+import { moduleNames, modules, type ModuleName } from '../src/modules.ts';
+import { serviceUrlVariable, type ServiceUrlVariable } from './placement.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = (value: string) =>
@@ -35,6 +34,11 @@ function isExactOrigin(value: string): boolean {
 // hashes at once than cores or threads only wait there, each making the others slower.
 const defaultHashConcurrency = Math.min(availableParallelism(), 4);
 
+/** Where each module's service runs, for the processes that call it: one variable per module. */
+const serviceUrls = Object.fromEntries(modules.map(({ descriptor }) => [serviceUrlVariable(descriptor.name), urlList])) as {
+  [Variable in ServiceUrlVariable]: typeof urlList;
+};
+
 /** Every environment variable the process reads, with its default (DESIGN.md, "Placement"). */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,10 +61,7 @@ export const envSchema = z.object({
       }
       return names as ModuleName[];
     }),
-  AUTH_SERVICE_URL: urlList,
-  USER_SERVICE_URL: urlList,
-  SESSION_SERVICE_URL: urlList,
-  AUDIT_SERVICE_URL: urlList,
+  ...serviceUrls,
   DATABASE_URL: z
     .string()
     .default('pglite://./.data/db')

@@ -1,9 +1,9 @@
-// `npm run start:split`: the split deployment on this machine: five processes from the same entry
-// point (gateway on PORT, default 3000; auth, user, session, audit on the next four ports), on the
+// `npm run start:split`: the split deployment on this machine: one process per module from the same
+// entry point (gateway on PORT, default 3000; the other modules on the ports after it), on the
 // Postgres and Redis given by DATABASE_URL and REDIS_URL. Ctrl-C stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { serviceUrlEnv, type ModuleName } from '../config/mod.ts';
+import { moduleNames, serviceUrlEnv, startWaves, type ModuleName } from '../config/mod.ts';
 
 const base = Number(process.env.PORT ?? 3000);
 const common = {
@@ -13,24 +13,22 @@ const common = {
   SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET ?? crypto.randomUUID() + crypto.randomUUID(),
   HOST: '127.0.0.1',
 };
-const offsets = { gateway: 0, auth: 1, user: 2, session: 3, audit: 4 } as const;
-const url = (module: ModuleName) => `http://127.0.0.1:${base + offsets[module]}`;
-// Dependencies first, so each service finds the ones it calls answering.
-const order: ModuleName[] = ['user', 'session', 'audit', 'auth', 'gateway'];
+// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004.
+const url = (module: ModuleName) => `http://127.0.0.1:${base + moduleNames.indexOf(module)}`;
 
+const isLive = (module: ModuleName) => fetch(`${url(module)}/health/live`).then((r) => r.ok, () => false);
 const children: ChildProcess[] = [];
-for (const name of order) {
-  const offset = offsets[name];
-  const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
-    env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: String(base + offset) },
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${name.padEnd(8)}| ${line}`));
-  children.push(child);
-  // Dependencies first: wait until this one answers before starting the next.
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url(name)}/health/live`).then((r) => r.ok, () => false);
-    if (ok) break;
+for (const wave of startWaves()) {
+  for (const name of wave) {
+    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+      env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: new URL(url(name)).port },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${name.padEnd(8)}| ${line}`));
+    children.push(child);
+  }
+  // Wave by wave: wait until this wave answers before starting the modules that call it.
+  for (let i = 0; i < 200 && !(await Promise.all(wave.map(isLive))).every(Boolean); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

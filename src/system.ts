@@ -1,12 +1,7 @@
 import { Hono, type Context } from 'hono';
-import { createAuditService, type AuditApi } from '../modules/audit/mod.ts';
-import { createAuthService, createPasswordThrottle, type AuthApi } from '../modules/auth/mod.ts';
-import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp, type GatewayRoutes } from '../modules/gateway/mod.ts';
+import { createAccessTokenVerifier, createClientIpResolver, createGatewayApp } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
-import { subscribeHandlers, type Subscription } from '../modules/kernel/mod.ts';
-import { createSessionService, sessionHandlers, type SessionApi } from '../modules/session/mod.ts';
-import { createUserService, type UserApi } from '../modules/user/mod.ts';
-import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
+import { subscribeHandlers, tracePort, type Subscription } from '../modules/kernel/mod.ts';
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { breakerState } from '../adapters/http/port-client.ts';
 import { portPath } from '../adapters/http/port-path.ts';
@@ -14,28 +9,25 @@ import { createRouteProxy } from '../adapters/http/route-proxy.ts';
 import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
 import { edgeAudience } from '../adapters/http/service-identity.ts';
 import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
-import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import { describeConfig, type Config } from '../config/mod.ts';
-import type { CallableModule } from '../config/placement.ts';
 import { createEventBus } from './bus.ts';
 import { docsRoutes } from './docs.ts';
 import { errorStatusByCode } from './error-status.ts';
 import { subscribeEventLog } from './event-log.ts';
 import { healthPaths, healthRoutes, type HealthCheck } from './health.ts';
-import { internalRoutes, type HostedPort } from './internal-routes.ts';
+import { internalRoutes } from './internal-routes.ts';
 import { createLogger, type Logger } from './log.ts';
-import { startMaintenance } from './maintenance.ts';
+import { modules, type CallableModule, type HostedModule, type Infrastructure, type ModuleName } from './modules.ts';
 import { createProblemHandler } from './problem.ts';
-import { createRateLimiters } from './rate-limits.ts';
+import { createRateLimiters, type RateLimiters } from './rate-limits.ts';
 import { createMetrics, metricsPath } from './metrics.ts';
 import { observeRequests } from './observe.ts';
 import { createRemoteModules } from './remotes.ts';
 import { startRevocationFeed } from './revocation-feed.ts';
 import { createServiceApp } from './service-app.ts';
-import { signingKeyStore } from './signing-keys.ts';
 import { createStorage, type Storage } from './storage.ts';
 import { connectionLog, createStartup } from './startup.ts';
-import { ports, traced, type PortApis } from './ports.ts';
+import type { PortApis } from './ports.ts';
 import { publicRouteGroups, type PublicRouteGroup } from './public-routes.ts';
 import { registerTracePropagation } from './telemetry.ts';
 
@@ -54,8 +46,6 @@ export interface System {
   started: Promise<void>;
   close(): Promise<void>;
 }
-
-const stateful: readonly CallableModule[] = ['auth', 'user', 'session', 'audit'];
 
 /** The system once it has started (see startSystem), for tests and benchmarks; closed again if it cannot start. */
 export async function createSystem(config: Config, runtime: Runtime): Promise<System> {
@@ -78,7 +68,7 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 export async function startSystem(config: Config, runtime: Runtime): Promise<System> {
   registerTracePropagation();
   const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.serviceName });
-  const hosts = (module: string) => (config.services as string[]).includes(module);
+  const hosts = (module: ModuleName) => config.services.includes(module);
   const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
   const startup = createStartup({ logger, checks });
@@ -89,7 +79,9 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.serviceName, onError: redisLog.failed }) : undefined;
   redis?.on('ready', redisLog.answered);
   if (redis) checks.redis = () => callRedis(redis, (r) => r.ping());
-  const storage: Storage | undefined = stateful.some(hosts) ? await createStorage(config, { redis, startup }) : undefined;
+  const hosted: HostedModule[] = modules.filter(({ descriptor }) => hosts(descriptor.name));
+  // Every module but the gateway keeps state: its repositories, or (auth) its keys and outbox.
+  const storage: Storage | undefined = hosted.length > 0 ? await createStorage(config, { redis, startup }) : undefined;
   if (storage) Object.assign(checks, storage.checks);
   const bus = createEventBus(config, logger, redis);
 
@@ -102,72 +94,39 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     closers.push(async () => registry.close());
   }
 
-  const rateLimits = hosts('gateway') || hosts('user') ? createRateLimiters(config, redis) : undefined;
-  // Logins and password re-checks (both in the user module) count against one per-account throttle.
-  const passwordThrottle =
-    rateLimits &&
-    createPasswordThrottle({
-      store: rateLimits.passwords,
-      onReleaseFailed: (error) => logger.warn('password check slot not released; it frees itself within 5 s', { error }),
-    });
-  const local = {
-    user: hosts('user')
-      ? createUserService({
-          users: storage!.users,
-          hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
-          commonPasswords: createCommonPasswordList(),
-          throttle: passwordThrottle,
-        })
-      : undefined,
-    session: hosts('session')
-      ? createSessionService({
-          sessions: storage!.sessions,
-          refreshTtlSeconds: config.refreshTokenTtlSeconds,
-          maxAgeSeconds: config.sessionMaxAgeSeconds,
-          reuseGraceSeconds: config.refreshReuseGraceSeconds,
-        })
-      : undefined,
-    audit: hosts('audit') ? createAuditService({ entries: storage!.audit }) : undefined,
-  };
-  // Every port call is a span: local ones here, remote ones in their port clients.
-  const users: UserApi | undefined = local.user ? traced('user', local.user, 'local') : remote.user?.api;
-  const sessions: SessionApi | undefined = local.session ? traced('session', local.session, 'local') : remote.session?.api;
-  const auth: AuthApi | undefined = hosts('auth')
-    ? traced('auth', createAuthService({
-        users: users!,
-        sessions: sessions!,
-        keys: signingKeyStore(config, storage!.signingKeys, logger),
-        outbox: storage!.outbox,
-        tokens: config.tokens,
-      }), 'local')
-    : remote.auth?.api;
-  const audit: AuditApi | undefined = local.audit ? traced('audit', local.audit, 'local') : remote.audit?.api;
+  let rateLimiters: RateLimiters | undefined;
+  const rateLimits = () => (rateLimiters ??= createRateLimiters(config, redis));
 
+  // Each module's port as this process reaches it: built here, or a port client of where it runs.
+  const ports = new Map<CallableModule, object>(Object.entries(remote).map(([module, { api }]) => [module as CallableModule, api]));
+  const portOf = <M extends CallableModule>(module: M): PortApis[M] => {
+    const port = ports.get(module);
+    if (!port) throw new Error(`the ${module} module is neither hosted here nor reachable (the placement rules should have refused this)`);
+    return port as PortApis[M];
+  };
   const subscriptions: Subscription[] = [];
-  // Handlers call the traced port, so their work shows under the delivery that caused it.
-  if (local.session) subscriptions.push(subscribeHandlers(bus.bus, 'session', sessionHandlers(sessions!)));
-  if (local.audit) subscriptions.push(subscribeHandlers(bus.bus, 'audit', local.audit.handlers));
+  if (storage) {
+    const infra: Infrastructure = { config, logger, storage, rateLimits };
+    for (const binding of inCallOrder(hosted, ports)) {
+      const { descriptor } = binding;
+      const calls = Object.fromEntries(descriptor.calls.map((module) => [module, portOf(module)]));
+      const instance = descriptor.create(binding.deps(infra, calls));
+      // Every port call is a span: local ones here, remote ones in their port clients.
+      const port = tracePort(descriptor.port.name, descriptor.port.spec, instance.api, { remote: false });
+      ports.set(descriptor.name, port);
+      // Handlers call the traced port, so their work shows under the delivery that caused it.
+      if (instance.handlers) subscriptions.push(subscribeHandlers(bus.bus, descriptor.name, instance.handlers(port)));
+      const task = instance.startup;
+      if (task) void startup.run({ name: task.name, pending: task.pending, attempt: () => storage.opened.then(task.run) });
+      const stopMaintenance = binding.maintain?.(infra);
+      if (stopMaintenance) closers.push(async () => stopMaintenance());
+    }
+  }
 
   const relays = (storage?.outboxes ?? []).map((outbox) =>
     createOutboxRelay({ outbox, bus: bus.bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
   );
   void storage?.opened.then(() => relays.forEach((relay) => relay.start()));
-  // Redis session keys expire by themselves; SQL rows need the sweep.
-  if (storage && local.session && !config.redis) {
-    const stopMaintenance = startMaintenance({ sessions: storage.sessions, logger });
-    closers.push(async () => stopMaintenance());
-  }
-  // Creates the signing key on first start, not on the first login.
-  if (hosts('auth')) {
-    void startup.run({
-      name: 'signing-key',
-      pending: 'the signing key is not loaded yet',
-      async attempt() {
-        await storage!.opened;
-        await auth!.jwks();
-      },
-    });
-  }
 
   const onError = createProblemHandler({
     statusByCode: errorStatusByCode,
@@ -183,12 +142,11 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
   const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
   // Probes, scrapes, and (split) other processes' readiness greetings.
-  const greetings = config.monolith ? [] : stateful.filter(hosts).map(portPath);
+  const greetings = config.monolith ? [] : hosted.map(({ descriptor }) => portPath(descriptor.name));
   const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath, ...greetings]);
   const observe = [observeRequests({ logger, record: metrics.recordRequest, routine })];
   // Each module's public routes run over its port here, local or remote.
-  const apis: { [M in CallableModule]?: PortApis[M] } = { auth, user: users, session: sessions, audit };
-  const routesOf = (group: PublicRouteGroup) => group.routes(apis[group.module]!);
+  const routesOf = (group: PublicRouteGroup) => group.routes(portOf(group.module));
 
   let app: Hono<AppEnv>;
   if (hosts('gateway')) {
@@ -206,17 +164,19 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
         timeoutMs: config.remotePolicy.timeoutMs * 2,
       });
     };
-    const routes = { ...Object.fromEntries(publicRouteGroups.map((group) => [group.group, routeFor(group)])), operations } as GatewayRoutes;
-    const { revocations, subscription } = startRevocationFeed({ bus: bus.bus, sessions: sessions!, accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds, startup });
+    const routes = publicRouteGroups.map((group) => ({ path: group.path, definitions: group.definitions, app: routeFor(group) }));
+    const auth = portOf('auth');
+    const { revocations, subscription } = startRevocationFeed({ bus: bus.bus, sessions: portOf('session'), accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds, startup });
     subscriptions.push(subscription);
     app = createGatewayApp({
       routes,
-      verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth!.jwks(), ...config.tokens }),
+      operations,
+      verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth.jwks(), ...config.tokens }),
       revocations,
       corsOrigins: config.corsOrigins,
       clientIp: createClientIpResolver({ peer: runtime.clientIp, trustedProxies: config.trustedProxies }),
       onError,
-      rateLimits: rateLimits!,
+      rateLimits: rateLimits(),
       observe,
     });
   } else {
@@ -229,13 +189,9 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     });
   }
   if (!config.monolith) {
-    const hosted: HostedPort[] = [];
-    if (local.user) hosted.push({ module: 'user', spec: ports.user.spec, impl: users! });
-    if (local.session) hosted.push({ module: 'session', spec: ports.session.spec, impl: sessions! });
-    if (hosts('auth')) hosted.push({ module: 'auth', spec: ports.auth.spec, impl: auth! });
-    if (local.audit) hosted.push({ module: 'audit', spec: ports.audit.spec, impl: audit! });
+    const served = hosted.map(({ descriptor }) => ({ module: descriptor.name, spec: descriptor.port.spec, impl: portOf(descriptor.name) }));
     const internalOnError = createProblemHandler({ statusByCode: errorStatusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
-    app.route('/', internalRoutes({ ports: hosted, secret, onError: internalOnError }));
+    app.route('/', internalRoutes({ ports: served, secret, onError: internalOnError }));
   }
 
   return {
@@ -251,4 +207,19 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
       redis?.disconnect();
     },
   };
+}
+
+/** Hosted modules in an order where each is built after the local modules it calls. */
+function inCallOrder(hosted: readonly HostedModule[], reachable: ReadonlyMap<string, unknown>): HostedModule[] {
+  const built = new Set(reachable.keys());
+  const pending = [...hosted];
+  const ordered: HostedModule[] = [];
+  while (pending.length > 0) {
+    const next = pending.findIndex(({ descriptor }) => descriptor.calls.every((module) => built.has(module)));
+    if (next < 0) throw new Error(`modules that call each other cannot be built: ${pending.map(({ descriptor }) => descriptor.name).join(', ')}`);
+    const [binding] = pending.splice(next, 1);
+    ordered.push(binding!);
+    built.add(binding!.descriptor.name);
+  }
+  return ordered;
 }

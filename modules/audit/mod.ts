@@ -8,3 +8,4 @@ export { createAuditService, auditEntryFrom, type AuditService } from './service
 export { auditRoutes } from './http.ts';
 export { auditRouteDefinitions } from './routes.ts';
 export { auditApiSpec, auditErrors } from './remote.ts';
+export { auditModule } from './module.ts';

@@ -28,3 +28,4 @@ export { authRoutes, jwksRoutes } from './http.ts';
 export { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 export { authApiSpec, authErrors } from './remote.ts';
 export { createPasswordThrottle, passwordThrottlePolicy } from './throttle.ts';
+export { authModule } from './module.ts';

@@ -1,3 +1,4 @@
+import type { RouteConfig } from '@hono/zod-openapi';
 import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -12,28 +13,19 @@ import { gatewaySecureHeaders } from './security-headers.ts';
 
 export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } satisfies StatusTable<GatewayErrorCode>;
 
-/** Where each public route group is mounted; the OpenAPI document and the typed client use the same paths. */
-export const publicPaths = {
-  auth: '/api/auth',
-  users: '/api/users',
-  sessions: '/api/sessions',
-  audit: '/api/audit',
-  wellKnown: '/.well-known',
-} as const;
-
-/** The public route groups, each a Hono app: a module's own routes, or a proxy to where it runs. */
-export interface GatewayRoutes {
-  auth: Hono<AppEnv>;
-  users: Hono<AppEnv>;
-  sessions: Hono<AppEnv>;
-  audit: Hono<AppEnv>;
-  wellKnown: Hono<AppEnv>;
-  /** Health, metrics and docs: not under /api, so no CORS limits, auth or rate limits. */
-  operations: Hono<AppEnv>;
+/** A group of public routes as the gateway mounts it: a module's own routes, or a proxy to where it runs. */
+export interface MountedRoutes {
+  /** Where the group is mounted, e.g. `/api/users`. */
+  path: string;
+  /** The group's route definitions: a route whose `security` asks for a bearer token needs one. */
+  definitions: readonly RouteConfig[];
+  app: Hono<AppEnv>;
 }
 
 export interface GatewayOptions {
-  routes: GatewayRoutes;
+  routes: readonly MountedRoutes[];
+  /** Health, metrics and docs: not under /api, so no CORS limits, auth or rate limits. */
+  operations: Hono<AppEnv>;
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationSet;
   /** Exact origins allowed to call with credentials; never a wildcard. */
@@ -60,12 +52,23 @@ function bearerAuth({ verify, revocations }: { verify: AccessTokenVerifier; revo
   };
 }
 
+/** The method and Hono path of each route of `group` that needs an access token. */
+function protectedRoutes({ path, definitions }: MountedRoutes): Array<{ method: string; path: string }> {
+  return definitions
+    .filter((route) => route.security?.some((requirement) => 'bearerAuth' in requirement))
+    .map((route) => ({
+      method: route.method.toUpperCase(),
+      path: route.path === '/' ? path : `${path}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
+    }));
+}
+
 /** The longest `X-Request-Id` a client may send and see echoed (a longer or odd one is replaced). */
 export const requestIdMaxLength = 128;
 
 /** The public HTTP edge: request ids, security headers, CORS, body limit, authentication, routing. */
 export function createGatewayApp({
   routes,
+  operations,
   verifyAccessToken,
   revocations,
   corsOrigins,
@@ -119,17 +122,11 @@ export function createGatewayApp({
   app.use('/api/*', rateLimitByIp({ name: 'api', limiter: rateLimits.api }));
   app.use('/api/auth/*', rateLimitByIp({ name: 'auth', limiter: rateLimits.auth }));
 
-  app.use('/api/auth/logout', authenticate);
-  app.use('/api/users/*', authenticate);
-  app.use('/api/sessions/*', authenticate); // Hono's /* also matches /api/sessions itself
-  app.use('/api/audit/*', authenticate);
-
-  app.route(publicPaths.auth, routes.auth);
-  app.route(publicPaths.users, routes.users);
-  app.route(publicPaths.sessions, routes.sessions);
-  app.route(publicPaths.audit, routes.audit);
-  app.route(publicPaths.wellKnown, routes.wellKnown);
-  app.route('/', routes.operations);
+  for (const group of routes) {
+    for (const route of protectedRoutes(group)) app.on(route.method, route.path, authenticate);
+  }
+  for (const group of routes) app.route(group.path, group.app);
+  app.route('/', operations);
 
   app.notFound(() => {
     throw new RouteNotFoundError();

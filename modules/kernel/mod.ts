@@ -13,3 +13,4 @@ export * from './hash.ts';
 export * from './tracing.ts';
 export * from './event-tracing.ts';
 export * from './event-catalogue.ts';
+export * from './module.ts';

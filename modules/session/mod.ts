@@ -22,3 +22,4 @@ export { sessionRoutes, sessionErrorStatus } from './http.ts';
 export { sessionRouteDefinitions } from './routes.ts';
 export { sessionHandlers } from './handlers.ts';
 export { sessionApiSpec, sessionErrors } from './remote.ts';
+export { sessionModule } from './module.ts';

@@ -27,3 +27,4 @@ export { createUserService, type UserServiceDeps } from './service.ts';
 export { userRoutes, userErrorStatus } from './http.ts';
 export { userRouteDefinitions, userSchema } from './routes.ts';
 export { userApiSpec, userErrors } from './remote.ts';
+export { userModule } from './module.ts';

@@ -1,5 +1,5 @@
 import type { ClientResponse } from 'hono/client';
-import { createApiClient } from '../../modules/gateway/mod.ts';
+import { createApiClient } from '../../src/api-client.ts';
 import type { Target } from './harness.ts';
 
 export interface JsonResponse<T = any> {

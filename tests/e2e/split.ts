@@ -1,12 +1,12 @@
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import type { StartTarget, Target } from './harness.ts';
 import { startProcess, type ServerProcess, type StartOptions } from './process.ts';
-import { serviceUrlEnv, type CallableModule, type ModuleName } from '../../config/mod.ts';
+import { serviceUrlEnv, startWaves, type CallableModule, type ModuleName } from '../../config/mod.ts';
 
 export interface SplitDeployment extends Target {
-  processes: Record<'gateway' | 'auth' | 'user' | 'session' | 'audit', ServerProcess>;
+  processes: Record<ModuleName, ServerProcess>;
   /** Starts a stopped service again with the same env on the same port. */
-  restart(service: 'auth' | 'user' | 'session' | 'audit'): Promise<void>;
+  restart(service: ModuleName): Promise<void>;
   /** The environment a service was started with. */
   envOf(service: keyof SplitDeployment['processes']): Record<string, string>;
 }
@@ -17,7 +17,7 @@ export interface SplitOptions extends StartOptions {
 }
 
 /**
- * Five processes from the one entry point, each with its own SERVICES, on Postgres (one schema)
+ * One process per module from the one entry point, each with its own SERVICES, on Postgres (one schema)
  * and Redis (one key prefix, Redis Streams bus), talking over loopback HTTP. If any fails to
  * start, those already started are stopped and the stores dropped before this rejects.
  */
@@ -52,14 +52,14 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
       await dropTestStores([name]);
     }
   };
-  let processes: SplitDeployment['processes'];
+  const processes = {} as SplitDeployment['processes'];
   try {
-    const starting = [start('user'), start('session'), start('audit')] as const;
-    await Promise.allSettled(starting); // on a failure, stop the others only once they are up
-    const [user, session, audit] = await Promise.all(starting);
-    const auth = await start('auth');
-    const gateway = await start('gateway');
-    processes = { gateway, auth, user, session, audit };
+    // Wave by wave, so each service finds the ones it calls up.
+    for (const wave of startWaves()) {
+      const starting = wave.map(start);
+      await Promise.allSettled(starting); // on a failure, stop the others only once they are up
+      (await Promise.all(starting)).forEach((started, i) => (processes[wave[i]!] = started));
+    }
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,0 +1,20 @@
+import { defineModule, type ModuleInstance } from '../kernel/mod.ts';
+import { auditRoutes } from './http.ts';
+import type { AuditApi, AuditRepository } from './ports.ts';
+import { auditApiSpec, auditErrors } from './remote.ts';
+import { auditRouteDefinitions } from './routes.ts';
+import { createAuditService } from './service.ts';
+
+/** Each user's security activity log, fed only by events. */
+export const auditModule = defineModule({
+  name: 'audit',
+  port: { name: 'AuditApi', spec: auditApiSpec, errors: auditErrors },
+  calls: [],
+  routes: [{ path: '/api/audit', definitions: auditRouteDefinitions, routes: auditRoutes }],
+  publishes: {},
+  errorStatus: {},
+  create(deps: { entries: AuditRepository }): ModuleInstance<AuditApi> {
+    const service = createAuditService(deps);
+    return { api: service, handlers: () => service.handlers };
+  },
+});

@@ -1,0 +1,35 @@
+import { defineModule, type Outbox } from '../kernel/mod.ts';
+import type { SessionApi } from '../session/mod.ts';
+import type { UserApi } from '../user/mod.ts';
+import { authEvents } from './events.ts';
+import { authRoutes, jwksRoutes } from './http.ts';
+import type { SigningKeyRepository } from './ports.ts';
+import { authApiSpec, authErrors } from './remote.ts';
+import { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
+import { createAuthService } from './service.ts';
+import type { TokenSettings } from './signing.ts';
+
+export interface AuthModuleDeps {
+  calls: { user: UserApi; session: SessionApi };
+  keys: SigningKeyRepository;
+  outbox: Outbox;
+  tokens: TokenSettings;
+}
+
+/** Login, refresh, logout, access tokens (EdDSA), signing keys and the JWKS. */
+export const authModule = defineModule({
+  name: 'auth',
+  port: { name: 'AuthApi', spec: authApiSpec, errors: authErrors },
+  calls: ['user', 'session'],
+  routes: [
+    { path: '/api/auth', definitions: authRouteDefinitions, routes: authRoutes },
+    { path: '/.well-known', definitions: jwksRouteDefinitions, routes: jwksRoutes },
+  ],
+  publishes: authEvents,
+  errorStatus: {},
+  create({ calls, ...deps }: AuthModuleDeps) {
+    const api = createAuthService({ users: calls.user, sessions: calls.session, ...deps });
+    // Creates the signing key on first start, not on the first login.
+    return { api, startup: { name: 'signing-key', pending: 'the signing key is not loaded yet', run: async () => void (await api.jwks()) } };
+  },
+});

@@ -1,0 +1,76 @@
+import type { RouteConfig } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { HandlerSet, EventSchemas } from './event-catalogue.ts';
+import type { AppEnv } from './http.ts';
+import type { ErrorRegistry, PortSpec } from './remote.ts';
+
+/** A module's port as it crosses a process boundary: its name in traces, its methods, its errors. */
+export interface PortDescriptor<Api extends object> {
+  name: string;
+  spec: PortSpec<Api>;
+  errors: ErrorRegistry;
+}
+
+/**
+ * Public routes of a module, mounted together at `path` by the gateway. Which of them need an
+ * access token is read from each definition's `security`.
+ */
+export interface RouteGroup<Api extends object> {
+  path: string;
+  /** What the OpenAPI document lists and a split gateway forwards. */
+  definitions: readonly RouteConfig[];
+  /** The handlers, over the module's port (local or remote). */
+  routes(api: Api): Hono<AppEnv, any, any>;
+}
+
+/** What a module instance offers once built: its port, and the event handlers it runs. */
+export interface ModuleInstance<Api extends object> {
+  api: Api;
+  /** Its consumers, over its own port as the composition root wraps it (traced). */
+  handlers?: (api: Api) => HandlerSet;
+  /**
+   * Work to do once its storage is open, before the process is ready (retried until it succeeds):
+   * `pending` says what readiness waits for meanwhile.
+   */
+  startup?: { name: string; pending: string; run(): Promise<void> };
+}
+
+/**
+ * Everything the composition root, the placement, the gateway and the documentation need to know
+ * about a module; `Deps` is what it needs to be built (other modules' ports, adapters, settings),
+ * which the composition root supplies.
+ */
+export interface ModuleDescriptor<
+  Name extends string = string,
+  Api extends object = any,
+  Deps = any,
+  Routes extends readonly RouteGroup<Api>[] = readonly RouteGroup<Api>[],
+  Calls extends readonly string[] = readonly string[],
+> {
+  name: Name;
+  port: PortDescriptor<Api>;
+  /** The modules whose ports it calls, in any placement (its `deps.calls`, by module name). */
+  calls: Calls;
+  /** Its public routes, by mount path (their types make the typed client). */
+  routes: Routes;
+  /** The events it publishes: their types and payload schemas. */
+  publishes: EventSchemas;
+  /** The HTTP status of each of its domain error codes. */
+  errorStatus: Readonly<Record<string, ContentfulStatusCode>>;
+  create(deps: Deps): ModuleInstance<Api>;
+}
+
+/** The ports a module calls, as its `create` takes them (`deps.calls`), by module name. */
+export type CallsOf<Descriptor extends ModuleDescriptor> = Parameters<Descriptor['create']>[0] extends { calls: infer Calls } ? Calls : Record<string, never>;
+
+/** A descriptor, its types checked and kept (an identity function for inference). */
+export function defineModule<
+  const Name extends string,
+  Api extends object,
+  Deps,
+  const Routes extends readonly RouteGroup<Api>[],
+  const Calls extends readonly string[],
+>(descriptor: ModuleDescriptor<Name, Api, Deps, Routes, Calls>): ModuleDescriptor<Name, Api, Deps, Routes, Calls> {
+  return descriptor;
+}

@@ -1,0 +1,18 @@
+import { defineModule } from '../kernel/mod.ts';
+import { sessionEvents } from './events.ts';
+import { sessionHandlers } from './handlers.ts';
+import { sessionErrorStatus, sessionRoutes } from './http.ts';
+import { sessionApiSpec, sessionErrors } from './remote.ts';
+import { sessionRouteDefinitions } from './routes.ts';
+import { createSessionService, type SessionServiceDeps } from './service.ts';
+
+/** Sessions and their refresh-token families: rotation, reuse detection, revocation. */
+export const sessionModule = defineModule({
+  name: 'session',
+  port: { name: 'SessionApi', spec: sessionApiSpec, errors: sessionErrors },
+  calls: [],
+  routes: [{ path: '/api/sessions', definitions: sessionRouteDefinitions, routes: sessionRoutes }],
+  publishes: sessionEvents,
+  errorStatus: sessionErrorStatus,
+  create: (deps: SessionServiceDeps) => ({ api: createSessionService(deps), handlers: sessionHandlers }),
+});

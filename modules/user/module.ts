@@ -1,0 +1,17 @@
+import { defineModule } from '../kernel/mod.ts';
+import { userEvents } from './events.ts';
+import { userErrorStatus, userRoutes } from './http.ts';
+import { userApiSpec, userErrors } from './remote.ts';
+import { userRouteDefinitions } from './routes.ts';
+import { createUserService, type UserServiceDeps } from './service.ts';
+
+/** Accounts: email, display name, password hash, status. */
+export const userModule = defineModule({
+  name: 'user',
+  port: { name: 'UserApi', spec: userApiSpec, errors: userErrors },
+  calls: [],
+  routes: [{ path: '/api/users', definitions: userRouteDefinitions, routes: userRoutes }],
+  publishes: userEvents,
+  errorStatus: userErrorStatus,
+  create: (deps: UserServiceDeps) => ({ api: createUserService(deps) }),
+});

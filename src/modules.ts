@@ -1,0 +1,94 @@
+import { auditModule } from '../modules/audit/mod.ts';
+import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
+import type { CallsOf, ModuleDescriptor, RouteGroup } from '../modules/kernel/mod.ts';
+import { sessionModule } from '../modules/session/mod.ts';
+import { userModule } from '../modules/user/mod.ts';
+import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
+import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
+import type { Config } from '../config/mod.ts';
+import type { Logger } from './log.ts';
+import { startMaintenance } from './maintenance.ts';
+import type { RateLimiters } from './rate-limits.ts';
+import { signingKeyStore } from './signing-keys.ts';
+import type { Storage } from './storage.ts';
+
+/** What the composition root has to build a hosted module from. */
+export interface Infrastructure {
+  config: Config;
+  logger: Logger;
+  storage: Storage;
+  rateLimits: () => RateLimiters;
+}
+
+/** A module's descriptor, and how this process builds it: its adapters and settings. */
+export interface ModuleBinding<Descriptor extends ModuleDescriptor = ModuleDescriptor> {
+  descriptor: Descriptor;
+  /** The module's dependencies from the infrastructure and the ports it calls (local or remote). */
+  deps(infra: Infrastructure, calls: CallsOf<Descriptor>): Parameters<Descriptor['create']>[0];
+  /** Background work its storage needs while the module runs; returns a stop function. */
+  maintain?(infra: Infrastructure): () => void;
+}
+
+const bind = <Descriptor extends ModuleDescriptor>(binding: ModuleBinding<Descriptor>) => binding;
+
+/**
+ * Every module but the gateway, the one list the composition root, the placement rules, the
+ * gateway's routes, the internal routes, the OpenAPI document and the deployment scripts read.
+ */
+export const modules = [
+  bind({
+    descriptor: authModule,
+    deps: ({ config, logger, storage }, calls) => ({
+      calls,
+      keys: signingKeyStore(config, storage.signingKeys, logger),
+      outbox: storage.outbox,
+      tokens: config.tokens,
+    }),
+  }),
+  bind({
+    descriptor: userModule,
+    deps: ({ config, logger, storage, rateLimits }) => ({
+      users: storage.users,
+      hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
+      commonPasswords: createCommonPasswordList(),
+      // Logins and password re-checks (both in the user module) count against one per-account throttle.
+      throttle: createPasswordThrottle({
+        store: rateLimits().passwords,
+        onReleaseFailed: (error) => logger.warn('password check slot not released; it frees itself within 5 s', { error }),
+      }),
+    }),
+  }),
+  bind({
+    descriptor: sessionModule,
+    deps: ({ config, storage }) => ({
+      sessions: storage.sessions,
+      refreshTtlSeconds: config.refreshTokenTtlSeconds,
+      maxAgeSeconds: config.sessionMaxAgeSeconds,
+      reuseGraceSeconds: config.refreshReuseGraceSeconds,
+    }),
+    // Redis session keys expire by themselves; SQL rows need the sweep.
+    maintain: ({ config, storage, logger }) => (config.redis ? () => {} : startMaintenance({ sessions: storage.sessions, logger })),
+  }),
+  bind({
+    descriptor: auditModule,
+    deps: ({ storage }) => ({ entries: storage.audit }),
+  }),
+] as const;
+
+/** A module another process can call: every module but the gateway. */
+export type CallableModule = (typeof modules)[number]['descriptor']['name'];
+export type ModuleName = 'gateway' | CallableModule;
+
+/** A binding with its module's types erased, as the composition root iterates them. */
+export type HostedModule = ModuleBinding<ModuleDescriptor<CallableModule, any, any, readonly RouteGroup<any>[], readonly CallableModule[]>>;
+
+/** Every module's name, the gateway first. */
+export const moduleNames: readonly ModuleName[] = ['gateway', ...modules.map((m) => m.descriptor.name)];
+
+/**
+ * The modules the gateway calls: auth (its signing keys) and session (revocations), and every
+ * module whose public routes it serves.
+ */
+export const gatewayCalls: readonly CallableModule[] = [
+  ...new Set<CallableModule>(['auth', 'session', ...modules.filter((m) => m.descriptor.routes.length > 0).map((m) => m.descriptor.name)]),
+];
