@@ -1,6 +1,5 @@
-import { remoteModules, serviceUrlVariable, type CallableModule } from './placement.ts';
-import { moduleNames, type ModuleName } from '../src/modules.ts';
-import { envSchema, type Env } from './schema.ts';
+import { placement as defaultPlacement, type Placement } from './placement.ts';
+import { envSchema, envSchemaFor, type Env } from './schema.ts';
 
 /** Config as the composition root uses it. */
 export interface Config {
@@ -8,13 +7,15 @@ export interface Config {
   host: string;
   /** How long a client may take to send a whole request (Node; Deno.serve has no such limit). */
   requestTimeoutMs: number;
-  services: ModuleName[];
+  services: string[];
+  /** The modules this system is built from, and the rules of where they may run. */
+  placement: Placement;
   /** The hosted modules joined by `+`: names the process in logs, metrics and service tokens. */
   serviceName: string;
   /** True when every module runs in this process (the monolith). */
   monolith: boolean;
   /** Base URLs of each module this process calls but does not host. */
-  remotes: Partial<Record<CallableModule, string[]>>;
+  remotes: Record<string, string[]>;
   /** Resilience of every call to a remote module (timeout, retries of idempotent calls, breaker, bulkhead). */
   remotePolicy: {
     timeoutMs: number;
@@ -90,12 +91,10 @@ function databaseFrom(env: Env): Config['database'] {
   };
 }
 
-const hostsEveryModule = (services: readonly ModuleName[]) => moduleNames.every((module) => services.includes(module));
-
 /** Checks placement rules that concern several variables together. */
-function placementProblems(env: Env): string[] {
+function placementProblems(env: Env, placement: Placement): string[] {
   const problems: string[] = [];
-  const split = !hostsEveryModule(env.SERVICES);
+  const split = !hostsEvery(placement, env.SERVICES);
   if (env.EVENT_BUS === 'redis' && !env.REDIS_URL) problems.push('EVENT_BUS: "redis" requires REDIS_URL');
   if (split && env.EVENT_BUS !== 'redis') {
     problems.push('EVENT_BUS: must be "redis" when SERVICES is not "all" (events cross processes)');
@@ -103,32 +102,39 @@ function placementProblems(env: Env): string[] {
   if (split && !env.SERVICE_TOKEN_SECRET) {
     problems.push('SERVICE_TOKEN_SECRET: required when SERVICES is not "all" (it signs calls between services)');
   }
-  for (const module of remoteModules(env.SERVICES)) {
-    const variable = serviceUrlVariable(module);
-    if (!env[variable]) problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
+  for (const module of placement.remoteModules(env.SERVICES)) {
+    const variable = placement.urlVariable(module);
+    if (!(env as Record<string, unknown>)[variable]) problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
   }
   if (env.DATABASE_SCHEMA && !/^postgres/.test(env.DATABASE_URL)) problems.push('DATABASE_SCHEMA: applies to postgres:// databases only');
   return problems;
 }
 
-/** Reads config from environment variables. Pure: throws ConfigError listing every problem. */
-export function loadConfig(source: Record<string, string | undefined>): Config {
+const hostsEvery = (placement: Placement, services: readonly string[]) => placement.names.every((module) => services.includes(module));
+
+/**
+ * Reads config from environment variables. Pure: throws ConfigError listing every problem.
+ * `placement` is the system's modules (a test may add one).
+ */
+export function loadConfig(source: Record<string, string | undefined>, placement: Placement = defaultPlacement): Config {
   const blanksRemoved = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(blanksRemoved);
+  const schema = placement === defaultPlacement ? envSchema : envSchemaFor(placement);
+  const parsed = schema.safeParse(blanksRemoved);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const env = parsed.data;
-  const problems = placementProblems(env);
+  const problems = placementProblems(env, placement);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: env.PORT,
     host: env.HOST,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     services: env.SERVICES,
+    placement,
     serviceName: env.SERVICES.join('+'),
-    monolith: hostsEveryModule(env.SERVICES),
-    remotes: Object.fromEntries(remoteModules(env.SERVICES).map((m) => [m, env[serviceUrlVariable(m)]!])),
+    monolith: hostsEvery(placement, env.SERVICES),
+    remotes: Object.fromEntries(placement.remoteModules(env.SERVICES).map((m) => [m, (env as Record<string, unknown>)[placement.urlVariable(m)] as string[]])),
     serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
     remotePolicy: {
       timeoutMs: env.REMOTE_TIMEOUT_MS,

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { moduleNames, modules, type ModuleName } from '../src/modules.ts';
-import { serviceUrlVariable, type ServiceUrlVariable } from './placement.ts';
+import { placement as defaultPlacement, type Placement, type ServiceUrlVariable } from './placement.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = (value: string) =>
@@ -34,23 +33,15 @@ function isExactOrigin(value: string): boolean {
 // hashes at once than cores or threads only wait there, each making the others slower.
 const defaultHashConcurrency = Math.min(availableParallelism(), 4);
 
-/** Where each module's service runs, for the processes that call it: one variable per module. */
-const serviceUrls = Object.fromEntries(modules.map(({ descriptor }) => [serviceUrlVariable(descriptor.name), urlList])) as {
-  [Variable in ServiceUrlVariable]: typeof urlList;
-};
-
-/** Every environment variable the process reads, with its default (DESIGN.md, "Placement"). */
-export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  REQUEST_TIMEOUT_MS: positiveInt(30_000),
-  SERVICES: z
+/** SERVICES: "all", or a comma list of the placement's module names. */
+function servicesSchema(moduleNames: readonly string[]) {
+  return z
     .string()
     .default('all')
-    .transform((value, ctx): ModuleName[] => {
+    .transform((value, ctx): string[] => {
       const names = list(value);
       if (names.length === 1 && names[0] === 'all') return [...moduleNames];
-      const unknown = names.filter((n) => !(moduleNames as readonly string[]).includes(n));
+      const unknown = names.filter((n) => !moduleNames.includes(n));
       if (unknown.length > 0 || names.length === 0) {
         ctx.addIssue({ code: 'custom', message: `unknown module(s) ${unknown.join(', ') || '(none)'}; use "all" or a comma list of ${moduleNames.join(', ')}` });
         return z.NEVER;
@@ -59,9 +50,18 @@ export const envSchema = z.object({
         ctx.addIssue({ code: 'custom', message: 'names a module twice' });
         return z.NEVER;
       }
-      return names as ModuleName[];
-    }),
-  ...serviceUrls,
+      return names;
+    });
+}
+
+/**
+ * Every environment variable the process reads, with its default (DESIGN.md, "Placement"): these,
+ * SERVICES, and one `*_SERVICE_URL` per module of the placement (envSchemaFor).
+ */
+const commonSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  REQUEST_TIMEOUT_MS: positiveInt(30_000),
   DATABASE_URL: z
     .string()
     .default('pglite://./.data/db')
@@ -124,4 +124,14 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
+/** The variables of `placement`: the common ones, SERVICES and where each module runs. */
+export function envSchemaFor(placement: Placement) {
+  const serviceUrls = Object.fromEntries(placement.names.filter((name) => name !== 'gateway').map((name) => [placement.urlVariable(name), urlList]));
+  return commonSchema.extend({
+    SERVICES: servicesSchema(placement.names),
+    ...(serviceUrls as { [Variable in ServiceUrlVariable]: typeof urlList }),
+  });
+}
+
+export const envSchema = envSchemaFor(defaultPlacement);
 export type Env = z.output<typeof envSchema>;

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 import type { AppEnv } from '../modules/kernel/http.ts';
 import { openApiDocument } from './openapi.ts';
+import type { PublicRouteGroup } from './public-routes.ts';
 
 /** Swagger UI's prebuilt files, served from node_modules: the page loads nothing from elsewhere. */
 const assets = {
@@ -54,7 +55,7 @@ const docsPolicy = [
  * `GET /openapi.json` (the document of the whole public API) and `GET /docs`, an interactive
  * reference of it (Swagger UI). Each asset is read once, when first asked for.
  */
-export function docsRoutes() {
+export function docsRoutes(routeGroups?: readonly PublicRouteGroup[]) {
   const loaded = new Map<Asset, Promise<Buffer>>();
   const load = (asset: Asset) => {
     if (!loaded.has(asset)) {
@@ -68,7 +69,7 @@ export function docsRoutes() {
     return loaded.get(asset)!;
   };
   return new Hono<AppEnv>()
-    .get('/openapi.json', (c) => c.json(openApiDocument()))
+    .get('/openapi.json', (c) => c.json(openApiDocument(routeGroups)))
     .get('/docs', (c) => c.html(page, 200, { 'Content-Security-Policy': docsPolicy }))
     .get('/docs/start.js', (c) => c.body(start, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
     .get('/docs/:asset{swagger-ui-bundle\\.js|swagger-ui\\.css}', async (c) => {

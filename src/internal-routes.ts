@@ -3,8 +3,8 @@ import { portPath } from '../adapters/http/port-path.ts';
 import { createPortRoutes } from '../adapters/http/port-routes.ts';
 import { serviceIdentity } from '../adapters/http/service-identity.ts';
 import type { PortSpec } from '../modules/kernel/mod.ts';
-import { moduleNeeds } from '../config/placement.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
+import { placement } from '../config/placement.ts';
 
 /** A port this process hosts and serves to other processes. */
 export interface HostedPort<Api extends object = object> {
@@ -18,12 +18,22 @@ export interface HostedPort<Api extends object = object> {
  * with SERVICE_TOKEN_SECRET, addressed to that module's port, from a process hosting a module that
  * needs it get through; anything else is 401 service_unauthenticated.
  */
-export function internalRoutes({ ports, secret, onError }: { ports: HostedPort[]; secret: string; onError: ErrorHandler<AppEnv> }) {
+export function internalRoutes({
+  ports,
+  needs = placement.needs,
+  secret,
+  onError,
+}: {
+  ports: HostedPort[];
+  /** Which modules each module calls (Placement.needs; this system's by default). */
+  needs?: Readonly<Record<string, readonly string[]>>;
+  secret: string;
+  onError: ErrorHandler<AppEnv>;
+}) {
   const app = new Hono<AppEnv>();
   for (const { module, spec, impl } of ports) {
-    // Only processes hosting a module that calls this one (moduleNeeds) may use its port.
-    const allowCaller = (callers: readonly string[]) =>
-      callers.some((caller) => (moduleNeeds as Record<string, readonly string[]>)[caller]?.includes(module));
+    // Only processes hosting a module that calls this one may use its port.
+    const allowCaller = (callers: readonly string[]) => callers.some((caller) => needs[caller]?.includes(module));
     app.use(`${portPath(module)}/*`, serviceIdentity({ secret, audience: module, allowCaller }));
     app.route(portPath(module), createPortRoutes({ spec, impl }));
   }

@@ -80,7 +80,7 @@ export type CallableModule = (typeof modules)[number]['descriptor']['name'];
 export type ModuleName = 'gateway' | CallableModule;
 
 /** A binding with its module's types erased, as the composition root iterates them. */
-export type HostedModule = ModuleBinding<ModuleDescriptor<CallableModule, any, any, readonly RouteGroup<any>[], readonly CallableModule[]>>;
+export type HostedModule = ModuleBinding<ModuleDescriptor<string, any, any, readonly RouteGroup<any>[], readonly string[]>>;
 
 /** Every module's name, the gateway first. */
 export const moduleNames: readonly ModuleName[] = ['gateway', ...modules.map((m) => m.descriptor.name)];

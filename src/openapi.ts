@@ -3,7 +3,7 @@ import { requestIdMaxLength } from '../modules/gateway/mod.ts';
 import { named, openApiComponents } from '../modules/kernel/http.ts';
 import { healthPaths } from './health.ts';
 import { metricsPath } from './metrics.ts';
-import { publicRouteGroups } from './public-routes.ts';
+import { publicRouteGroups, type PublicRouteGroup } from './public-routes.ts';
 
 const healthSchema = named(
   z.object({
@@ -65,12 +65,6 @@ const operationsRouteDefinitions = [
   }),
 ];
 
-// Every group at the path the gateway mounts it, whichever modules this process hosts: the
-// gateway of a split deployment proxies the module routes but documents them all the same.
-const groups: Array<[string, readonly RouteConfig[]]> = [
-  ...publicRouteGroups.map(({ path, definitions }): [string, readonly RouteConfig[]] => [path, definitions]),
-  ['', operationsRouteDefinitions],
-];
 
 /** The gateway's request id (hono/request-id), on every route of the document. */
 const requestId = {
@@ -100,7 +94,13 @@ function withRequestId(document: Document): Document {
   return document;
 }
 
-function buildDocument() {
+function buildDocument(routeGroups: readonly PublicRouteGroup[]) {
+  // Every group at the path the gateway mounts it, whichever modules this process hosts: the
+  // gateway of a split deployment proxies the module routes but documents them all the same.
+  const groups: Array<[string, readonly RouteConfig[]]> = [
+    ...routeGroups.map(({ path, definitions }): [string, readonly RouteConfig[]] => [path, definitions]),
+    ['', operationsRouteDefinitions],
+  ];
   const api = new OpenAPIHono();
   const registry = api.openAPIRegistry;
   for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
@@ -119,10 +119,14 @@ function buildDocument() {
   return withRequestId(document);
 }
 
-let document: ReturnType<typeof buildDocument> | undefined;
+const documents = new WeakMap<readonly PublicRouteGroup[], ReturnType<typeof buildDocument>>();
 
-/** The OpenAPI 3.1 document of the public API, from the routes' own schemas; built once, the same in every placement. */
-export function openApiDocument() {
-  document ??= buildDocument();
+/**
+ * The OpenAPI 3.1 document of the public API (of `routeGroups`, this system's by default), from
+ * the routes' own schemas; built once, the same in every placement.
+ */
+export function openApiDocument(routeGroups: readonly PublicRouteGroup[] = publicRouteGroups) {
+  let document = documents.get(routeGroups);
+  if (!document) documents.set(routeGroups, (document = buildDocument(routeGroups)));
   return document;
 }

@@ -2,10 +2,11 @@ import type { CircuitBreakerPolicy } from 'cockatiel';
 import { breakerState, createBreaker, createHttpPortClient, type RemotePolicy } from '../adapters/http/port-client.ts';
 import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
-import type { CallableModule } from '../config/placement.ts';
+import { tracePort, type PortDescriptor } from '../modules/kernel/mod.ts';
+import type { CallableModule } from './modules.ts';
+import { ports as systemPorts, type PortApis } from './ports.ts';
 import { CheckFailed, healthPaths, type HealthCheck } from './health.ts';
 import type { Logger } from './log.ts';
-import { ports, traced, type PortApis } from './ports.ts';
 
 /** A module reached over HTTP: its port client, where its instances are, and a readiness check. */
 export interface RemoteModule<Api> {
@@ -22,34 +23,41 @@ const isLive = (baseUrl: string) =>
     () => false,
   );
 
-/** Port clients for every module this process calls but does not host. */
+/** The remote modules of a process, by name; this system's modules' ports typed. */
+export type RemoteModules = { [M in CallableModule]?: RemoteModule<PortApis[M]> } & Record<string, RemoteModule<object>>;
+
+/** Port clients for every module this process calls but does not host (`remotes`: their base URLs). */
 export function createRemoteModules({
   remotes,
+  ports = (module) => systemPorts[module as CallableModule],
   serviceToken,
   policy,
   logger,
 }: {
-  remotes: Partial<Record<CallableModule, string[]>>;
+  remotes: Record<string, string[]>;
+  /** The port of each module, by name (this system's by default). */
+  ports?: (module: string) => PortDescriptor<object>;
   serviceToken: ServiceTokenIssuer;
   policy: RemotePolicy;
   logger: Logger;
-}): { [M in CallableModule]?: RemoteModule<PortApis[M]> } {
-  const modules: { [M in CallableModule]?: RemoteModule<PortApis[M]> } = {};
-  for (const module of Object.keys(remotes) as CallableModule[]) {
-    const registry = createServiceRegistry({ instances: remotes[module]!, probe: isLive });
+}): RemoteModules {
+  const modules: Record<string, RemoteModule<object>> = {};
+  for (const [module, instances] of Object.entries(remotes)) {
+    const port = ports(module);
+    const registry = createServiceRegistry({ instances, probe: isLive });
     const breaker = createBreaker(policy);
     breaker.onBreak(() => logger.warn('circuit opened', { module, retryAfterMs: policy.halfOpenAfterMs }));
     breaker.onReset(() => logger.info('circuit closed', { module }));
-    const client = createHttpPortClient<PortApis[typeof module]>({
+    const client = createHttpPortClient<object>({
       module,
-      spec: ports[module].spec,
-      errors: ports[module].errors,
+      spec: port.spec,
+      errors: port.errors,
       baseUrl: registry.pick,
       serviceToken,
       breaker,
       policy,
     });
-    const api = traced(module, client, 'remote');
+    const api = tracePort<object>(port.name, port.spec, client, { remote: true });
     // Ready when the breaker lets calls through and an instance takes this process's calls.
     const check: HealthCheck = async () => {
       if (breakerState(breaker) === 'open') throw new CheckFailed('circuit open');
@@ -59,7 +67,7 @@ export function createRemoteModules({
       if (greeting === 'not-the-module') throw new CheckFailed(`answers, but does not serve the ${module} module: check its *_SERVICE_URL`);
       if (greeting === 'unreachable') throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);
     };
-    (modules as Record<string, RemoteModule<unknown>>)[module] = { api, registry, breaker, check };
+    modules[module] = { api, registry, breaker, check };
   }
-  return modules;
+  return modules as RemoteModules;
 }

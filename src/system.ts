@@ -12,12 +12,12 @@ import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import { describeConfig, type Config } from '../config/mod.ts';
 import { createEventBus } from './bus.ts';
 import { docsRoutes } from './docs.ts';
-import { errorStatusByCode } from './error-status.ts';
+import { errorStatusOf } from './error-status.ts';
 import { subscribeEventLog } from './event-log.ts';
 import { healthPaths, healthRoutes, type HealthCheck } from './health.ts';
 import { internalRoutes } from './internal-routes.ts';
 import { createLogger, type Logger } from './log.ts';
-import { modules, type CallableModule, type HostedModule, type Infrastructure, type ModuleName } from './modules.ts';
+import type { CallableModule, HostedModule, Infrastructure } from './modules.ts';
 import { createProblemHandler } from './problem.ts';
 import { createRateLimiters, type RateLimiters } from './rate-limits.ts';
 import { createMetrics, metricsPath } from './metrics.ts';
@@ -28,7 +28,7 @@ import { createServiceApp } from './service-app.ts';
 import { createStorage, type Storage } from './storage.ts';
 import { connectionLog, createStartup } from './startup.ts';
 import type { PortApis } from './ports.ts';
-import { publicRouteGroups, type PublicRouteGroup } from './public-routes.ts';
+import { routeGroupsOf, type PublicRouteGroup } from './public-routes.ts';
 import { registerTracePropagation } from './telemetry.ts';
 
 export interface Runtime {
@@ -68,7 +68,8 @@ export async function createSystem(config: Config, runtime: Runtime): Promise<Sy
 export async function startSystem(config: Config, runtime: Runtime): Promise<System> {
   registerTracePropagation();
   const logger = runtime.logger ?? createLogger({ level: config.logLevel, service: config.serviceName });
-  const hosts = (module: ModuleName) => config.services.includes(module);
+  const { placement } = config;
+  const hosts = (module: string) => config.services.includes(module);
   const closers: Array<() => Promise<void>> = [];
   const checks: Record<string, HealthCheck> = {};
   const startup = createStartup({ logger, checks });
@@ -79,7 +80,9 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.serviceName, onError: redisLog.failed }) : undefined;
   redis?.on('ready', redisLog.answered);
   if (redis) checks.redis = () => callRedis(redis, (r) => r.ping());
-  const hosted: HostedModule[] = modules.filter(({ descriptor }) => hosts(descriptor.name));
+  const hosted: HostedModule[] = placement.modules.filter(({ descriptor }) => hosts(descriptor.name));
+  const routeGroups = routeGroupsOf(placement.modules);
+  const statusByCode = errorStatusOf(placement.modules);
   // Every module but the gateway keeps state: its repositories, or (auth) its keys and outbox.
   const storage: Storage | undefined = hosted.length > 0 ? await createStorage(config, { redis, startup }) : undefined;
   if (storage) Object.assign(checks, storage.checks);
@@ -88,7 +91,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
   const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
   const serviceToken = createServiceTokenIssuer({ secret, caller: config.serviceName });
-  const remote = createRemoteModules({ remotes: config.remotes, serviceToken, policy: config.remotePolicy, logger });
+  const remote = createRemoteModules({ remotes: config.remotes, ports: (module) => placement.module(module).descriptor.port, serviceToken, policy: config.remotePolicy, logger });
   for (const [module, { check, registry }] of Object.entries(remote)) {
     checks[`remote:${module}`] = check;
     closers.push(async () => registry.close());
@@ -98,11 +101,11 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const rateLimits = () => (rateLimiters ??= createRateLimiters(config, redis));
 
   // Each module's port as this process reaches it: built here, or a port client of where it runs.
-  const ports = new Map<CallableModule, object>(Object.entries(remote).map(([module, { api }]) => [module as CallableModule, api]));
-  const portOf = <M extends CallableModule>(module: M): PortApis[M] => {
+  const ports = new Map<string, object>(Object.entries(remote).map(([module, { api }]) => [module, api]));
+  const portOf = <M extends string>(module: M): M extends CallableModule ? PortApis[M] : object => {
     const port = ports.get(module);
     if (!port) throw new Error(`the ${module} module is neither hosted here nor reachable (the placement rules should have refused this)`);
-    return port as PortApis[M];
+    return port as M extends CallableModule ? PortApis[M] : object;
   };
   const subscriptions: Subscription[] = [];
   if (storage) {
@@ -129,7 +132,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   void storage?.opened.then(() => relays.forEach((relay) => relay.start()));
 
   const onError = createProblemHandler({
-    statusByCode: errorStatusByCode,
+    statusByCode,
     logError: (error, context) => logger.error('request failed', { ...context, error }),
   });
   const metrics = createMetrics({ service: config.serviceName });
@@ -140,7 +143,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   });
   // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
-  const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes());
+  const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes(routeGroups));
   // Probes, scrapes, and (split) other processes' readiness greetings.
   const greetings = config.monolith ? [] : hosted.map(({ descriptor }) => portPath(descriptor.name));
   const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath, ...greetings]);
@@ -164,7 +167,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
         timeoutMs: config.remotePolicy.timeoutMs * 2,
       });
     };
-    const routes = publicRouteGroups.map((group) => ({ path: group.path, definitions: group.definitions, app: routeFor(group) }));
+    const routes = routeGroups.map((group) => ({ path: group.path, definitions: group.definitions, app: routeFor(group) }));
     const auth = portOf('auth');
     const { revocations, subscription } = startRevocationFeed({ bus: bus.bus, sessions: portOf('session'), accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds, startup });
     subscriptions.push(subscription);
@@ -181,7 +184,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     });
   } else {
     app = createServiceApp({
-      forwarded: publicRouteGroups.filter((group) => hosts(group.module)).map((group) => ({ ...group, routes: routesOf(group) })),
+      forwarded: routeGroups.filter((group) => hosts(group.module)).map((group) => ({ ...group, routes: routesOf(group) })),
       operations,
       secret,
       onError,
@@ -190,8 +193,8 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   }
   if (!config.monolith) {
     const served = hosted.map(({ descriptor }) => ({ module: descriptor.name, spec: descriptor.port.spec, impl: portOf(descriptor.name) }));
-    const internalOnError = createProblemHandler({ statusByCode: errorStatusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
-    app.route('/', internalRoutes({ ports: served, secret, onError: internalOnError }));
+    const internalOnError = createProblemHandler({ statusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
+    app.route('/', internalRoutes({ ports: served, needs: placement.needs, secret, onError: internalOnError }));
   }
 
   return {
@@ -217,9 +220,9 @@ function inCallOrder(hosted: readonly HostedModule[], reachable: ReadonlyMap<str
   while (pending.length > 0) {
     const next = pending.findIndex(({ descriptor }) => descriptor.calls.every((module) => built.has(module)));
     if (next < 0) throw new Error(`modules that call each other cannot be built: ${pending.map(({ descriptor }) => descriptor.name).join(', ')}`);
-    const [binding] = pending.splice(next, 1);
-    ordered.push(binding!);
-    built.add(binding!.descriptor.name);
+    const binding = pending.splice(next, 1)[0] as HostedModule;
+    ordered.push(binding);
+    built.add(binding.descriptor.name);
   }
   return ordered;
 }
