@@ -5,7 +5,7 @@ import { envSchema, type Env, type ModuleName } from './schema.ts';
 export interface Config {
   port: number;
   host: string;
-  /** How long a client may take to send a whole request (Node; Deno.serve has no such limit). */
+  /** How long a client may take to send a whole request (then 408). */
   requestTimeoutMs: number;
   services: ModuleName[];
   /** The hosted modules joined by `+`: names the process in logs, metrics and service tokens. */

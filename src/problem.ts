@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
-import type { ErrorHandler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, RateLimitedError } from '../modules/kernel/mod.ts';
@@ -49,6 +50,16 @@ function fromHttpException(error: HTTPException): { status: ContentfulStatusCode
 }
 
 /**
+ * Whether `error` is the request body failing because the client hung up (mid-upload, say): the
+ * request stream's own error, ECONNRESET. Any other failure on a dropped request stays a 500.
+ * (Node has aborted the request's signal by then; Deno's node:http not yet, so that cannot tell.)
+ */
+function isClientHangUp(error: unknown, c: Context<AppEnv>): boolean {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.errored === error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
+/**
  * The one onError: every failure becomes problem+json. Domain errors get their status from the
  * merged per-module tables; anything unknown is a generic 500 whose details stay in the log.
  */
@@ -76,9 +87,8 @@ export function createProblemHandler({
       if (exposeDetails) details = error.details;
     } else if (error instanceof HTTPException) {
       ({ status, code, detail } = fromHttpException(error));
-    } else if (c.req.raw.signal.aborted && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
-      // Reading the body failed because the client hung up (mid-upload, say): nobody reads this
-      // answer, and it is no server fault. Any other failure on a dropped request stays a 500.
+    } else if (isClientHangUp(error, c)) {
+      // Nobody reads this answer, and it is no server fault.
       status = 499 as ContentfulStatusCode;
       code = 'client_closed_request';
       detail = 'The client closed the connection before the request was answered.';
