@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, RateLimitedError } from '../modules/kernel/mod.ts';
+import { DomainError, RateLimitedError, UnavailableError } from '../modules/kernel/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
 const titles: Record<number, string> = {
@@ -101,7 +101,9 @@ export function createProblemHandler({
     const body = problemOf(status, code, detail, { instance: c.req.path, ...(errors ? { errors } : {}), ...(details ? { details } : {}) });
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
     if (status === 503) c.header('Retry-After', '1');
-    if (error instanceof RateLimitedError) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    if ((error instanceof RateLimitedError || error instanceof UnavailableError) && error.retryAfterSeconds) {
+      c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    }
     c.header('Content-Type', 'application/problem+json');
     return c.body(JSON.stringify(body), status);
   };
