@@ -24,9 +24,13 @@ beforeAll(async () => {
   server = await startOwnRedis();
   redis = createRedisClient({ url: server.url, commandTimeoutMs });
   observer = createRedisClient({ url: server.url });
-  await callRedis(redis, (r) => r.ping()).catch(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the server may still be starting
-  });
+  // The server may still be starting, and the observer is used without callRedis: wait for both.
+  for (const client of [redis, observer]) {
+    for (let tries = 0; !(await callRedis(client, (r) => r.ping()).catch(() => null)); tries++) {
+      if (tries === 50) throw new Error(`redis-server at ${server.url} did not answer within 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   sessions = createRedisSessionRepository({ redis, prefix: 'stall:', outbox: createRedisOutbox({ redis, prefix: 'stall:' }) });
 });
 afterAll(async () => {
