@@ -108,7 +108,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     rateLimits &&
     createPasswordThrottle({
       store: rateLimits.passwords,
-      onReleaseFailed: (error) => logger.warn('password check slot not released; it frees itself within 5 s', { error }),
+      onReleaseFailed: (error) => logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
     });
   const local = {
     user: hosts('user')
