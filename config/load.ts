@@ -5,7 +5,7 @@ import { envSchema, envSchemaFor, type Env } from './schema.ts';
 export interface Config {
   port: number;
   host: string;
-  /** How long a client may take to send a whole request (Node; Deno.serve has no such limit). */
+  /** How long a client may take to send a whole request (then 408). */
   requestTimeoutMs: number;
   services: string[];
   /** The modules this system is built from, and the rules of where they may run. */

@@ -29,6 +29,43 @@ function isExactOrigin(value: string): boolean {
   }
 }
 
+/**
+ * What keeps a database or Redis URL from parsing as its client parses it (postgres.js, ioredis):
+ * WHATWG URL, the user name and password %-decoded, and for Postgres a host list (`h1:5432,h2`)
+ * narrowed to its first host first. Undefined when it parses. Never quotes the value (a password).
+ */
+function connectionUrlProblem(value: string, { hostList = false } = {}): string | undefined {
+  try {
+    let url = value;
+    if (hostList) {
+      // postgres.js's own reading of the host list, so what passes here passes there.
+      const authority = value.slice(value.indexOf('://') + 3).split(/[?/]/)[0]!;
+      const hosts = decodeURIComponent(authority.slice(authority.indexOf('@') + 1));
+      url = value.replace(hosts, hosts.split(',')[0]!);
+    }
+    const parsed = new URL(url);
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+    return undefined;
+  } catch (error) {
+    if (error instanceof URIError) return 'has a malformed %-escape (write a literal % as %25)';
+    return 'does not parse as a URL: check the host (an IPv6 address goes in [brackets]) and the port (0–65535), and %-encode @ : / ? # in the user name and password';
+  }
+}
+
+const databaseUrlProblem = (value: string) => {
+  if (value === 'memory' || /^pglite:\/\/.+/.test(value)) return undefined;
+  if (/^postgres(ql)?:\/\//.test(value)) return connectionUrlProblem(value, { hostList: true });
+  return 'must be "memory", "pglite://<dir>" or "postgres://…"';
+};
+const redisUrlProblem = (value: string) => (/^rediss?:\/\//.test(value) ? connectionUrlProblem(value) : 'must be a redis:// or rediss:// URL');
+
+/** A check for zod that reports what `problemOf` finds wrong with the value, if anything. */
+const reportProblem = (problemOf: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const problem = problemOf(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
 // argon2 runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise): more
 // hashes at once than cores or threads only wait there, each making the others slower.
 const defaultHashConcurrency = Math.min(availableParallelism(), 4);
@@ -62,12 +99,7 @@ const commonSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   REQUEST_TIMEOUT_MS: positiveInt(30_000),
-  DATABASE_URL: z
-    .string()
-    .default('pglite://./.data/db')
-    .refine((v) => v === 'memory' || /^pglite:\/\/.+/.test(v) || /^postgres(ql)?:\/\//.test(v), {
-      message: 'must be "memory", "pglite://<dir>" or "postgres://…"',
-    }),
+  DATABASE_URL: z.string().default('pglite://./.data/db').superRefine(reportProblem(databaseUrlProblem)),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
@@ -76,7 +108,7 @@ const commonSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2000),
   DATABASE_QUERY_TIMEOUT_MS: positiveInt(1000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z.string().superRefine(reportProblem(redisUrlProblem)).optional(),
   REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1–64 characters of letters, digits, _ : . -').default('auth:'),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
   EVENT_BUS: z.enum(['memory', 'redis']).default('memory'),

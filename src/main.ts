@@ -3,6 +3,9 @@ import { securityHeaders } from '../modules/gateway/mod.ts';
 import { boot } from './boot.ts';
 import { startNodeServer } from './node-server.ts';
 
+// The one entry point of both runtimes: Deno 2 runs it with its node:http (an llhttp parser, as
+// Node's), because Deno.serve answers what it cannot parse itself, with a bare status and no hook.
+const runtime = process.versions.deno ? `deno ${process.versions.deno}` : `node ${process.version}`;
 const started = performance.now();
 const booted = await boot(process.env, { clientIp: (c) => getConnInfo(c).remote.address, exit: (code) => process.exit(code) });
 if (!booted) process.exit(1);
@@ -15,7 +18,7 @@ const server = startNodeServer({
   requestTimeoutMs: config.requestTimeoutMs,
   securityHeaders: await securityHeaders(),
   logger,
-  onListen: (port) => logger.info('listening', { runtime: `node ${process.version}`, port, startupMs: Math.round(performance.now() - started) }),
+  onListen: (port) => logger.info('listening', { runtime, port, startupMs: Math.round(performance.now() - started) }),
 });
 
 async function shutdown(signal: string) {

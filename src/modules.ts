@@ -54,7 +54,7 @@ export const modules = [
       // Logins and password re-checks (both in the user module) count against one per-account throttle.
       throttle: createPasswordThrottle({
         store: rateLimits().passwords,
-        onReleaseFailed: (error) => logger.warn('password check slot not released; it frees itself within 5 s', { error }),
+        onReleaseFailed: (error) => logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
       }),
     }),
   }),

@@ -1,8 +1,9 @@
 import { trace } from '@opentelemetry/api';
-import type { ErrorHandler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, RateLimitedError } from '../modules/kernel/mod.ts';
+import { DomainError, RateLimitedError, UnavailableError } from '../modules/kernel/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
 const titles: Record<number, string> = {
@@ -49,6 +50,16 @@ function fromHttpException(error: HTTPException): { status: ContentfulStatusCode
 }
 
 /**
+ * Whether `error` is the request body failing because the client hung up (mid-upload, say): the
+ * request stream's own error, ECONNRESET. Any other failure on a dropped request stays a 500.
+ * (Node has aborted the request's signal by then; Deno's node:http not yet, so that cannot tell.)
+ */
+function isClientHangUp(error: unknown, c: Context<AppEnv>): boolean {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.errored === error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
+/**
  * The one onError: every failure becomes problem+json. Domain errors get their status from the
  * merged per-module tables; anything unknown is a generic 500 whose details stay in the log.
  */
@@ -76,9 +87,8 @@ export function createProblemHandler({
       if (exposeDetails) details = error.details;
     } else if (error instanceof HTTPException) {
       ({ status, code, detail } = fromHttpException(error));
-    } else if (c.req.raw.signal.aborted && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
-      // Reading the body failed because the client hung up (mid-upload, say): nobody reads this
-      // answer, and it is no server fault. Any other failure on a dropped request stays a 500.
+    } else if (isClientHangUp(error, c)) {
+      // Nobody reads this answer, and it is no server fault.
       status = 499 as ContentfulStatusCode;
       code = 'client_closed_request';
       detail = 'The client closed the connection before the request was answered.';
@@ -91,7 +101,9 @@ export function createProblemHandler({
     const body = problemOf(status, code, detail, { instance: c.req.path, ...(errors ? { errors } : {}), ...(details ? { details } : {}) });
     if (status === 401) c.header('WWW-Authenticate', 'Bearer');
     if (status === 503) c.header('Retry-After', '1');
-    if (error instanceof RateLimitedError) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    if ((error instanceof RateLimitedError || error instanceof UnavailableError) && error.retryAfterSeconds) {
+      c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    }
     c.header('Content-Type', 'application/problem+json');
     return c.body(JSON.stringify(body), status);
   };

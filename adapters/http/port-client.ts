@@ -94,7 +94,7 @@ export const breakerState = (breaker: CircuitBreakerPolicy): BreakerState => bre
 const kernelErrors: ErrorRegistry = {
   validation_failed: (message, details) => new ValidationError(message, (details.fields as never) ?? []),
   unauthenticated: (message) => new UnauthenticatedError(message),
-  service_unavailable: (message) => new UnavailableError(message),
+  service_unavailable: (message, details) => new UnavailableError(message, { retryAfterSeconds: Number(details.retryAfterSeconds) || undefined }),
   rate_limited: (message, details) => new RateLimitedError(Number(details.retryAfterSeconds) || 1, message),
 };
 
@@ -154,8 +154,15 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     // A bug on the other side stays a 500, as it would in the monolith: neither retried nor a breaker failure.
     if (res.status === 500 && body?.code === 'internal_error') throw new Error(`The ${module} module failed: ${body.detail ?? ''}`);
     const rebuild = body?.code ? errors[body.code] : undefined;
-    // A domain error is an answer, not a failure: it neither trips the breaker nor is retried.
-    if (rebuild && res.status < 500) throw rebuild(body?.detail ?? '', { fields: body?.errors, ...body?.details });
+    // A domain error is an answer, not a failure: it neither trips the breaker nor is retried. So
+    // is a 503 the module chose to answer (its hashing is full, its database is down): retried or
+    // counted, an overload would grow, then shut every call to the module out. A 503 that is not
+    // the module's problem+json (a proxy's between us, say) stays a transport failure.
+    const deliberate = res.status < 500 || (res.status === 503 && res.headers.get('content-type')?.startsWith('application/problem+json'));
+    if (rebuild && deliberate) {
+      const retryAfterSeconds = Number(res.headers.get('retry-after')) || undefined;
+      throw rebuild(body?.detail ?? '', { fields: body?.errors, retryAfterSeconds, ...body?.details });
+    }
     throw new TransportFailure('bad_response');
   }
 

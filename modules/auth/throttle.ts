@@ -21,6 +21,8 @@ export const passwordThrottlePolicy: PasswordThrottlePolicy = {
  * enough that a lost release costs the account's owner a few seconds, not a lockout.
  */
 const slotHoldMs = 5000;
+/** How often this process asks again to free the slots the store did not free when asked. */
+const owedReleaseRetryMs = 100;
 
 const tooMany = (ms: number) => new RateLimitedError(seconds(ms), 'Too many failed logins; try again later.');
 const busy = (ms: number) => new RateLimitedError(seconds(ms), 'This account’s password is being checked already; try again in a moment.');
@@ -31,29 +33,70 @@ export function createPasswordThrottle({
   onReleaseFailed = () => {},
 }: {
   store: PasswordAttemptStore;
-  /** Told when an account's slot could not be freed (it then frees itself after a few seconds). */
+  /** Told when an account's slot could not be freed (it is freed once the store answers again). */
   onReleaseFailed?: (error: unknown) => void;
 }): PasswordThrottle {
+  // Slots this process took, or may have taken, and the store did not free (it was not answering),
+  // by account, with when each frees itself anyway. Freed as soon as the store answers again, and
+  // before this process begins another check of the account: the owner's retry of a login
+  // answered 503 must not be refused as "being checked" by the check that failed.
+  const owed = new Map<string, { holder: string; freesItselfAt: number }>();
+  let retrying = false;
+
+  async function free(key: string, holder: string) {
+    await store.release(key, holder);
+    if (owed.get(key)?.holder === holder) owed.delete(key);
+  }
+
+  function owe(key: string, holder: string) {
+    owed.set(key, { holder, freesItselfAt: Date.now() + slotHoldMs });
+    if (!retrying) void retryOwed();
+  }
+
+  async function retryOwed() {
+    retrying = true;
+    while (owed.size > 0) {
+      await new Promise((resolve) => setTimeout(resolve, owedReleaseRetryMs));
+      await Promise.all(
+        [...owed].map(([key, { holder, freesItselfAt }]) => (freesItselfAt <= Date.now() ? owed.delete(key) : free(key, holder).catch(() => {}))),
+      );
+    }
+    retrying = false;
+  }
+
+  /** Frees the slot, or owes it when the store does not answer. */
+  async function release(key: string, holder: string) {
+    await free(key, holder).catch((error: unknown) => {
+      owe(key, holder);
+      onReleaseFailed(error);
+    });
+  }
+
   return {
     async attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T> {
       // Keys are hashes: the store need not hold anyone's email address.
       const key = await sha256Hex(account);
+      const stale = owed.get(key);
+      if (stale) await free(key, stale.holder); // a store still not answering fails this as begin would
       const holder = crypto.randomUUID();
       // One check per account at a time, taken with the block check in one step: parallel guesses
       // would otherwise all pass the check before any of their failures is recorded.
-      const start = await store.begin(key, holder, slotHoldMs);
+      const start = await store.begin(key, holder, slotHoldMs).catch((error: unknown) => {
+        owe(key, holder); // it may have run, its answer lost
+        throw error;
+      });
       if (!start.started) throw start.reason === 'busy' ? busy(start.retryAfterMs) : tooMany(start.retryAfterMs);
       let result: T;
       try {
         result = await check();
       } catch (error) {
-        await store.release(key, holder).catch(onReleaseFailed);
+        await release(key, holder);
         throw error;
       }
       // The outcome counts before the caller hears it: if it cannot be recorded the answer is
       // 503, so a guess is never answered without being counted.
       await store.finish(key, holder, passed(result)).catch(async (error: unknown) => {
-        await store.release(key, holder).catch(() => {}); // most likely down too: the slot then frees itself
+        await release(key, holder); // most likely down too: then owed
         throw error;
       });
       return result;

@@ -29,10 +29,15 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
-/** A dependency (database, broker, remote module) cannot serve the request right now. */
+/**
+ * A dependency (database, broker, remote module) cannot serve the request right now.
+ * `retryAfterSeconds`, when known (a remote module said so), is when to try again.
+ */
 export class UnavailableError extends DomainError {
-  constructor(message = 'A dependency is unavailable; try again shortly.', options?: { cause?: unknown }) {
+  readonly retryAfterSeconds?: number;
+  constructor(message = 'A dependency is unavailable; try again shortly.', options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super('service_unavailable', message, undefined, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

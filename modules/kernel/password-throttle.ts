@@ -45,6 +45,10 @@ export interface PasswordAttemptStore {
    * when the slot has meanwhile passed to another holder: the check did happen.
    */
   finish(account: string, holder: string, passed: boolean): Promise<void>;
-  /** Frees the slot if `holder` holds it, recording nothing (the check itself could not run). */
+  /**
+   * Frees the slot if `holder` holds it, recording nothing (the check itself could not run). From
+   * a holder that does not hold it (its slot freed itself, or its begin never took it) it changes
+   * nothing, so a caller may release late, or release after a begin whose answer it never got.
+   */
   release(account: string, holder: string): Promise<void>;
 }

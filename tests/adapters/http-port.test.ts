@@ -1,7 +1,9 @@
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createHttpPortClient } from '../../adapters/http/port-client.ts';
 import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
-import { RemoteCallError } from '../../modules/kernel/mod.ts';
+import type { AppEnv } from '../../modules/kernel/http.ts';
+import { RemoteCallError, UnavailableError } from '../../modules/kernel/mod.ts';
 import { sessionApiSpec, sessionErrors, type SessionApi } from '../../modules/session/mod.ts';
 import { userApiSpec } from '../../modules/user/mod.ts';
 import { errorStatusByCode } from '../../src/error-status.ts';
@@ -152,5 +154,50 @@ describe('HTTP port client', () => {
       await expect(sessions.refresh({ refreshToken: 'abc' })).rejects.toMatchObject({ constructor: RefreshTokenReusedError, sessionId: 's9', userId: 'u9' });
     }
     expect(sessions.breakerState()).toBe('closed');
+  });
+
+  describe('a 503 problem the module chose to answer (its hashing is full)', () => {
+    const detail = 'Too many password checks at once; try again shortly.';
+    const overloaded = () =>
+      new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'service_unavailable', detail }), {
+        status: 503,
+        headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '7' },
+      });
+
+    it('goes to the caller as it came, Retry-After included, without a retry and without tripping the breaker', async () => {
+      let calls = 0;
+      const sessions = client(
+        () => {
+          calls++;
+          return overloaded();
+        },
+        { breakerThreshold: 2 },
+      );
+      for (let i = 0; i < 3; i++) {
+        await expect(sessions.get('s1')).rejects.toMatchObject({ constructor: UnavailableError, message: detail, retryAfterSeconds: 7 });
+      }
+      expect(calls).toBe(3); // get is idempotent: a transport failure is tried 3 times
+      expect(sessions.breakerState()).toBe('closed');
+
+      const caller = new Hono<AppEnv>().get('/', async (c) => c.json(await sessions.get('s1'))).onError(onError);
+      const answer = await caller.request('/');
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('Retry-After')).toBe('7');
+      expect(await answer.json()).toMatchObject({ code: 'service_unavailable', detail });
+    });
+
+    it('is told apart from a 503 that is not the module’s problem+json (a proxy between us), which is retried and counted', async () => {
+      let calls = 0;
+      const sessions = client(
+        () => {
+          calls++;
+          return new Response('no healthy upstream', { status: 503, headers: { 'Content-Type': 'text/plain' } });
+        },
+        { breakerThreshold: 3 },
+      );
+      await expect(sessions.get('s1')).rejects.toMatchObject({ constructor: RemoteCallError, reason: 'bad_response' });
+      expect(calls).toBe(3);
+      expect(sessions.breakerState()).toBe('open');
+    });
   });
 });

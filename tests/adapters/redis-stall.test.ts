@@ -4,7 +4,8 @@ import { createRedisPasswordAttemptStore } from '../../adapters/redis/password-a
 import { callRedis, createRedisClient } from '../../adapters/redis/client.ts';
 import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
-import { UnavailableError } from '../../modules/kernel/mod.ts';
+import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
+import { RateLimitedError, UnavailableError } from '../../modules/kernel/mod.ts';
 import type { SessionRepository } from '../../modules/session/mod.ts';
 import { newSession } from '../contracts/session-repository.contract.ts';
 import { drainAll, secondsFrom } from '../contracts/support.ts';
@@ -24,6 +25,13 @@ beforeAll(async () => {
   server = await startOwnRedis();
   redis = createRedisClient({ url: server.url, commandTimeoutMs });
   observer = createRedisClient({ url: server.url });
+  // The observer is used without callRedis: wait until both clients are connected.
+  for (const client of [redis, observer]) {
+    for (let tries = 0; !(await callRedis(client, (r) => r.ping()).catch(() => null)); tries++) {
+      if (tries === 50) throw new Error(`redis-server at ${server.url} did not answer within 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   sessions = createRedisSessionRepository({ redis, prefix: 'stall:', outbox: createRedisOutbox({ redis, prefix: 'stall:' }) });
 });
 afterAll(async () => {
@@ -80,6 +88,37 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     await duringStall([() => store.begin('taken-late', 'gone', 30_000), () => store.finish('failed-late', 'gone', false)]);
     expect(await store.begin('taken-late', 'next', 1000)).toEqual({ started: true });
     expect(await store.begin('failed-late', 'next', 1000)).toEqual({ started: true }); // with no free failures, one would block
+  });
+
+  it('leave no password-check slot held once the server answers again: the owner’s retry of a login answered 503 is checked', async () => {
+    const store = createRedisPasswordAttemptStore({ redis, prefix: 'stall:', policy: passwordThrottlePolicy });
+    const throttle = createPasswordThrottle({ store });
+    const elsewhere = createPasswordThrottle({ store }); // another process sharing the store
+    const passing = async () => true;
+    await throttle.attempt('warm-up', passing, (ok) => ok); // loads the scripts
+    const [mine, theirs] = [`user:${crypto.randomUUID()}`, `user:${crypto.randomUUID()}`];
+    // Both checks pass, but the server stalls before their outcomes are recorded: the finishes
+    // time out (and reach the server too late to count), the releases fail at once.
+    let begun = 0;
+    const stallingCheck = async () => {
+      if (++begun === 2) server.pause();
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+      return true;
+    };
+    try {
+      const outcomes = await Promise.allSettled([mine, theirs].map((account) => throttle.attempt(account, stallingCheck, (ok) => ok)));
+      for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+      await new Promise((resolve) => setTimeout(resolve, stallMs - commandTimeoutMs));
+    } finally {
+      server.resume();
+    }
+    await expect.poll(() => callRedis(redis, (r) => r.ping()).catch(() => null), { timeout: 3000 }).toBe('PONG');
+    const answered = performance.now();
+    expect(await throttle.attempt(mine, passing, (ok) => ok)).toBe(true);
+    await expect
+      .poll(() => elsewhere.attempt(theirs, passing, (ok) => ok).catch((error: unknown) => (error instanceof RateLimitedError ? 'busy' : error)), { interval: 20, timeout: 2000 })
+      .toBe(true);
+    expect(performance.now() - answered).toBeLessThan(1000); // not the slot's 5 s
   });
 
   it('while the server does not answer, later calls fail at once instead of each waiting out a timeout; then it recovers', async () => {

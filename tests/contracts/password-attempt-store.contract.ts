@@ -54,6 +54,27 @@ export function describePasswordAttemptStoreContract(name: string, make: MakePas
       expect(await probe(store, a)).toEqual({ started: true }); // no failure was counted for the release
     });
 
+    // A throttle asks again to free a slot the store did not free when asked (it was not
+    // answering), and frees the slot of a begin() whose answer it never got: such a late release
+    // must change nothing for whoever holds the slot now.
+    it('a late release() by a holder whose slot freed itself leaves the next holder its slot', async () => {
+      const store = make(policy);
+      const a = account();
+      const late = holder();
+      await store.begin(a, late, 100);
+      await sleep(200);
+      expect(await store.begin(a, holder(), 10_000)).toEqual({ started: true });
+      await store.release(a, late);
+      expect(await probe(store, a)).toMatchObject({ started: false, reason: 'busy' });
+    });
+
+    it('release() on an account no check has begun leaves nothing behind', async () => {
+      const store = make(policy);
+      const a = account();
+      await store.release(a, holder());
+      expect(await probe(store, a)).toEqual({ started: true });
+    });
+
     it('a slot never released frees itself after holdMs', async () => {
       const store = make(policy);
       const a = account();

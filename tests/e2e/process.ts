@@ -7,7 +7,7 @@ export type RuntimeName = 'node' | 'deno';
 
 const commands: Record<RuntimeName, string[]> = {
   node: ['node_modules/.bin/tsx', 'src/main.ts'],
-  deno: ['node_modules/.bin/deno', 'run', '--allow-env', '--allow-net', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', 'src/deno.ts'],
+  deno: ['node_modules/.bin/deno', 'run', '--allow-env', '--allow-net', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', 'src/main.ts'],
 };
 
 export interface ServerProcess extends Target {

@@ -1,20 +1,16 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './harness.ts';
-import { startProcess, type ServerProcess } from './process.ts';
+import { startProcess, type RuntimeName, type ServerProcess } from './process.ts';
 
-// What reaches the Node server as raw bytes: broken HTTP, cut-off uploads, slow clients.
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await startProcess('node', { DATABASE_URL: 'memory', REQUEST_TIMEOUT_MS: '1000' });
-});
-afterAll(() => server?.stop());
+// What reaches the server as raw bytes: broken HTTP, cut-off uploads, slow clients. Both entry
+// points serve through src/node-server.ts (Deno 2 with its node:http), so both answer alike.
 
-/** Writes `chunks` (with `pauseMs` between them) on a fresh connection; resolves with all it read when the server closes it, or after `closeAfterMs`. */
-function raw(chunks: Array<string | Buffer>, { pauseMs = 0, closeAfterMs = 5000 } = {}): Promise<{ text: string; ms: number }> {
+/** Writes `chunks` (with `pauseMs` between them) on a fresh connection to `port`; resolves with all it read when the server closes it, or after `closeAfterMs`. */
+function raw(port: number, chunks: Array<string | Buffer>, { pauseMs = 0, closeAfterMs = 5000 } = {}): Promise<{ text: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const socket = connect(server.port, '127.0.0.1');
+    const socket = connect(port, '127.0.0.1');
     let text = '';
     const done = () => resolve({ text, ms: Math.round(performance.now() - started) });
     socket.on('data', (data) => (text += data.toString('latin1')));
@@ -65,7 +61,7 @@ const securityHeaderNames = [
   'cross-origin-opener-policy',
   'cross-origin-resource-policy',
 ];
-async function expectAppSecurityHeaders(headers: Headers) {
+async function expectAppSecurityHeaders(server: ServerProcess, headers: Headers) {
   const app = (await server.request('/health/live')).headers;
   for (const name of securityHeaderNames) {
     expect(app.get(name), name).toBeTruthy();
@@ -74,27 +70,33 @@ async function expectAppSecurityHeaders(headers: Headers) {
   expect(headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
 }
 
-describe('the Node server on raw sockets', () => {
+describe.each<RuntimeName>(['node', 'deno'])('the %s server on raw sockets', (runtime) => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startProcess(runtime, { DATABASE_URL: 'memory', REQUEST_TIMEOUT_MS: '1000' });
+  });
+  afterAll(() => server?.stop());
+
   it.each([
     ['a Host with a space', 'GET /health/live HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
     ['Content-Length beside Transfer-Encoding', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
     ['a bad chunk size', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
     ['headers over 16 KiB', `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
   ])('answers HTTP it cannot parse (%s) with problem+json and closes', async (_, request, status) => {
-    const { text } = await raw([request]);
+    const { text } = await raw(server.port, [request]);
     expect(statusOf(text)).toBe(status);
     expect(text).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/i);
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ status, code: expect.any(String) });
-    await expectAppSecurityHeaders(answersIn(text)[0]!.headers);
+    await expectAppSecurityHeaders(server, answersIn(text)[0]!.headers);
   });
 
   it('answers an HTTP/1.1 request without Host with a 400 problem+json carrying the security headers', async () => {
-    const [answer, ...more] = answersIn((await raw(['GET /health/live HTTP/1.1\r\n\r\n'])).text);
+    const [answer, ...more] = answersIn((await raw(server.port, ['GET /health/live HTTP/1.1\r\n\r\n'])).text);
     expect(more).toEqual([]);
     expect(answer!.status).toBe(400);
     expect(answer!.headers.get('content-type')).toBe('application/problem+json');
     expect(JSON.parse(answer!.body)).toMatchObject({ status: 400, code: 'malformed_request' });
-    await expectAppSecurityHeaders(answer!.headers);
+    await expectAppSecurityHeaders(server, answer!.headers);
   });
 
   it('answers pipelined requests in full before the junk after them (400, then closes)', async () => {
@@ -103,7 +105,7 @@ describe('the Node server on raw sockets', () => {
       return `POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     };
     const emails = [`pipelined-a-${crypto.randomUUID()}@example.com`, `pipelined-b-${crypto.randomUUID()}@example.com`];
-    const answers = answersIn((await raw([emails.map(register).join('') + 'X\r\n\r\n'])).text);
+    const answers = answersIn((await raw(server.port, [emails.map(register).join('') + 'X\r\n\r\n'])).text);
     expect(answers.map((answer) => answer.status)).toEqual([201, 201, 400]);
     expect(answers.slice(0, 2).map((answer) => JSON.parse(answer.body).user.email)).toEqual(emails);
     const [, , junk] = answers;
@@ -113,16 +115,16 @@ describe('the Node server on raw sockets', () => {
   });
 
   it('gives up on a request whose body never arrives (408 problem+json after REQUEST_TIMEOUT_MS)', async () => {
-    const { text, ms } = await raw(['POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}']);
+    const { text, ms } = await raw(server.port, ['POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}']);
     expect(statusOf(text)).toBe(408);
     expect(text).toMatch(/application\/problem\+json/i);
-    await expectAppSecurityHeaders(answersIn(text)[0]!.headers);
+    await expectAppSecurityHeaders(server, answersIn(text)[0]!.headers);
     expect(ms).toBeLessThan(4000); // REQUEST_TIMEOUT_MS is 1000; Node checks every second
   });
 
   it('answers once when the body turns out malformed after the answer went out (a 404 before the body arrived)', async () => {
     const headers = 'POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
-    const { text } = await raw([headers, '2\r\n{"\r\n', 'zz\r\n'], { pauseMs: 100 });
+    const { text } = await raw(server.port, [headers, '2\r\n{"\r\n', 'zz\r\n'], { pauseMs: 100 });
     expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 404']);
   });
 

@@ -2,6 +2,17 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig } from '../../config/mod.ts';
 
+/** The problems loadConfig reports for `env`, one line each. */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
 describe('config', () => {
   it('defaults to the zero-config monolith on embedded storage', () => {
     const config = loadConfig({});
@@ -107,11 +118,34 @@ describe('config', () => {
 
   it.each([
     ['several hosts', 'postgres://app:hunter2@db1:5432,db2:5432/auth', 'postgres://****@db1:5432,db2:5432/auth'],
-    ['a # in the password', 'postgres://app:hun#ter2@db:5432/auth', 'postgres://****@db:5432/auth'],
-    ['a / and a ? in the password', 'postgres://app:pa/ss?w#x@db1:5432,db2:5432/auth', 'postgres://****@db1:5432,db2:5432/auth'],
     ['a password that parses as a port and a path', 'postgres://app:12/ss@db:5432/auth', 'postgres://****@db:5432/auth'],
   ])('masks the user info of a URL with an odd password or several hosts (%s)', (_, url, masked) => {
     expect(describeConfig(loadConfig({ DATABASE_URL: url })).DATABASE_URL).toBe(masked);
+  });
+
+  // What postgres.js and ioredis cannot parse would otherwise throw TypeError: Invalid URL (or a
+  // URIError) with a stack trace at start.
+  it.each([
+    ['DATABASE_URL', 'an IPv6 host without its closing bracket', 'postgres://:hunter2@[::1', /does not parse as a URL/],
+    ['DATABASE_URL', 'a port past 65535', 'postgres://app:hunter2@db:99999/auth', /does not parse as a URL/],
+    ['DATABASE_URL', 'a # in the password', 'postgres://app:hun#ter2@db:5432/auth', /does not parse as a URL/],
+    ['DATABASE_URL', 'a / and a ? in the password', 'postgres://app:pa/ss?w#x@db1:5432,db2:5432/auth', /does not parse as a URL/],
+    ['DATABASE_URL', 'a malformed %-escape in the password', 'postgres://app:hunter2%zz@db/auth', /malformed %-escape/],
+    ['REDIS_URL', 'an IPv6 host without its closing bracket', 'redis://:hunter2@[::1', /does not parse as a URL/],
+    ['REDIS_URL', 'a port that is not a number', 'redis://:hunter2@cache:six', /does not parse as a URL/],
+    ['REDIS_URL', 'a malformed %-escape in the password', 'redis://:hunter2%zz@cache:6379', /malformed %-escape/],
+  ])('refuses a %s its client cannot parse (%s), naming the variable and never the password', (variable, _, url, what) => {
+    const problems = problemsOf({ [variable]: url });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${variable}: `))]);
+    expect(problems[0]).toMatch(what);
+    expect(problems[0]).not.toContain('hunter2');
+  });
+
+  it('accepts the URLs its clients parse: a Postgres host list, IPv6 in brackets, %-encoded passwords', () => {
+    for (const url of ['postgres://app:p%40ss@db1:5432,db2:5432/auth', 'postgresql://app@[::1]:5432/auth?sslmode=require']) {
+      expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject({ kind: 'postgres', url });
+    }
+    for (const url of ['redis://:p%40ss@[::1]:6379/2', 'rediss://cache:6380']) expect(loadConfig({ REDIS_URL: url }).redis?.url).toBe(url);
   });
 });
 

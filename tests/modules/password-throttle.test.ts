@@ -70,4 +70,36 @@ describe('password throttle', () => {
     await guess(throttle({ ...s, begin: async (account, ...rest) => (seen.push(account), s.begin(account, ...rest)) }), 'email:ada@example.com');
     expect(seen).toEqual([await sha256('email:ada@example.com')]);
   });
+
+  describe('when the store did not answer as a check ended (a Redis stall)', () => {
+    /** A store sharing `s`'s records whose finish and release fail while `down.now`. */
+    function flaky(s: PasswordAttemptStore, down: { now: boolean }): PasswordAttemptStore {
+      const unavailable = () => Promise.reject(new UnavailableError('store down'));
+      return {
+        ...s,
+        finish: (...args) => (down.now ? unavailable() : s.finish(...args)),
+        release: (...args) => (down.now ? unavailable() : s.release(...args)),
+      };
+    }
+
+    it('checks the owner’s retry as soon as the store answers again, rather than refusing it as "being checked"', async () => {
+      const down = { now: true };
+      const t = throttle(flaky(store(), down));
+      await expect(guess(t, 'user:ada', 'right')).rejects.toBeInstanceOf(UnavailableError);
+      down.now = false;
+      expect(await guess(t, 'user:ada', 'right')).toBe(true);
+    });
+
+    it('frees the slot within moments of the store answering again, for a retry that reaches another process', async () => {
+      const shared = store();
+      const down = { now: true };
+      await expect(guess(throttle(flaky(shared, down)), 'user:ada', 'right')).rejects.toBeInstanceOf(UnavailableError);
+      const elsewhere = throttle(shared);
+      expect(await refusal(guess(elsewhere, 'user:ada', 'right'))).toBeInstanceOf(RateLimitedError); // still held
+      down.now = false;
+      const answered = performance.now();
+      await expect.poll(() => guess(elsewhere, 'user:ada', 'right').catch(() => false), { interval: 20, timeout: 1000 }).toBe(true);
+      expect(performance.now() - answered).toBeLessThan(500); // not the slot's 5 s
+    });
+  });
 });
