@@ -6,7 +6,10 @@ export interface AuditApi {
   list(input: ListInput): Promise<AuditEventView[]>;
 }
 
-/** The audit log's store. When it is down every method rejects with UnavailableError (see there). */
+/**
+ * The audit log's store. When it is down every method rejects with UnavailableError; a write then
+ * changed nothing unless only its answer was lost.
+ */
 export interface AuditRepository {
   /**
    * Stores the entry; an entry whose id is stored already is ignored (events arrive at least once).

@@ -24,7 +24,7 @@ export interface AuthApi {
 /**
  * Stores the Ed25519 signing keys. Several auth processes may share one store; they agree on the
  * keys by reading it, so every write here is safe against the others. When the store is down every
- * method rejects with UnavailableError (see there).
+ * method rejects with UnavailableError; a write then changed nothing unless only its answer was lost.
  */
 export interface SigningKeyRepository {
   /**

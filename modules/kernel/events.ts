@@ -110,15 +110,16 @@ export interface OutboxEntry {
 /**
  * The relay's side of the transactional outbox. Repositories write outbox rows in the same
  * transaction as their state change; this port only drains them. When its store is down every
- * method but onAppend rejects with UnavailableError (see there).
+ * method but onAppend rejects with UnavailableError; a write then changed nothing unless only its
+ * answer was lost.
  */
 export interface Outbox {
   /**
    * Calls `publish` with up to `limit` unsent entries, oldest first, and marks them sent once it
    * resolves. Entries being published by another relay are skipped, so concurrent relays never
    * publish one entry twice; if `publish` throws, the entries stay unsent. Returns how many were sent.
-   * Store down: UnavailableError, and the entries stay unsent, even those `publish` took: they are
-   * published again later (delivery is at least once).
+   * Store down: UnavailableError, and the entries stay unsent (unless only the answer was lost),
+   * even those `publish` took: they are published again later (delivery is at least once).
    */
   drain(limit: number, publish: (entries: OutboxEntry[]) => Promise<void>): Promise<number>;
   /**
