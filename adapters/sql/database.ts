@@ -7,15 +7,21 @@
 /** A result row keyed by column name: timestamptz as Date, jsonb parsed, int4 as number, text as string. */
 export type SqlRow = Record<string, unknown>;
 
-/** Runs statements on a connection or inside a transaction. */
+/**
+ * Runs statements on a connection or inside a transaction. A server that cannot be reached, or
+ * does not answer in time, makes a call reject with UnavailableError (the cause attached): a
+ * statement that never left changed nothing, one whose answer was lost may have run. Embedded
+ * PGlite has no server to lose.
+ */
 export interface SqlExecutor {
   /**
    * Runs one statement with `$1…$n` parameters and returns its rows (none for a statement without
    * RETURNING). Pass a Date for a timestamptz and a JSON string for a jsonb (with an explicit
-   * `::jsonb` cast). Rejects with SqlError when the database refuses the statement.
+   * `::jsonb` cast). Rejects with SqlError when the database refuses the statement, and with
+   * UnavailableError when it is down.
    */
   query<Row extends object = SqlRow>(text: string, params?: readonly unknown[]): Promise<Row[]>;
-  /** Runs one or more statements without parameters (migrations). Rejects with SqlError. */
+  /** Runs one or more statements without parameters (migrations). Rejects with SqlError, or UnavailableError when down. */
   exec(text: string): Promise<void>;
 }
 
@@ -34,15 +40,18 @@ export interface SqlDatabase extends SqlExecutor {
    * Runs `fn` in a transaction (READ COMMITTED): commits when it resolves, rolls back and rethrows
    * when it rejects. Inside `fn`, use only `tx`: a single-connection database (PGlite) serialises
    * work, so a statement on the database itself would wait for the transaction that waits for it.
+   * Database down: UnavailableError, and nothing committed unless only the COMMIT's answer was
+   * lost; a transaction reported failed before its COMMIT never commits.
    */
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /**
    * Calls `listener` after each committed transaction that signalled `channel`: in-process on
    * PGlite, through PostgreSQL LISTEN/NOTIFY (so from any process) on Postgres. A listener must
-   * not throw; returns an unsubscribe.
+   * not throw; returns an unsubscribe. Never fails: while the database is down no call comes, and
+   * listening resumes by itself once it is back.
    */
   listen(channel: string, listener: () => void): () => void;
-  /** Waits for work in flight, then releases the database. */
+  /** Waits for work in flight, then releases the database; resolves even while it is down. */
   close(): Promise<void>;
 }
 

@@ -32,6 +32,12 @@ export class UnauthenticatedError extends DomainError {
 /**
  * A dependency (database, broker, remote module) cannot serve the request right now.
  * `retryAfterSeconds`, when known (a remote module said so), is when to try again.
+ *
+ * What every port promises when its store is down: the call rejects with this error, within the
+ * adapter's timeout. A read changed nothing. A write changed nothing either, unless the store
+ * applied it and only the answer was lost on the way back (a timeout after sending): then it took
+ * effect whole, events included, and only a read tells which. Each port method's doc says what
+ * differs from this.
  */
 export class UnavailableError extends DomainError {
   readonly retryAfterSeconds?: number;

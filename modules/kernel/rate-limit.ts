@@ -12,11 +12,15 @@ export interface RateLimitState {
 
 /**
  * Counts hits per key in a fixed window (`limit` per `windowSeconds`). Over the limit is an answer
- * (`allowed: false`), never a throw; a store that cannot answer throws UnavailableError.
+ * (`allowed: false`), never a throw.
  */
 export interface RateLimiter {
   readonly limit: number;
   readonly windowSeconds: number;
-  /** Counts one hit, atomically: of concurrent hits (across processes sharing a store) each sees its own count. */
+  /**
+   * Counts one hit, atomically: of concurrent hits (across processes sharing a store) each sees its
+   * own count. Store down: UnavailableError, the hit not counted unless only the answer was lost; a
+   * limiter built to degrade counts it in this process instead (counts are then per process).
+   */
   hit(key: string): Promise<RateLimitState>;
 }

@@ -10,7 +10,10 @@ import type {
   SessionView,
 } from './domain.ts';
 
-/** The session module's port. */
+/**
+ * The session module's port. Every method throws UnavailableError when its store (or, called
+ * remotely, the module) is down.
+ */
 export interface SessionApi {
   /** Starts a session and returns its first refresh token. Not idempotent. */
   create(input: CreateSessionInput): Promise<IssuedSession>;
@@ -52,21 +55,26 @@ export type RefreshTokenMatch =
 
 /**
  * Stores sessions and their refresh-token families. Writes store the events they cause in the
- * outbox in the same transaction.
+ * outbox in the same transaction. When the store is down every method rejects with
+ * UnavailableError; a write then changed nothing, events included, unless only its answer was
+ * lost (see UnavailableError).
  */
 export interface SessionRepository {
+  /** Stores the session with its events. Store down: UnavailableError, nothing stored unless only the answer was lost. */
   create(session: SessionRecord, events: readonly CloudEvent[]): Promise<void>;
-  /** The session (active or not), or null. */
+  /** The session (active or not), or null. Store down: UnavailableError. */
   findById(id: string): Promise<SessionRecord | null>;
   /**
    * The session whose current refresh token has this hash (`current`), or whose family once had
    * it and has since rotated it away (`rotated`, with when); null when no session knows the hash.
+   * Store down: UnavailableError.
    */
   findByRefreshHash(hash: string): Promise<RefreshTokenMatch | null>;
   /**
    * Compare-and-set: replaces `fromHash` by `toHash` only while `fromHash` is current and the
    * session is active at `at`; sets lastUsedAt = rotatedAt = `at` and the new expiry. Of callers
-   * racing with one `fromHash`, exactly one gets the updated session; the rest get null.
+   * racing with one `fromHash`, exactly one gets the updated session; the rest get null. Store
+   * down: UnavailableError, and `fromHash` is still current unless only the answer was lost.
    */
   rotate(input: {
     sessionId: string;
@@ -79,6 +87,7 @@ export interface SessionRepository {
   /**
    * Revokes the session if it is active; returns it, or null when it was already revoked, expired
    * or unknown (exactly one of racing callers gets it). `events` builds the events to store.
+   * Store down: UnavailableError, and the session is as it was unless only the answer was lost.
    */
   revoke(
     sessionId: string,
@@ -86,16 +95,22 @@ export interface SessionRepository {
     at: Date,
     events: (revoked: SessionRecord) => CloudEvent[],
   ): Promise<SessionRecord | null>;
-  /** Revokes every active session of the user except `exceptSessionId`; returns those it revoked. */
+  /**
+   * Revokes every active session of the user except `exceptSessionId`; returns those it revoked.
+   * Store down: UnavailableError, possibly after revoking some (each with its events): call it again.
+   */
   revokeAllForUser(
     userId: string,
     options: { exceptSessionId?: string; reason: RevokeReason; at: Date },
     events: (revoked: SessionRecord) => CloudEvent[],
   ): Promise<SessionRecord[]>;
-  /** The user's sessions that are neither revoked nor expired at `at`, newest first. */
+  /** The user's sessions that are neither revoked nor expired at `at`, newest first. Store down: UnavailableError. */
   listActive(userId: string, at: Date): Promise<SessionRecord[]>;
-  /** Ids of sessions revoked at or after `since`. */
+  /** Ids of sessions revoked at or after `since`. Store down: UnavailableError. */
   listRevokedSince(since: Date): Promise<string[]>;
-  /** Deletes sessions (and their rotated-token hashes) that ended before `before`; returns how many. */
+  /**
+   * Deletes sessions (and their rotated-token hashes) that ended before `before`; returns how many.
+   * Store down: UnavailableError, possibly after deleting some of them (the next purge finishes).
+   */
   purgeEnded(before: Date): Promise<number>;
 }

@@ -10,7 +10,10 @@ import type {
   UserView,
 } from './domain.ts';
 
-/** The user module's port: what other modules (and the HTTP layer) may ask of it. */
+/**
+ * The user module's port: what other modules (and the HTTP layer) may ask of it. Every method
+ * throws UnavailableError when its store (or, called remotely, the module) is down.
+ */
 export interface UserApi {
   /**
    * Creates an account. Throws ValidationError, PasswordTooCommonError, EmailTakenError,
@@ -39,9 +42,9 @@ export interface UserApi {
 }
 
 /**
- * Hashes passwords with a memory-hard KDF, off the event loop. Both methods may refuse work when
- * too much is running and waiting already: they then throw UnavailableError at once, before any
- * hashing, whatever the password or hash.
+ * Hashes passwords with a memory-hard KDF, off the event loop. It has no store that can be down.
+ * Both methods may refuse work when too much is running and waiting already: they then throw
+ * UnavailableError at once, before any hashing, whatever the password or hash.
  */
 export interface PasswordHasher {
   /** A self-describing hash string (PHC format). Throws UnavailableError when overloaded. */
@@ -55,29 +58,39 @@ export interface PasswordHasher {
 
 /** Answers whether a password is on a list of commonly used passwords. */
 export interface CommonPasswordList {
+  /** Looks in a list held in this process: there is no store that can be down, and it never throws. */
   has(password: string): boolean;
 }
 
 /**
  * Stores accounts. Every write takes the events it causes and stores them in the outbox in the
- * same transaction, so an event is published if and only if its change committed.
+ * same transaction, so an event is published if and only if its change committed. When the store
+ * is down every method rejects with UnavailableError; a write then changed nothing, events
+ * included, unless only its answer was lost (see UnavailableError).
  */
 export interface UserRepository {
   /**
    * Inserts the user. Throws EmailTakenError when an account with the same canonical email
    * (canonicalEmail) exists; the store enforces it, so of two racing inserts exactly one succeeds.
+   * Store down: UnavailableError, nothing stored unless only the answer was lost.
    */
   create(user: UserRecord, events: readonly CloudEvent[]): Promise<void>;
-  /** The account, or null. */
+  /** The account, or null. Store down: UnavailableError. */
   findById(id: string): Promise<UserRecord | null>;
-  /** The account whose canonical email is `email`'s (canonicalEmail), or null. */
+  /** The account whose canonical email is `email`'s (canonicalEmail), or null. Store down: UnavailableError. */
   findByEmail(email: string): Promise<UserRecord | null>;
-  /** Applies `changes` and sets `updatedAt`; returns the updated account, or null when there is none. */
+  /**
+   * Applies `changes` and sets `updatedAt`; returns the updated account, or null when there is none.
+   * Store down: UnavailableError, the account unchanged unless only the answer was lost.
+   */
   update(
     id: string,
     changes: Partial<Pick<UserRecord, 'displayName' | 'passwordHash'>> & { updatedAt: Date },
     events: readonly CloudEvent[],
   ): Promise<UserRecord | null>;
-  /** Deletes the account; returns false when there was none (and then stores no events). */
+  /**
+   * Deletes the account; returns false when there was none (and then stores no events). Store
+   * down: UnavailableError, the account kept unless only the answer was lost.
+   */
   delete(id: string, events: readonly CloudEvent[]): Promise<boolean>;
 }

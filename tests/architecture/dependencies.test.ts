@@ -64,6 +64,16 @@ describe('dependency direction', () => {
     expect(violations).toEqual([]);
   });
 
+  it('only tests import the test-cost password hasher, so no config can select it', async () => {
+    const violations: string[] = [];
+    for (const dir of ['modules', 'adapters', 'config', 'src', 'bench', 'deploy']) {
+      for (const file of await sourceFiles(dir)) {
+        if ((await importsOf(file)).includes('adapters/memory/password-hasher.ts')) violations.push(file);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it('every relative import names its .ts file, so Deno runs the sources unchanged', async () => {
     const violations: string[] = [];
     for (const dir of ['modules', 'adapters', 'config', 'src']) {

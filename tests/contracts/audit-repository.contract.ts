@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditRepository } from '../../modules/audit/mod.ts';
-import { secondsFrom, type ContractAdapter, type MakeAdapter } from './support.ts';
+import {
+  expectUnavailableWhileDown,
+  itWhenStoreIsDown,
+  secondsFrom,
+  unavailableChangesNothing,
+  type ContractAdapter,
+  type MakeAdapter,
+  type StoreDown,
+} from './support.ts';
 
 function newEntry(userId: string, time: Date, overrides: Partial<AuditEntry> = {}): AuditEntry {
   return {
@@ -16,7 +24,7 @@ function newEntry(userId: string, time: Date, overrides: Partial<AuditEntry> = {
 }
 
 /** The AuditRepository contract (modules/audit/ports.ts): every adapter passes it. */
-export function describeAuditRepositoryContract(name: string, makeAdapter: MakeAdapter<AuditRepository>) {
+export function describeAuditRepositoryContract(name: string, makeAdapter: MakeAdapter<AuditRepository>, storeDown: StoreDown<MakeAdapter<AuditRepository>>) {
   describe(`AuditRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<AuditRepository>;
     let repo: AuditRepository;
@@ -70,6 +78,26 @@ export function describeAuditRepositoryContract(name: string, makeAdapter: MakeA
       expect(await repo.listByUser(userId, 10)).toEqual([]);
       expect(await repo.listByUser(other.userId, 10)).toEqual([other]);
       expect(await repo.deleteByUser(userId)).toBe(0);
+    });
+
+    itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (make, outage) => {
+      const { repo: down, close } = await make();
+      try {
+        const entry = newEntry(userId, now);
+        await down.record(entry);
+        await expectUnavailableWhileDown(
+          outage,
+          {
+            record: () => down.record(newEntry(userId, secondsFrom(now, 1))),
+            listByUser: () => down.listByUser(userId, 10),
+            deleteByUser: () => down.deleteByUser(userId),
+          },
+          () => down.listByUser(userId, 10),
+        );
+        expect(await down.listByUser(userId, 10)).toEqual([entry]);
+      } finally {
+        await close?.();
+      }
     });
   });
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEvent, MalformedEventError, type CloudEvent, type EventBus, type EventHandler } from '../../modules/kernel/mod.ts';
+import { createEvent, MalformedEventError, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
+import { expectUnavailable, itWhenStoreIsDown, recovered, timed, type StoreDown } from './support.ts';
 
 /**
  * What an adapter's test hands the suite. The bus must allow at least 3 delivery attempts before
@@ -40,7 +41,7 @@ function recorder(delayMs = 0) {
 const idsOf = (events: readonly CloudEvent[]) => events.map((e) => e.id);
 
 /** The suite every EventBus adapter must pass, one case per rule documented on the port. */
-export function describeEventBusContract(name: string, makeBus: () => Promise<EventBusFixture>) {
+export function describeEventBusContract(name: string, makeBus: () => Promise<EventBusFixture>, storeDown: StoreDown<() => Promise<EventBusFixture>>) {
   describe(`EventBus contract: ${name}`, () => {
     let fixture: EventBusFixture;
     let bus: EventBus;
@@ -434,5 +435,42 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
       expect(log.at(-1)).toBe('closed');
       expect([...log].sort()).toEqual(['closed', 'end one', 'end two', 'start one', 'start two']);
     });
+
+    itWhenStoreIsDown(
+      'publish() and stats() reject with UnavailableError in time, subscribe() and close() still answer, and delivery resumes once the broker is back, without the refused event',
+      storeDown,
+      async (makeDown, outage) => {
+        const down = await makeDown();
+        try {
+          const steady = recorder();
+          await down.bus.subscribe({ group: group('steady'), types: [typeA], handler: steady.handler }).ready;
+          const leaving = down.bus.subscribe({ group: group('leaving'), types: [typeA], handler: async () => {} });
+          await leaving.ready;
+          const before = event(typeA);
+          await down.bus.publish(before);
+          await eventually(() => expect(steady.ids()).toEqual([before.id]));
+
+          const late = recorder();
+          let lateSubscription: Subscription;
+          outage.cut();
+          try {
+            await expectUnavailable(outage.failsWithinMs, { publish: () => down.bus.publish(event(typeA)), stats: () => down.bus.stats() });
+            const leave = await timed(() => leaving.close());
+            expect(leave.error).toBeNull();
+            expect(leave.ms).toBeLessThan(outage.failsWithinMs);
+            lateSubscription = down.bus.subscribe({ group: group('late'), types: [typeA], handler: late.handler });
+          } finally {
+            outage.restore();
+          }
+          await lateSubscription.ready;
+          const after = event(typeA);
+          await recovered(() => down.bus.publish(after));
+          await eventually(() => expect(steady.ids()).toEqual([before.id, after.id]));
+          await eventually(() => expect(late.ids()).toEqual([after.id]));
+        } finally {
+          await down.close();
+        }
+      },
+    );
   });
 }

@@ -1,14 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Outbox, OutboxEntry } from '../../modules/kernel/mod.ts';
-import { drainAll, eventually, testEvent, type ContractAdapter, type MakeAdapter } from './support.ts';
+import { UnavailableError, type Outbox, type OutboxEntry } from '../../modules/kernel/mod.ts';
+import {
+  drainAll,
+  eventually,
+  expectUnavailable,
+  itWhenStoreIsDown,
+  recovered,
+  testEvent,
+  unavailableChangesNothing,
+  type ContractAdapter,
+  type MakeAdapter,
+  type StoreDown,
+} from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The Outbox contract (modules/kernel/events.ts). `makeAdapter` must return an outbox holding no
- * entries, since backlog and prune count every entry; `repo` and `outbox` are the same object.
+ * The Outbox contract (modules/kernel/events.ts). `makeAdapter` (and `storeDown.make`) must return
+ * an outbox holding no entries, since backlog and prune count every entry; `repo` and `outbox` are
+ * the same object.
  */
-export function describeOutboxContract(name: string, makeAdapter: MakeAdapter<Outbox>) {
+export function describeOutboxContract(name: string, makeAdapter: MakeAdapter<Outbox>, storeDown: StoreDown<MakeAdapter<Outbox>>) {
   describe(`Outbox contract: ${name}`, () => {
     let adapter: ContractAdapter<Outbox>;
     let outbox: Outbox;
@@ -105,6 +117,52 @@ export function describeOutboxContract(name: string, makeAdapter: MakeAdapter<Ou
       await outbox.append([testEvent()]);
       await sleep(20);
       expect(calls).toBe(1);
+    });
+
+    itWhenStoreIsDown(`${unavailableChangesNothing} (onAppend() never fails)`, storeDown, async (make, outage) => {
+      const { repo: down, close } = await make();
+      try {
+        const events = [testEvent(), testEvent()];
+        await down.append(events);
+        const published: OutboxEntry[] = [];
+        outage.cut();
+        try {
+          expect(() => down.onAppend(() => {})()).not.toThrow();
+          await expectUnavailable(outage.failsWithinMs, {
+            append: () => down.append([testEvent()]),
+            drain: () => down.drain(10, async (entries) => void published.push(...entries)),
+            backlog: () => down.backlog(),
+            prune: () => down.prune(new Date(Date.now() + 60_000)),
+          });
+        } finally {
+          outage.restore();
+        }
+        await recovered(() => down.backlog());
+        expect(published).toEqual([]);
+        expect(await down.backlog()).toBe(2);
+        expect((await drainAll(down)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+      } finally {
+        await close?.();
+      }
+    });
+
+    itWhenStoreIsDown('drain() rejects when the store goes away during publish, and the entries stay unsent for the next drain', storeDown, async (make, outage) => {
+      const { repo: down, close } = await make();
+      try {
+        const events = [testEvent(), testEvent()];
+        await down.append(events);
+        const failure = await down
+          .drain(10, async () => {
+            outage.cut(); // published, but the store is gone before they are marked sent
+          })
+          .then(() => null, (error: unknown) => error);
+        outage.restore();
+        expect(failure).toBeInstanceOf(UnavailableError);
+        await recovered(() => down.backlog());
+        expect((await drainAll(down)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+      } finally {
+        await close?.();
+      }
     });
   });
 }

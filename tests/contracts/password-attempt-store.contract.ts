@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PasswordAttemptStore, PasswordThrottlePolicy } from '../../modules/kernel/mod.ts';
+import { expectUnavailableWhileDown, itWhenStoreIsDown, unavailableChangesNothing, type StoreDown } from './support.ts';
 
 /** Makes a store with `policy` whose accounts no other call of it shares. */
 export type MakePasswordAttemptStore = (policy: PasswordThrottlePolicy) => PasswordAttemptStore;
@@ -8,7 +9,7 @@ const policy: PasswordThrottlePolicy = { freeFailures: 3, windowMs: 60_000, maxB
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The PasswordAttemptStore contract (modules/kernel/password-throttle.ts): every adapter passes it. */
-export function describePasswordAttemptStoreContract(name: string, make: MakePasswordAttemptStore) {
+export function describePasswordAttemptStoreContract(name: string, make: MakePasswordAttemptStore, storeDown: StoreDown<MakePasswordAttemptStore>) {
   describe(`PasswordAttemptStore contract: ${name}`, () => {
     const account = () => crypto.randomUUID();
     const holder = () => crypto.randomUUID();
@@ -150,6 +151,26 @@ export function describePasswordAttemptStoreContract(name: string, make: MakePas
       expect(await store.begin(a, holder(), 10_000)).toMatchObject({ started: false, reason: 'blocked' });
       await store.finish(a, next, true);
       expect(await probe(store, a)).toEqual({ started: true });
+    });
+
+    itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (makeDown, outage) => {
+      const store = makeDown(policy);
+      const failing = account(); // as many failures as are free: one more would block it
+      for (let i = 0; i < policy.freeFailures; i++) await fail(store, failing);
+      const held = account();
+      const holding = holder();
+      await store.begin(held, holding, 10_000);
+      await expectUnavailableWhileDown(
+        outage,
+        {
+          begin: () => store.begin(failing, holder(), 10_000),
+          finish: () => store.finish(failing, holder(), false),
+          release: () => store.release(held, holding),
+        },
+        () => probe(store, account()),
+      );
+      expect(await probe(store, failing)).toEqual({ started: true }); // neither blocked nor busy
+      expect(await probe(store, held)).toMatchObject({ started: false, reason: 'busy' });
     });
   });
 }

@@ -31,25 +31,28 @@ const withOutbox = <Repo>(repo: (deps: { db: SqlDatabase }) => Repo) => () => ({
   outbox: createSqlOutbox({ db }),
 });
 const emptied = (table: string) => async () => void (await db.exec(`DELETE FROM ${table}`));
+// PGlite runs inside this process: no server or link that can fail apart from the process itself
+// (close() ends it for good). The same SQL meets a real outage in postgres.test.ts.
+const embedded = { noStore: 'embedded PGlite runs in this process, there is no server to lose' };
 
-describeSqlDatabaseContract('pglite', () => db);
+describeSqlDatabaseContract('pglite', () => db, embedded);
 
-describeUserRepositoryContract('pglite', withOutbox(createSqlUserRepository));
+describeUserRepositoryContract('pglite', withOutbox(createSqlUserRepository), embedded);
 
-describeSessionRepositoryContract('pglite', withOutbox(createSqlSessionRepository));
+describeSessionRepositoryContract('pglite', withOutbox(createSqlSessionRepository), embedded);
 
-describeAuditRepositoryContract('pglite', withOutbox(createSqlAuditRepository));
+describeAuditRepositoryContract('pglite', withOutbox(createSqlAuditRepository), embedded);
 
 describeSigningKeyRepositoryContract('pglite', async () => {
   await emptied('signing_keys')();
   return withOutbox(createSqlSigningKeyRepository)();
-});
+}, embedded);
 
 describeOutboxContract('pglite', async () => {
   await emptied('outbox')();
   const outbox = createSqlOutbox({ db });
   return { repo: outbox, outbox };
-});
+}, embedded);
 
 describe('PGlite database', () => {
   it('a directory database keeps its data across close and reopen', async () => {

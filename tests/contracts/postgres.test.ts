@@ -9,26 +9,38 @@ import { createSqlSessionRepository } from '../../adapters/sql/session-repositor
 import { createSqlSigningKeyRepository } from '../../adapters/sql/signing-key-repository.ts';
 import { createSqlUserRepository } from '../../adapters/sql/user-repository.ts';
 import { testDatabaseUrl, uniqueName } from '../support/services.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
 import { describeSigningKeyRepositoryContract } from './signing-key-repository.contract.ts';
 import { describeSqlDatabaseContract } from './sql-database.contract.ts';
 import { describeUserRepositoryContract } from './user-repository.contract.ts';
-import { eventually } from './support.ts';
+import { eventually, type MakeAdapter, type StoreDown } from './support.ts';
 
 // The file's own schema on the real server, so test files run in parallel; every schema this
 // file creates is dropped at the end. Small pools: other files share the server's connections.
+// The store-down cases reach the same schema through a TCP proxy they cut (`viaProxy`, 3 more
+// connections: a pool of 2 and a LISTEN).
 const schema = uniqueName('contract');
 const schemas = [schema];
 const open = (name: string) => createPostgresDatabase({ url: testDatabaseUrl, schema: name, poolSize: 4 });
 
 let db: SqlDatabase;
+let proxy: TcpProxy;
+let viaProxy: SqlDatabase;
 beforeAll(async () => {
   db = await open(schema);
   await migrate(db);
+  const server = new URL(testDatabaseUrl);
+  proxy = await startTcpProxy({ targetPort: Number(server.port || 5432), targetHost: server.hostname });
+  server.port = String(proxy.port);
+  viaProxy = await createPostgresDatabase({ url: server.href, schema, poolSize: 2, queryTimeoutMs: 1000, connectTimeoutMs: 1000 });
 });
 afterAll(async () => {
+  proxy?.resume();
+  await viaProxy?.close();
+  await proxy?.close();
   await db?.close();
   const admin = postgres(testDatabaseUrl, { max: 1, onnotice: () => {} });
   for (const name of schemas) await admin.unsafe(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
@@ -41,24 +53,43 @@ const withOutbox = <Repo>(repo: (deps: { db: SqlDatabase }) => Repo) => () => ({
 });
 const emptied = (table: string) => async () => void (await db.exec(`DELETE FROM ${table}`));
 
-describeSqlDatabaseContract('postgres', () => db);
-
-describeUserRepositoryContract('postgres', withOutbox(createSqlUserRepository));
-
-describeSessionRepositoryContract('postgres', withOutbox(createSqlSessionRepository));
-
-describeAuditRepositoryContract('postgres', withOutbox(createSqlAuditRepository));
-
-describeSigningKeyRepositoryContract('postgres', async () => {
-  await emptied('signing_keys')();
-  return withOutbox(createSqlSigningKeyRepository)();
+// queryTimeoutMs (1000) and a margin.
+const outage = { cut: () => proxy.pause(), restore: () => proxy.resume(), failsWithinMs: 1500 };
+/** Store-down cases: `make` builds the adapter over `viaProxy`, after `before` (emptying a table). */
+const overProxy = <Repo>(repo: (deps: { db: SqlDatabase }) => Repo, before = async () => {}): StoreDown<MakeAdapter<Repo>> => ({
+  outage,
+  make: async () => {
+    await before();
+    return { repo: repo({ db: viaProxy }), outbox: createSqlOutbox({ db: viaProxy }) };
+  },
 });
 
-describeOutboxContract('postgres', async () => {
-  await emptied('outbox')();
-  const outbox = createSqlOutbox({ db });
-  return { repo: outbox, outbox };
-});
+describeSqlDatabaseContract('postgres', () => db, { outage, make: () => viaProxy });
+
+describeUserRepositoryContract('postgres', withOutbox(createSqlUserRepository), overProxy(createSqlUserRepository));
+
+describeSessionRepositoryContract('postgres', withOutbox(createSqlSessionRepository), overProxy(createSqlSessionRepository));
+
+describeAuditRepositoryContract('postgres', withOutbox(createSqlAuditRepository), overProxy(createSqlAuditRepository));
+
+describeSigningKeyRepositoryContract(
+  'postgres',
+  async () => {
+    await emptied('signing_keys')();
+    return withOutbox(createSqlSigningKeyRepository)();
+  },
+  overProxy(createSqlSigningKeyRepository, emptied('signing_keys')),
+);
+
+describeOutboxContract(
+  'postgres',
+  async () => {
+    await emptied('outbox')();
+    const outbox = createSqlOutbox({ db });
+    return { repo: outbox, outbox };
+  },
+  overProxy((deps) => createSqlOutbox(deps), emptied('outbox')),
+);
 
 describe('Postgres database', () => {
   it('every connection works in the schema, with the statement_timeout it was given', async () => {

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../../modules/kernel/mod.ts';
+import { UnavailableError, type RateLimiter } from '../../modules/kernel/mod.ts';
+import { itWhenStoreIsDown, recovered, timed, type StoreDown } from './support.ts';
 
 /** Makes a limiter of `limit` hits per `windowSeconds`; each call gets a counter of its own. */
 export type MakeRateLimiter = (options: { limit: number; windowSeconds: number }) => RateLimiter;
 
+/** Limiters over a store that can be cut; `degrades` when they count in this process meanwhile. */
+export interface DownRateLimiters {
+  limiter: MakeRateLimiter;
+  degrades: boolean;
+}
+
 /** The RateLimiter contract (modules/kernel/rate-limit.ts): every adapter passes it. */
-export function describeRateLimiterContract(name: string, make: MakeRateLimiter) {
+export function describeRateLimiterContract(name: string, make: MakeRateLimiter, storeDown: StoreDown<DownRateLimiters>) {
   describe(`RateLimiter contract: ${name}`, () => {
     const key = () => crypto.randomUUID();
 
@@ -42,5 +49,32 @@ export function describeRateLimiterContract(name: string, make: MakeRateLimiter)
       expect(states.filter((s) => s.allowed)).toHaveLength(1);
       expect(Math.max(...states.map((s) => s.consumed))).toBe(50);
     });
+
+    itWhenStoreIsDown(
+      'hit() rejects with UnavailableError in time (a degrading limiter counts in this process), counts nothing in the store, and works again once it is back',
+      storeDown,
+      async ({ limiter: makeDown, degrades }, outage) => {
+        const limiter = makeDown({ limit: 10, windowSeconds: 60 });
+        const k = key();
+        await limiter.hit(k);
+        outage.cut();
+        try {
+          for (let i = 0; i < 3; i++) {
+            const { ms, error } = await timed(() => limiter.hit(k));
+            expect(ms).toBeLessThan(outage.failsWithinMs);
+            if (degrades) expect(error).toBeNull();
+            else expect(error).toBeInstanceOf(UnavailableError);
+          }
+        } finally {
+          outage.restore();
+        }
+        // The store still holds the one hit from before: its next answer is 2. A hit counted in
+        // this process (3 of them already) answers more, so polling for 2 waits for the store.
+        await recovered(async () => {
+          const { consumed } = await limiter.hit(k);
+          if (consumed !== 2) throw new Error(`counted ${consumed}: not the store's count`);
+        });
+      },
+    );
   });
 }

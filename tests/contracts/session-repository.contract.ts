@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../modules/kernel/mod.ts';
 import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
-import { drainedIds, secondsFrom, testEvent, type ContractAdapter, type MakeAdapter } from './support.ts';
+import {
+  drainedIds,
+  expectUnavailableWhileDown,
+  itWhenStoreIsDown,
+  secondsFrom,
+  testEvent,
+  unavailableChangesNothing,
+  type ContractAdapter,
+  type MakeAdapter,
+  type StoreDown,
+} from './support.ts';
 
 export const randomHash = () => crypto.randomUUID().replaceAll('-', '') + crypto.randomUUID().replaceAll('-', '');
 
@@ -25,7 +35,7 @@ export function newSession(createdAt: Date, overrides: Partial<SessionRecord> = 
 }
 
 /** The SessionRepository contract (modules/session/ports.ts): every adapter passes it. */
-export function describeSessionRepositoryContract(name: string, makeAdapter: MakeAdapter<SessionRepository>) {
+export function describeSessionRepositoryContract(name: string, makeAdapter: MakeAdapter<SessionRepository>, storeDown: StoreDown<MakeAdapter<SessionRepository>>) {
   describe(`SessionRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<SessionRepository>;
     let repo: SessionRepository;
@@ -234,6 +244,41 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
       expect(await repo.findByRefreshHash(revoked.refreshHash)).toBeNull();
       expect(await repo.findByRefreshHash(rotatedTo)).toBeNull();
       expect(await repo.findById(endsLater.id)).toEqual(endsLater);
+    });
+
+    itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (make, outage) => {
+      const { repo: down, outbox, close } = await make();
+      try {
+        const session = newSession(secondsFrom(now, -60));
+        await down.create(session, []);
+        const newcomer = newSession(now);
+        const log: CloudEvent[] = [];
+        const created = testEvent('session.created');
+        const refreshed = testEvent('session.refreshed');
+        const rotation = { sessionId: session.id, fromHash: session.refreshHash, toHash: randomHash(), at: now, expiresAt: secondsFrom(now, 7200) };
+        await expectUnavailableWhileDown(
+          outage,
+          {
+            create: () => down.create(newcomer, [created]),
+            findById: () => down.findById(session.id),
+            findByRefreshHash: () => down.findByRefreshHash(session.refreshHash),
+            rotate: () => down.rotate({ ...rotation, events: [refreshed] }),
+            revoke: () => down.revoke(session.id, 'logout', now, revokedEvents(log)),
+            revokeAllForUser: () => down.revokeAllForUser(session.userId, { reason: 'user_deleted', at: now }, revokedEvents(log)),
+            listActive: () => down.listActive(session.userId, now),
+            listRevokedSince: () => down.listRevokedSince(secondsFrom(now, -60)),
+            purgeEnded: () => down.purgeEnded(secondsFrom(now, 1e6)),
+          },
+          () => down.findById(session.id),
+        );
+        expect(await down.findById(session.id)).toEqual(session);
+        expect(await down.findByRefreshHash(session.refreshHash)).toEqual({ state: 'current', session });
+        expect(await down.findById(newcomer.id)).toBeNull();
+        const drained = await drainedIds(outbox);
+        expect([created, refreshed, ...log].filter((e) => drained.has(e.id))).toEqual([]);
+      } finally {
+        await close?.();
+      }
     });
   });
 }

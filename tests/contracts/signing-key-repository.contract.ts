@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SigningKeyRecord, SigningKeyRepository } from '../../modules/auth/mod.ts';
-import { secondsFrom, type ContractAdapter, type MakeAdapter } from './support.ts';
+import {
+  expectUnavailableWhileDown,
+  itWhenStoreIsDown,
+  secondsFrom,
+  unavailableChangesNothing,
+  type ContractAdapter,
+  type MakeAdapter,
+  type StoreDown,
+} from './support.ts';
 
 function candidate(createdAt = new Date(), activatesAt = createdAt): SigningKeyRecord {
   const kid = crypto.randomUUID();
@@ -18,10 +26,14 @@ function candidate(createdAt = new Date(), activatesAt = createdAt): SigningKeyR
 const successor = (leadSeconds = 600) => candidate(new Date(), secondsFrom(new Date(), leadSeconds));
 
 /**
- * The SigningKeyRepository contract (modules/auth/ports.ts). `makeAdapter` must return a
- * repository holding no keys, since ensure() behaves differently on an empty store.
+ * The SigningKeyRepository contract (modules/auth/ports.ts). `makeAdapter` (and `storeDown.make`)
+ * must return a repository holding no keys, since ensure() behaves differently on an empty store.
  */
-export function describeSigningKeyRepositoryContract(name: string, makeAdapter: MakeAdapter<SigningKeyRepository>) {
+export function describeSigningKeyRepositoryContract(
+  name: string,
+  makeAdapter: MakeAdapter<SigningKeyRepository>,
+  storeDown: StoreDown<MakeAdapter<SigningKeyRepository>>,
+) {
   describe(`SigningKeyRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<SigningKeyRepository>;
     let repo: SigningKeyRepository;
@@ -97,6 +109,26 @@ export function describeSigningKeyRepositoryContract(name: string, makeAdapter: 
       expect(await repo.list()).toEqual([next]);
       expect(await repo.rotate(first.kid, successor())).toEqual(next);
       expect(await repo.list()).toEqual([next]);
+    });
+
+    itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (make, outage) => {
+      const { repo: down, close } = await make();
+      try {
+        const first = await down.ensure(candidate());
+        await expectUnavailableWhileDown(
+          outage,
+          {
+            ensure: () => down.ensure(candidate()),
+            list: () => down.list(),
+            rotate: () => down.rotate(first.kid, successor()),
+            remove: () => down.remove([first.kid]),
+          },
+          () => down.list(),
+        );
+        expect(await down.list()).toEqual([first]);
+      } finally {
+        await close?.();
+      }
     });
   });
 }

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlError, type SqlDatabase } from '../../adapters/sql/database.ts';
+import { SqlError, type SqlDatabase, type SqlExecutor } from '../../adapters/sql/database.ts';
 import { migrate, migrations } from '../../adapters/sql/migrations.ts';
-import { eventually } from './support.ts';
+import { UnavailableError } from '../../modules/kernel/mod.ts';
+import { eventually, expectUnavailableWhileDown, itWhenStoreIsDown, recovered, timed, type StoreDown } from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The SqlDatabase contract (adapters/sql/database.ts) and migrate(), for every driver.
- * `getDb` returns a migrated database; the suite works in a scratch table of its own.
+ * `getDb` returns a migrated database; the suite works in a scratch table of its own, which
+ * `storeDown.make` must see too (the same schema).
  */
-export function describeSqlDatabaseContract(name: string, getDb: () => SqlDatabase) {
+export function describeSqlDatabaseContract(name: string, getDb: () => SqlDatabase, storeDown: StoreDown<() => SqlDatabase>) {
   describe(`SqlDatabase contract: ${name}`, () => {
     const table = `scratch_${crypto.randomUUID().replaceAll('-', '')}`;
     let db: SqlDatabase;
@@ -119,6 +121,36 @@ export function describeSqlDatabaseContract(name: string, getDb: () => SqlDataba
         await db.exec(`DROP TABLE IF EXISTS ${table}_extra`);
         await db.query('DELETE FROM schema_migrations WHERE version = $1', [version]);
       }
+    });
+
+    itWhenStoreIsDown('query(), exec() and transaction() reject with UnavailableError in time, write nothing, and work again once the server is back', storeDown, async (make, outage) => {
+      const down = make();
+      const id = (label: string) => `down-${label}`;
+      const insert = (executor: SqlExecutor, label: string) => executor.query(`INSERT INTO ${table} (id) VALUES ($1)`, [id(label)]);
+      await insert(down, 'before');
+      await expectUnavailableWhileDown(
+        outage,
+        {
+          query: () => insert(down, 'query'),
+          exec: () => down.exec(`INSERT INTO ${table} (id) VALUES ('${id('exec')}')`),
+          transaction: () => down.transaction((tx) => insert(tx, 'transaction')),
+        },
+        () => down.query('SELECT 1'),
+      );
+      // Gone between two statements: the first one's write must not commit either.
+      const midway = await timed(() =>
+        down.transaction(async (tx) => {
+          await insert(tx, 'midway');
+          outage.cut();
+          await insert(tx, 'midway-2');
+        }),
+      );
+      outage.restore();
+      expect(midway.error).toBeInstanceOf(UnavailableError);
+      expect(midway.ms).toBeLessThan(outage.failsWithinMs);
+      await recovered(() => down.query('SELECT 1'));
+      const rows = await down.query<{ id: string }>(`SELECT id FROM ${table} WHERE id LIKE 'down-%'`);
+      expect(rows.map((r) => r.id)).toEqual([id('before')]);
     });
   });
 }

@@ -1,6 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmailTakenError, type UserRecord, type UserRepository } from '../../modules/user/mod.ts';
-import { drainedIds, eventually, testEvent, type ContractAdapter, type MakeAdapter } from './support.ts';
+import {
+  drainedIds,
+  eventually,
+  expectUnavailableWhileDown,
+  itWhenStoreIsDown,
+  testEvent,
+  type ContractAdapter,
+  type MakeAdapter,
+  type StoreDown,
+  unavailableChangesNothing,
+} from './support.ts';
 
 function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
   const at = new Date(Date.now() - 60_000);
@@ -17,7 +27,7 @@ function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
 }
 
 /** The UserRepository contract (modules/user/ports.ts): every adapter passes it. */
-export function describeUserRepositoryContract(name: string, makeAdapter: MakeAdapter<UserRepository>) {
+export function describeUserRepositoryContract(name: string, makeAdapter: MakeAdapter<UserRepository>, storeDown: StoreDown<MakeAdapter<UserRepository>>) {
   describe(`UserRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<UserRepository>;
     let repo: UserRepository;
@@ -144,6 +154,33 @@ export function describeUserRepositoryContract(name: string, makeAdapter: MakeAd
       const event = testEvent('user.deleted');
       expect(await repo.delete(crypto.randomUUID(), [event])).toBe(false);
       expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
+    });
+
+    itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (make, outage) => {
+      const { repo: down, outbox, close } = await make();
+      try {
+        const user = newUser();
+        await down.create(user, []);
+        const newcomer = newUser();
+        const events = [testEvent('user.registered'), testEvent('user.updated'), testEvent('user.deleted')] as const;
+        await expectUnavailableWhileDown(
+          outage,
+          {
+            create: () => down.create(newcomer, [events[0]]),
+            findById: () => down.findById(user.id),
+            findByEmail: () => down.findByEmail(user.email),
+            update: () => down.update(user.id, { displayName: 'Changed', updatedAt: new Date() }, [events[1]]),
+            delete: () => down.delete(user.id, [events[2]]),
+          },
+          () => down.findById(user.id),
+        );
+        expect(await down.findById(user.id)).toEqual(user);
+        expect(await down.findByEmail(newcomer.email)).toBeNull();
+        const drained = await drainedIds(outbox);
+        expect(events.filter((e) => drained.has(e.id))).toEqual([]);
+      } finally {
+        await close?.();
+      }
     });
   });
 }

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createArgon2PasswordHasher } from '../../adapters/argon2/password-hasher.ts';
+import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
@@ -20,7 +20,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
   function setup({ maxAgeSeconds = 86_400, clock }: { maxAgeSeconds?: number; clock?: Clock } = {}) {
     const { outbox, written } = observedOutbox();
     const users = wrap(
-      createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() }),
+      createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() }),
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
@@ -68,7 +68,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     ['after the session existed, revoking it', true],
   ])('login() of an account deleted while it ran (its revocation ran %s) answers 401, leaving no live session or user.login event', async (_, revokedMeanwhile) => {
     const { outbox, written } = observedOutbox();
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
     const sessions = wrap(
       createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
@@ -119,7 +119,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
 
   it('refresh() that fails for want of the user module leaves the refresh token good for a retry', async () => {
     const { outbox } = observedOutbox();
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
     let userModuleDown = false;
     const users = wrap(
       {
@@ -149,7 +149,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
 
   it('refresh() in a process that cannot load its signing key yet leaves the refresh token good for a retry', async () => {
     const { outbox } = observedOutbox();
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
       createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
@@ -179,7 +179,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         return outbox.append(events);
       },
     };
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
       createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),

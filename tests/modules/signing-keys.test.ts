@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createArgon2PasswordHasher } from '../../adapters/argon2/password-hasher.ts';
+import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
@@ -20,7 +20,7 @@ const password = 'a sturdy passphrase 42';
 /** An auth service (one "process") over shared stores, all on one clock the test moves. */
 function system(clock = manualClock(), keys: SigningKeyRepository = createMemorySigningKeyRepository()) {
   const { outbox } = observedOutbox();
-  const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
+  const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
   const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 90 * 24 * 3600, reuseGraceSeconds: 0, maxAgeSeconds: 90 * 24 * 3600, clock });
   const process = (store = keys) => createAuthService({ users, sessions, keys: store, outbox, tokens, clock });
   const auth = process();
