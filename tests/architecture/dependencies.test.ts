@@ -17,6 +17,34 @@ async function importsOf(file: string): Promise<string[]> {
   return specifiers.filter((s) => s.startsWith('.')).map((s) => relative(root, resolve(root, dirname(file), s)));
 }
 
+/** Imports that exist at run time: `import type` and `export type` are erased, so they cannot form a cycle that matters. */
+async function valueImportsOf(file: string): Promise<string[]> {
+  const text = await readFile(join(root, file), 'utf8');
+  const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)].map((m) => m[1]!);
+  return specifiers.map((s) => relative(root, resolve(root, dirname(file), s)));
+}
+
+/** Every cycle of `graph`, each as the path that closes it (depth-first, each cycle reported once per entry). */
+function cyclesOf(graph: Map<string, string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string) => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') {
+      cycles.push([...path.slice(path.indexOf(node)), node]);
+      return;
+    }
+    state.set(node, 'visiting');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) visit(next);
+    path.pop();
+    state.set(node, 'done');
+  };
+  [...graph.keys()].forEach(visit);
+  return cycles;
+}
+
 /** The kernel's two public entries: pure domain (mod.ts) and the HTTP helpers for routes (http.ts). */
 const publicEntry = (target: string) => /^modules\/[^/]+\/mod\.ts$/.test(target) || target === 'modules/kernel/http.ts';
 
@@ -72,6 +100,14 @@ describe('dependency direction', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('no import cycle among the sources (value imports; type-only ones are erased)', async () => {
+    const graph = new Map<string, string[]>();
+    for (const dir of ['modules', 'adapters', 'config', 'src']) {
+      for (const file of await sourceFiles(dir)) graph.set(file, await valueImportsOf(file));
+    }
+    expect(cyclesOf(graph).map((cycle) => cycle.join(' -> '))).toEqual([]);
   });
 
   it('every relative import names its .ts file, so Deno runs the sources unchanged', async () => {
