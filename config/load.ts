@@ -1,3 +1,4 @@
+import type { SettingsByModule } from '../src/modules.ts';
 import { placement as defaultPlacement, type Placement } from './placement.ts';
 import { envSchema, envSchemaFor, type Env } from './schema.ts';
 
@@ -55,11 +56,8 @@ export interface Config {
   tokens: { issuer: string; audience: string; accessTokenTtlSeconds: number; keyRotationDays: number };
   /** AES-256 key for the private signing keys at rest; unset: they are stored plain. */
   signingKeyEncryptionKey?: Uint8Array;
-  /** Idle limit: a session not refreshed for this long ends. */
-  refreshTokenTtlSeconds: number;
-  /** Absolute limit from login; caps the idle limit rather than conflicting with it. */
-  sessionMaxAgeSeconds: number;
-  refreshReuseGraceSeconds: number;
+  /** Each module's own settings (its descriptor's `settings`), by module name. */
+  settings: SettingsByModule & Record<string, unknown>;
   logLevel: Env['LOG_LEVEL'];
   otlpEndpoint?: string;
   /** Which traces are recorded; the ratio applies to the `traceidratio` samplers. */
@@ -160,9 +158,7 @@ export function loadConfig(source: Record<string, string | undefined>, placement
     signingKeyEncryptionKey: env.SIGNING_KEY_ENCRYPTION_KEY
       ? Uint8Array.from(atob(env.SIGNING_KEY_ENCRYPTION_KEY), (c) => c.charCodeAt(0))
       : undefined,
-    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
-    sessionMaxAgeSeconds: env.SESSION_MAX_AGE_SECONDS,
-    refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
+    settings: Object.fromEntries(placement.modules.map(({ descriptor }) => [descriptor.name, descriptor.settings?.from(env)])) as Config['settings'],
     logLevel: env.LOG_LEVEL,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     traceSampler: { name: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG },

@@ -144,9 +144,6 @@ const commonSchema = z.object({
   TOKEN_ISSUER: z.string().min(1).default('modular-auth'),
   TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
-  REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
-  SESSION_MAX_AGE_SECONDS: positiveInt(30 * 24 * 60 * 60),
-  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   SIGNING_KEY_ROTATION_DAYS: positiveInt(30),
   // Exactly 32 bytes: 43 base64 characters and one `=`.
   SIGNING_KEY_ENCRYPTION_KEY: z
@@ -156,12 +153,16 @@ const commonSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
-/** The variables of `placement`: the common ones, SERVICES and where each module runs. */
+type ModuleVariables = z.output<NonNullable<(typeof defaultPlacement.modules)[number]['descriptor']['settings']>['variables']>;
+
+/** The variables of `placement`: the common ones, SERVICES, where each module runs, and each module's own. */
 export function envSchemaFor(placement: Placement) {
   const serviceUrls = Object.fromEntries(placement.names.filter((name) => name !== 'gateway').map((name) => [placement.urlVariable(name), urlList]));
+  const moduleVariables = placement.modules.map(({ descriptor }) => descriptor.settings?.variables.shape ?? {});
   return commonSchema.extend({
     SERVICES: servicesSchema(placement.names),
     ...(serviceUrls as { [Variable in ServiceUrlVariable]: typeof urlList }),
+    ...(Object.assign({}, ...moduleVariables) as { [Variable in keyof ModuleVariables]: z.ZodType<ModuleVariables[Variable]> }),
   });
 }
 

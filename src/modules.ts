@@ -1,6 +1,6 @@
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
-import type { CallsOf, ModuleDescriptor, RouteGroup } from '../modules/kernel/mod.ts';
+import type { CallsOf, ModuleDescriptor, RouteGroup, SettingsOf } from '../modules/kernel/mod.ts';
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
@@ -23,8 +23,8 @@ export interface Infrastructure {
 /** A module's descriptor, and how this process builds it: its adapters and settings. */
 export interface ModuleBinding<Descriptor extends ModuleDescriptor = ModuleDescriptor> {
   descriptor: Descriptor;
-  /** The module's dependencies from the infrastructure and the ports it calls (local or remote). */
-  deps(infra: Infrastructure, calls: CallsOf<Descriptor>): Parameters<Descriptor['create']>[0];
+  /** The module's dependencies from the infrastructure, the ports it calls (local or remote) and its own settings. */
+  deps(infra: Infrastructure, calls: CallsOf<Descriptor>, settings: SettingsOf<Descriptor>): Parameters<Descriptor['create']>[0];
   /** Background work its storage needs while the module runs; returns a stop function. */
   maintain?(infra: Infrastructure): () => void;
 }
@@ -60,12 +60,7 @@ export const modules = [
   }),
   bind({
     descriptor: sessionModule,
-    deps: ({ config, storage }) => ({
-      sessions: storage.sessions,
-      refreshTtlSeconds: config.refreshTokenTtlSeconds,
-      maxAgeSeconds: config.sessionMaxAgeSeconds,
-      reuseGraceSeconds: config.refreshReuseGraceSeconds,
-    }),
+    deps: ({ storage }, _calls, settings) => ({ sessions: storage.sessions, ...settings }),
     // Redis session keys expire by themselves; SQL rows need the sweep.
     maintain: ({ config, storage, logger }) => (config.redis ? () => {} : startMaintenance({ sessions: storage.sessions, logger })),
   }),
@@ -79,8 +74,13 @@ export const modules = [
 export type CallableModule = (typeof modules)[number]['descriptor']['name'];
 export type ModuleName = 'gateway' | CallableModule;
 
+export type DescriptorOf<M extends CallableModule> = Extract<(typeof modules)[number]['descriptor'], { name: M }>;
+
+/** Each module's own settings, by module name (Config.settings). */
+export type SettingsByModule = { [M in CallableModule]: SettingsOf<DescriptorOf<M>> };
+
 /** A binding with its module's types erased, as the composition root iterates them. */
-export type HostedModule = ModuleBinding<ModuleDescriptor<string, any, any, readonly RouteGroup<any>[], readonly string[]>>;
+export type HostedModule = ModuleBinding<ModuleDescriptor<string, any, any, readonly RouteGroup<any>[], readonly string[], any>>;
 
 /** Every module's name, the gateway first. */
 export const moduleNames: readonly ModuleName[] = ['gateway', ...modules.map((m) => m.descriptor.name)];

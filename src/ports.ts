@@ -1,7 +1,7 @@
 import { tracePort, type ModuleDescriptor, type PortDescriptor } from '../modules/kernel/mod.ts';
 import { modules, type CallableModule } from './modules.ts';
 
-type DescriptorOf<M extends CallableModule> = Extract<(typeof modules)[number]['descriptor'], { name: M }>;
+import type { DescriptorOf } from './modules.ts';
 
 /** Each callable module's port, by module name. */
 export type PortApis = { [M in CallableModule]: DescriptorOf<M> extends ModuleDescriptor<M, infer Api> ? Api : never };

@@ -113,7 +113,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     for (const binding of inCallOrder(hosted, ports)) {
       const { descriptor } = binding;
       const calls = Object.fromEntries(descriptor.calls.map((module) => [module, portOf(module)]));
-      const instance = descriptor.create(binding.deps(infra, calls));
+      const instance = descriptor.create(binding.deps(infra, calls, config.settings[descriptor.name]));
       // Every port call is a span: local ones here, remote ones in their port clients.
       const port = tracePort(descriptor.port.name, descriptor.port.spec, instance.api, { remote: false });
       ports.set(descriptor.name, port);

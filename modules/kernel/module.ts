@@ -1,4 +1,5 @@
 import type { RouteConfig } from '@hono/zod-openapi';
+import type { z } from 'zod';
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HandlerSet, EventSchemas } from './event-catalogue.ts';
@@ -24,6 +25,15 @@ export interface RouteGroup<Api extends object> {
   routes(api: Api): Hono<AppEnv, any, any>;
 }
 
+/**
+ * A module's own configuration: the environment variables it reads (a zod object of them, with
+ * their defaults; config validates them with every other variable) and the settings it makes of them.
+ */
+export interface ModuleSettings<Settings = unknown> {
+  variables: z.ZodObject;
+  from(variables: Record<string, unknown>): Settings;
+}
+
 /** What a module instance offers once built: its port, and the event handlers it runs. */
 export interface ModuleInstance<Api extends object> {
   api: Api;
@@ -47,6 +57,7 @@ export interface ModuleDescriptor<
   Deps = any,
   Routes extends readonly RouteGroup<Api>[] = readonly RouteGroup<Api>[],
   Calls extends readonly string[] = readonly string[],
+  Settings = unknown,
 > {
   name: Name;
   port: PortDescriptor<Api>;
@@ -58,7 +69,17 @@ export interface ModuleDescriptor<
   publishes: EventSchemas;
   /** The HTTP status of each of its domain error codes. */
   errorStatus: Readonly<Record<string, ContentfulStatusCode>>;
+  /** Its configuration slice, when it reads variables of its own. */
+  settings?: ModuleSettings<Settings>;
   create(deps: Deps): ModuleInstance<Api>;
+}
+
+/** A module's settings, as its `settings.from` makes them (undefined when it has none). */
+export type SettingsOf<Descriptor extends ModuleDescriptor> = NonNullable<Descriptor['settings']> extends ModuleSettings<infer Settings> ? Settings : undefined;
+
+/** Defines a module's configuration slice, its variables' types carried into `from`. */
+export function defineSettings<Variables extends z.ZodObject, Settings>(variables: Variables, from: (variables: z.output<Variables>) => Settings): ModuleSettings<Settings> {
+  return { variables, from: (values) => from(values as z.output<Variables>) };
 }
 
 /** The ports a module calls, as its `create` takes them (`deps.calls`), by module name. */
@@ -71,6 +92,7 @@ export function defineModule<
   Deps,
   const Routes extends readonly RouteGroup<Api>[],
   const Calls extends readonly string[],
->(descriptor: ModuleDescriptor<Name, Api, Deps, Routes, Calls>): ModuleDescriptor<Name, Api, Deps, Routes, Calls> {
+  Settings = undefined,
+>(descriptor: ModuleDescriptor<Name, Api, Deps, Routes, Calls, Settings>): ModuleDescriptor<Name, Api, Deps, Routes, Calls, Settings> {
   return descriptor;
 }

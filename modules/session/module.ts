@@ -5,6 +5,7 @@ import { sessionErrorStatus, sessionRoutes } from './http.ts';
 import { sessionApiSpec, sessionErrors } from './remote.ts';
 import { sessionRouteDefinitions } from './routes.ts';
 import { createSessionService, type SessionServiceDeps } from './service.ts';
+import { sessionSettings } from './settings.ts';
 
 /** Sessions and their refresh-token families: rotation, reuse detection, revocation. */
 export const sessionModule = defineModule({
@@ -14,5 +15,6 @@ export const sessionModule = defineModule({
   routes: [{ path: '/api/sessions', definitions: sessionRouteDefinitions, routes: sessionRoutes }],
   publishes: sessionEvents,
   errorStatus: sessionErrorStatus,
+  settings: sessionSettings,
   create: (deps: SessionServiceDeps) => ({ api: createSessionService(deps), handlers: sessionHandlers }),
 });

@@ -22,7 +22,7 @@ describe('config', () => {
       database: { kind: 'pglite', dataDir: './.data/db' },
       eventBus: 'memory',
       corsOrigins: [],
-      refreshReuseGraceSeconds: 0,
+      settings: { session: { reuseGraceSeconds: 0 } },
     });
   });
 
@@ -59,14 +59,15 @@ describe('config', () => {
   });
 
   it('reads SESSION_MAX_AGE_SECONDS (30 days by default) and refuses a non-positive one', () => {
-    expect(loadConfig({}).sessionMaxAgeSeconds).toBe(2_592_000);
-    expect(loadConfig({ SESSION_MAX_AGE_SECONDS: '3600' }).sessionMaxAgeSeconds).toBe(3600);
+    // The session module's own variable (its descriptor's settings), validated with every other.
+    expect(loadConfig({}).settings.session.maxAgeSeconds).toBe(2_592_000);
+    expect(loadConfig({ SESSION_MAX_AGE_SECONDS: '3600' }).settings.session.maxAgeSeconds).toBe(3600);
     for (const bad of ['0', '-1', '1.5', 'week']) expect(() => loadConfig({ SESSION_MAX_AGE_SECONDS: bad })).toThrow(/SESSION_MAX_AGE_SECONDS/);
   });
 
   it('accepts an idle timeout longer than the absolute lifetime: the lifetime simply caps it', () => {
     const config = loadConfig({ SESSION_MAX_AGE_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '86400' });
-    expect(config).toMatchObject({ sessionMaxAgeSeconds: 3600, refreshTokenTtlSeconds: 86400 });
+    expect(config.settings.session).toMatchObject({ maxAgeSeconds: 3600, refreshTtlSeconds: 86400 });
   });
 
   it('refuses EVENT_BUS=redis without REDIS_URL', () => {
