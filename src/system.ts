@@ -149,14 +149,14 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath, ...greetings]);
   const observe = [observeRequests({ logger, record: metrics.recordRequest, routine })];
   // Each module's public routes run over its port here, local or remote.
-  const routesOf = (group: PublicRouteGroup) => group.routes(portOf(group.module));
+  const endpointsOf = (group: PublicRouteGroup) => group.endpoints(portOf(group.module));
 
   let app: Hono<AppEnv>;
   if (hosts('gateway')) {
     // A group of a module hosted elsewhere is forwarded to it, route by route.
     const routeFor = (group: PublicRouteGroup) => {
       const target = remote[group.module];
-      if (!target) return routesOf(group);
+      if (!target) return endpointsOf(group);
       return createRouteProxy({
         module: group.module,
         routes: group.definitions,
@@ -184,7 +184,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     });
   } else {
     app = createServiceApp({
-      forwarded: routeGroups.filter((group) => hosts(group.module)).map((group) => ({ ...group, routes: routesOf(group) })),
+      forwarded: routeGroups.filter((group) => hosts(group.module)).map((group) => ({ ...group, routes: endpointsOf(group) })),
       operations,
       secret,
       onError,

@@ -3,7 +3,7 @@ import type { AuditApi } from './ports.ts';
 import { listMyEvents } from './routes.ts';
 
 /** Public routes under /api/audit. */
-export function auditRoutes(audit: AuditApi) {
+export function auditEndpoints(audit: AuditApi) {
   return openApiRoutes().openapi(listMyEvents, async (c) => {
     const { limit } = c.req.valid('query');
     const events = await audit.list({ userId: principalOf(c).userId, limit: limit === undefined ? undefined : Number(limit) });

@@ -5,7 +5,7 @@
 export type { AuditApi, AuditRepository } from './ports.ts';
 export { auditEventViewSchema, type AuditedEventType, type AuditEntry, type AuditEventView } from './domain.ts';
 export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
-export { auditRoutes } from './http.ts';
+export { auditEndpoints } from './http.ts';
 export { auditRouteDefinitions } from './routes.ts';
 export { auditApiSpec, auditErrors } from './remote.ts';
 export { auditModule } from './module.ts';

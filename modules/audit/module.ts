@@ -1,5 +1,5 @@
 import { defineModule, type ModuleInstance } from '../kernel/mod.ts';
-import { auditRoutes } from './http.ts';
+import { auditEndpoints } from './http.ts';
 import type { AuditApi, AuditRepository } from './ports.ts';
 import { auditApiSpec, auditErrors } from './remote.ts';
 import { auditRouteDefinitions } from './routes.ts';
@@ -10,7 +10,7 @@ export const auditModule = defineModule({
   name: 'audit',
   port: { name: 'AuditApi', spec: auditApiSpec, errors: auditErrors },
   calls: [],
-  routes: [{ path: '/api/audit', definitions: auditRouteDefinitions, routes: auditRoutes }],
+  routes: [{ path: '/api/audit', definitions: auditRouteDefinitions, endpoints: auditEndpoints }],
   publishes: {},
   errorStatus: {},
   create(deps: { entries: AuditRepository }): ModuleInstance<AuditApi> {

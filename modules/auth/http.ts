@@ -4,7 +4,7 @@ import type { AuthApi } from './ports.ts';
 import { jwks, login, logout, refresh, register } from './routes.ts';
 
 /** Public routes under /api/auth. `/logout` needs an authenticated principal; the rest do not. */
-export function authRoutes(auth: AuthApi) {
+export function authEndpoints(auth: AuthApi) {
   return openApiRoutes()
     .openapi(register, async (c) => {
       const user = await auth.register({ ...c.req.valid('json'), meta: requestMetaOf(c) });
@@ -26,7 +26,7 @@ export function authRoutes(auth: AuthApi) {
  * `GET /.well-known/jwks.json`: public keys only. Caches may keep it for max-age, which is why a
  * next key is published longer than that before it signs.
  */
-export function jwksRoutes(auth: AuthApi) {
+export function jwksEndpoints(auth: AuthApi) {
   return openApiRoutes().openapi(jwks, async (c) => {
     c.header('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
     return c.json(await auth.jwks(), 200);

@@ -24,7 +24,7 @@ export {
   type SigningKeyState,
   type SigningKeyStatus,
 } from './key-lifecycle.ts';
-export { authRoutes, jwksRoutes } from './http.ts';
+export { authEndpoints, jwksEndpoints } from './http.ts';
 export { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 export { authApiSpec, authErrors } from './remote.ts';
 export { createPasswordThrottle, passwordThrottlePolicy } from './throttle.ts';

@@ -2,7 +2,7 @@ import { defineModule, type Outbox } from '../kernel/mod.ts';
 import type { SessionApi } from '../session/mod.ts';
 import type { UserApi } from '../user/mod.ts';
 import { authEvents } from './events.ts';
-import { authRoutes, jwksRoutes } from './http.ts';
+import { authEndpoints, jwksEndpoints } from './http.ts';
 import type { SigningKeyRepository } from './ports.ts';
 import { authApiSpec, authErrors } from './remote.ts';
 import { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
@@ -22,8 +22,8 @@ export const authModule = defineModule({
   port: { name: 'AuthApi', spec: authApiSpec, errors: authErrors },
   calls: ['user', 'session'],
   routes: [
-    { path: '/api/auth', definitions: authRouteDefinitions, routes: authRoutes },
-    { path: '/.well-known', definitions: jwksRouteDefinitions, routes: jwksRoutes },
+    { path: '/api/auth', definitions: authRouteDefinitions, endpoints: authEndpoints },
+    { path: '/.well-known', definitions: jwksRouteDefinitions, endpoints: jwksEndpoints },
   ],
   publishes: authEvents,
   errorStatus: {},

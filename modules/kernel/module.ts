@@ -21,8 +21,8 @@ export interface RouteGroup<Api extends object> {
   path: string;
   /** What the OpenAPI document lists and a split gateway forwards. */
   definitions: readonly RouteConfig[];
-  /** The handlers, over the module's port (local or remote). */
-  routes(api: Api): Hono<AppEnv, any, any>;
+  /** The endpoints answering them, over the module's port (local or remote). */
+  endpoints(api: Api): Hono<AppEnv, any, any>;
 }
 
 /**

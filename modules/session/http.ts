@@ -11,7 +11,7 @@ export const sessionErrorStatus = {
 } satisfies StatusTable<SessionErrorCode>;
 
 /** Public routes under /api/sessions; every one needs an authenticated principal. */
-export function sessionRoutes(sessions: SessionApi) {
+export function sessionEndpoints(sessions: SessionApi) {
   return openApiRoutes()
     .openapi(listSessions, async (c) => {
       const { userId, sessionId } = principalOf(c);

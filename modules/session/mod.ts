@@ -18,7 +18,7 @@ export {
 export * from './errors.ts';
 export { sessionEvents } from './events.ts';
 export { createSessionService, type SessionServiceDeps } from './service.ts';
-export { sessionRoutes, sessionErrorStatus } from './http.ts';
+export { sessionEndpoints, sessionErrorStatus } from './http.ts';
 export { sessionRouteDefinitions } from './routes.ts';
 export { sessionHandlers } from './handlers.ts';
 export { sessionApiSpec, sessionErrors } from './remote.ts';

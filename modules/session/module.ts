@@ -1,7 +1,7 @@
 import { defineModule } from '../kernel/mod.ts';
 import { sessionEvents } from './events.ts';
 import { sessionHandlers } from './handlers.ts';
-import { sessionErrorStatus, sessionRoutes } from './http.ts';
+import { sessionErrorStatus, sessionEndpoints } from './http.ts';
 import { sessionApiSpec, sessionErrors } from './remote.ts';
 import { sessionRouteDefinitions } from './routes.ts';
 import { createSessionService, type SessionServiceDeps } from './service.ts';
@@ -12,7 +12,7 @@ export const sessionModule = defineModule({
   name: 'session',
   port: { name: 'SessionApi', spec: sessionApiSpec, errors: sessionErrors },
   calls: [],
-  routes: [{ path: '/api/sessions', definitions: sessionRouteDefinitions, routes: sessionRoutes }],
+  routes: [{ path: '/api/sessions', definitions: sessionRouteDefinitions, endpoints: sessionEndpoints }],
   publishes: sessionEvents,
   errorStatus: sessionErrorStatus,
   settings: sessionSettings,

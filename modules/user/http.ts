@@ -12,7 +12,7 @@ export const userErrorStatus = {
 } satisfies StatusTable<UserErrorCode>;
 
 /** Public routes under /api/users; every one needs an authenticated principal. */
-export function userRoutes(users: UserApi) {
+export function userEndpoints(users: UserApi) {
   return openApiRoutes()
     .openapi(getMe, async (c) => {
       const user = await users.getById(principalOf(c).userId);

@@ -24,7 +24,7 @@ export {
 export * from './errors.ts';
 export { userEvents } from './events.ts';
 export { createUserService, type UserServiceDeps } from './service.ts';
-export { userRoutes, userErrorStatus } from './http.ts';
+export { userEndpoints, userErrorStatus } from './http.ts';
 export { userRouteDefinitions, userSchema } from './routes.ts';
 export { userApiSpec, userErrors } from './remote.ts';
 export { userModule } from './module.ts';

@@ -1,6 +1,6 @@
 import { defineModule } from '../kernel/mod.ts';
 import { userEvents } from './events.ts';
-import { userErrorStatus, userRoutes } from './http.ts';
+import { userErrorStatus, userEndpoints } from './http.ts';
 import { userApiSpec, userErrors } from './remote.ts';
 import { userRouteDefinitions } from './routes.ts';
 import { createUserService, type UserServiceDeps } from './service.ts';
@@ -10,7 +10,7 @@ export const userModule = defineModule({
   name: 'user',
   port: { name: 'UserApi', spec: userApiSpec, errors: userErrors },
   calls: [],
-  routes: [{ path: '/api/users', definitions: userRouteDefinitions, routes: userRoutes }],
+  routes: [{ path: '/api/users', definitions: userRouteDefinitions, endpoints: userEndpoints }],
   publishes: userEvents,
   errorStatus: userErrorStatus,
   create: (deps: UserServiceDeps) => ({ api: createUserService(deps) }),

@@ -105,7 +105,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every route the modules serve', () => {
     const unused = {} as never; // building the routes calls no port
-    const served: Array<[string, Hono<any, any, any>]> = publicRouteGroups.map((group) => [group.path, group.routes(unused)]);
+    const served: Array<[string, Hono<any, any, any>]> = publicRouteGroups.map((group) => [group.path, group.endpoints(unused)]);
     // One entry per handler (validators included), hence the set.
     const routes = new Set(
       served.flatMap(([mount, app]) =>
