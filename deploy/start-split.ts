@@ -21,7 +21,7 @@ const order: ModuleName[] = ['user', 'session', 'audit', 'auth', 'gateway'];
 const children: ChildProcess[] = [];
 for (const name of order) {
   const offset = offsets[name];
-  const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+  const child = spawn('node', ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: String(base + offset) },
     stdio: ['ignore', 'inherit', 'pipe'],
   });

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,31 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
       await again.login(session.email);
     } finally {
       await second.stop();
+    }
+  }, 120_000);
+
+  // A supervisor (docker stop, Kubernetes) sends SIGTERM to the process it started, whatever that
+  // process is doing: the signal must reach the server and let it close its data, never turn into a kill.
+  it('a SIGTERM that finds it busy still stops it cleanly: it exits 0 having closed its data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `auth-${runtime}-term-`));
+    dirs.push(dir);
+    const server = await startProcess(runtime, { DATABASE_URL: `pglite://${dir}/db` });
+    const lockFile = join(dir, 'db.lock');
+    try {
+      const { pid } = JSON.parse(await readFile(lockFile, 'utf8')) as { pid: number }; // the process that serves
+      // Busy: its event loop does not run when the signal comes (SIGSTOP stands in for a long task).
+      process.kill(pid, 'SIGSTOP');
+      process.kill(server.pid, 'SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Already gone: killed while it could not run (the exit code below says so).
+      }
+      expect(await server.exited).toBe(0);
+      expect(existsSync(lockFile)).toBe(false);
+    } finally {
+      await server.stop();
     }
   }, 120_000);
 });

@@ -46,8 +46,8 @@ describe('lockDataDir()', () => {
     await release();
   });
 
-  // SIGKILL to a server's process group kills tsx and the node it runs together: the server stays
-  // a zombie until init reaps it, and a restart at once must not be refused by its lock.
+  // A server killed together with its parent (SIGKILL to a group with a wrapper in it) stays a
+  // zombie until init reaps it, seconds later: a restart at once must not be refused by its lock.
   it.runIf(existsSync('/proc/self'))('takes over a lock whose holder has exited but is not reaped yet (a zombie)', async () => {
     const lockFile = join(dir, 'zombie.lock');
     await heldBy(lockFile, await zombie());
