@@ -5,7 +5,12 @@
  * retry refused as reuse (401), or a registration answered 503 whose retry finds the email taken,
  * means something its caller was told failed happened anyway.
  */
+import { expect } from 'vitest';
+
 export type Request = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** Rate limits out of the way of the load, whose clients all come from one address. */
+export const unlimitedRates = { RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000' };
 
 export interface LoadReport {
   /** Answers by `operation status`, and transport failures (`operation error`: a connection reset by a killed process). */
@@ -171,6 +176,11 @@ export async function missingRegisteredEvents(request: Request, accounts: LoadRe
   return missing;
 }
 
+/** Answers that say the server failed, `operation status` (503 says "unavailable, retry": allowed). */
+export function serverErrors(report: LoadReport): string[] {
+  return Object.keys(report.answers).filter((key) => /\s5\d\d$/.test(key) && !key.endsWith(' 503'));
+}
+
 /** The report as a table, one line per operation and status. */
 export function formatReport(title: string, report: LoadReport, extra: Record<string, unknown> = {}): string {
   const rows = Object.entries(report.answers)
@@ -178,6 +188,7 @@ export function formatReport(title: string, report: LoadReport, extra: Record<st
     .map(([key, count]) => `  ${key.padEnd(20)} ${count}`);
   const facts = {
     'answers over 2 s': report.slow.length,
+    'server errors (5xx but 503)': serverErrors(report).length,
     'registered accounts': report.registered.length,
     'sessions revoked that should not be': report.wronglyRevoked.length,
     'failed requests that happened later': report.happenedAfterFailure.length,
@@ -185,4 +196,24 @@ export function formatReport(title: string, report: LoadReport, extra: Record<st
     ...extra,
   };
   return [`${title}`, ...rows, ...Object.entries(facts).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)].join('\n');
+}
+
+/**
+ * Stops the load, prints its report under `title` (with `extra` facts, such as times to ready) and
+ * asserts what every client is owed through any fault: no answer over the bound, no 5xx but 503,
+ * no lost event, no live session revoked, nothing answered as failed that happened later, no right
+ * password refused, and every operation served.
+ */
+export async function expectLoadUnharmed(title: string, load: { stop(): Promise<LoadReport> }, request: Request, extra: Record<string, unknown> = {}): Promise<void> {
+  const report = await load.stop();
+  const lost = await missingRegisteredEvents(request, report.registered);
+  console.info(formatReport(title, report, { 'events lost': lost.length, ...extra }));
+
+  expect(report.slow).toEqual([]);
+  expect(serverErrors(report)).toEqual([]);
+  expect(lost).toEqual([]);
+  expect(report.wronglyRevoked).toEqual([]);
+  expect(report.happenedAfterFailure).toEqual([]);
+  expect(report.wronglyRefused).toEqual([]);
+  for (const operation of ['register 201', 'login 200', 'read 200', 'refresh 200', 'logout 204']) expect(report.answers[operation]).toBeGreaterThan(0);
 }
