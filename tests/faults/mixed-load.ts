@@ -4,6 +4,8 @@
  * A client that gets 503 retries the same request with the same token, as a real one would; so a
  * retry refused as reuse (401), or a registration answered 503 whose retry finds the email taken,
  * means something its caller was told failed happened anyway.
+ * A request in flight when the test SIGKILLs the process (`killed()`) is different: it may have
+ * committed before its answer died with the process, and no server can tell its client so.
  */
 import { expect } from 'vitest';
 
@@ -23,6 +25,12 @@ export interface LoadReport {
   wronglyRevoked: string[];
   /** A registration answered 503 (or cut off) whose retry found the account created. */
   happenedAfterFailure: string[];
+  /**
+   * A registration or logout in flight at a SIGKILL whose retry found it done (409, 401): it
+   * committed and its answer died with the process. Not a refresh: REFRESH_REUSE_GRACE_SECONDS
+   * gives its retry the same pair, so a refresh 401 stays a wrongly revoked session.
+   */
+  doneBeforeKill: string[];
   /** The right password refused as a failed login (429 "failed logins", or 401). */
   wronglyRefused: string[];
 }
@@ -31,8 +39,9 @@ const password = 'a sturdy passphrase for the fault suite';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 25 }: { request: Request; clients?: number; slowMs?: number; pauseMs?: number }) {
-  const report: LoadReport = { answers: {}, slow: [], registered: [], wronglyRevoked: [], happenedAfterFailure: [], wronglyRefused: [] };
+  const report: LoadReport = { answers: {}, slow: [], registered: [], wronglyRevoked: [], happenedAfterFailure: [], doneBeforeKill: [], wronglyRefused: [] };
   let running = true;
+  const kills: number[] = [];
 
   async function send(operation: string, path: string, init: { method: string; json?: unknown; token?: string }) {
     const headers: Record<string, string> = { 'User-Agent': 'fault-suite/1.0' };
@@ -57,7 +66,8 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     const key = `${operation} ${status}`;
     report.answers[key] = (report.answers[key] ?? 0) + 1;
     if (ms > slowMs) report.slow.push({ operation, status, ms: Math.round(ms) });
-    return { status, body, retryAfter };
+    const inFlightAtKill = status === 'error' && kills.some((at) => at >= started && at <= started + ms);
+    return { status, body, retryAfter, inFlightAtKill };
   }
 
   async function client(id: number) {
@@ -66,6 +76,7 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     let email = newEmail();
     let registered = false;
     let failedBefore = false; // the current request was answered 503 (or cut off) before: this is its retry
+    let killedBefore = false; // ... and one of its tries was in flight at a SIGKILL
     let tokens: { accessToken: string; refreshToken: string } | null = null;
     let cycle = 0;
     const unavailable = (status: number | 'error') => status === 503 || status === 'error';
@@ -73,16 +84,17 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     while (running) {
       await sleep(pauseMs);
       if (!registered) {
-        const { status } = await send('register', '/api/auth/register', { method: 'POST', json: { email, password } });
+        const { status, inFlightAtKill } = await send('register', '/api/auth/register', { method: 'POST', json: { email, password } });
         if (status === 201) {
           registered = true;
           report.registered.push({ email, password });
         } else if (status === 409 && failedBefore) {
-          report.happenedAfterFailure.push(email);
+          (killedBefore ? report.doneBeforeKill : report.happenedAfterFailure).push(`${email}: register`);
           registered = true;
           report.registered.push({ email, password });
         }
         failedBefore = unavailable(status);
+        killedBefore = failedBefore && (killedBefore || inFlightAtKill);
         continue;
       }
       if (!tokens) {
@@ -95,9 +107,11 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
       cycle++;
       if (cycle % 7 === 0) {
         // Logout, retried with the same token while it answers 503; then a new account.
-        const { status } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
-        if (status === 401) report.wronglyRevoked.push(`${email}: logout 401${failedBefore ? ' on the retry of a 503' : ''}`);
+        const { status, inFlightAtKill } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
+        if (status === 401 && killedBefore) report.doneBeforeKill.push(`${email}: logout`);
+        else if (status === 401) report.wronglyRevoked.push(`${email}: logout 401${failedBefore ? ' on the retry of a 503' : ''}`);
         failedBefore = unavailable(status);
+        killedBefore = failedBefore && (killedBefore || inFlightAtKill);
         if (!failedBefore) {
           tokens = null;
           registered = false;
@@ -113,19 +127,24 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         }
         continue;
       }
-      const { status, body } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
+      const { status, body, inFlightAtKill } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
       if (status === 200) tokens = { accessToken: body.accessToken, refreshToken: body.refreshToken };
       else if (status === 401) {
-        report.wronglyRevoked.push(`${email}: refresh 401${failedBefore ? ' on the retry of a 503' : ''}`);
+        report.wronglyRevoked.push(`${email}: refresh 401${failedBefore ? ' on the retry of a 503' : ''}${killedBefore ? ' cut off by a SIGKILL' : ''}`);
         tokens = null;
       }
       failedBefore = unavailable(status);
+      killedBefore = failedBefore && (killedBefore || inFlightAtKill);
     }
   }
 
   const all = Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
   return {
     report,
+    /** Call just before SIGKILLing the server: requests in flight now may have committed unanswered. */
+    killed() {
+      kills.push(performance.now());
+    },
     /** Stops every client after its request in flight, and returns what they saw. */
     async stop(): Promise<LoadReport> {
       running = false;
@@ -192,6 +211,7 @@ export function formatReport(title: string, report: LoadReport, extra: Record<st
     'registered accounts': report.registered.length,
     'sessions revoked that should not be': report.wronglyRevoked.length,
     'failed requests that happened later': report.happenedAfterFailure.length,
+    'cut off by a SIGKILL after commit (retry found it done)': report.doneBeforeKill.length,
     'right password refused': report.wronglyRefused.length,
     ...extra,
   };
