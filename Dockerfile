@@ -16,4 +16,6 @@ USER node
 ENV DATABASE_URL=pglite:///app/.data/db PORT=3000
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:3000/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node_modules/.bin/tsx", "src/main.ts"]
+# tsx as a loader, not its CLI: the CLI runs the server in a child process and SIGKILLs it when it
+# does not acknowledge a forwarded SIGTERM within 30 ms, so a busy server would never shut down cleanly.
+CMD ["node", "--import", "tsx", "src/main.ts"]

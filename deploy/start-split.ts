@@ -20,7 +20,7 @@ const isLive = (module: ModuleName) => fetch(`${url(module)}/health/live`).then(
 const children: ChildProcess[] = [];
 for (const wave of startWaves()) {
   for (const name of wave) {
-    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+    const child = spawn('node', ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: new URL(url(name)).port },
       stdio: ['ignore', 'inherit', 'pipe'],
     });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import process from 'node:process';
@@ -21,8 +21,8 @@ export class DataDirLockedError extends Error {
   }
 }
 
-/** False only when the process is certainly gone: when in doubt the data stays locked. */
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists, zombies included; true when this host cannot tell. */
+function exists(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0: only checks that the process exists
     return true;
@@ -33,6 +33,26 @@ function isAlive(pid: number): boolean {
     // Deno may not signal without --allow-run; on Linux /proc still tells (read access suffices).
     return existsSync('/proc/self') ? existsSync(`/proc/${pid}`) : true;
   }
+}
+
+/**
+ * A zombie (Linux `/proc/<pid>/stat` state Z or X) has exited and closed its files; only its
+ * parent has not collected it yet. A process killed with its parent (SIGKILL to the group, an OOM
+ * kill) stays one until init reaps it, which may take seconds: its lock must not block a restart.
+ */
+function hasExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (command) state …": the command may hold spaces and ')', so the state follows the last ')'.
+    return /^ [ZX]/.test(stat.slice(stat.lastIndexOf(')') + 1));
+  } catch {
+    return false; // no /proc (not Linux), or gone this instant: exists() decides
+  }
+}
+
+/** False only when the process is certainly gone: when in doubt the data stays locked. */
+function isAlive(pid: number): boolean {
+  return exists(pid) && !hasExited(pid);
 }
 
 /**

@@ -24,7 +24,7 @@ const server = startNodeServer({
 async function shutdown(signal: string) {
   logger.info('shutting down', { signal });
   // Finish requests in flight (a rolling deploy), but not forever.
-  await Promise.race([new Promise((resolve) => server.close(resolve)), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   await close();
   process.exit(0);
 }

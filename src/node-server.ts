@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Logger } from './log.ts';
@@ -12,6 +12,16 @@ const malformed = problemOf(400, 'malformed_request', 'The request is not valid 
 const unreadable = problemOf(400, 'malformed_request', 'The request could not be read.');
 const missingHost = problemOf(400, 'malformed_request', 'An HTTP/1.1 request must carry a Host header.');
 const internal = problemOf(500, 'internal_error', 'An unexpected error occurred.');
+
+/** A listening server; `close()` drains it. */
+export interface NodeServer {
+  /**
+   * Stops listening and ends every connection after the answer it is owed, telling its client
+   * (`Connection: close`) to reconnect elsewhere; resolves once all have ended. Node alone would
+   * keep serving a busy kept-alive connection after close(), for as long as its client sends.
+   */
+  close(): Promise<void>;
+}
 
 /** Resolves once `response` is written out (or can no longer be). */
 const closed = (response: ServerResponse) => new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
@@ -39,7 +49,7 @@ export function startNodeServer({
   securityHeaders: Readonly<Record<string, string>>;
   logger: Logger;
   onListen: (port: number) => void;
-}): Server {
+}): NodeServer {
   const headersOf = (body: string) => ({
     ...securityHeaders,
     'X-Request-Id': crypto.randomUUID(),
@@ -94,15 +104,25 @@ export function startNodeServer({
   // of that body must not put a second answer on the wire after the first.
   const answeredEarly = new WeakSet<Socket>();
   const answeringError = new WeakSet<Socket>();
+  // Every answer not written out yet, so a drain can make each the last of its connection.
+  const unanswered = new Set<ServerResponse>();
+  let closing = false;
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const { socket } = request;
     const exchange = { request, response };
     const exchanges = inFlight.get(socket) ?? new Set();
     inFlight.set(socket, exchanges.add(exchange));
+    if (closing) response.shouldKeepAlive = false;
+    unanswered.add(response);
     response.once('finish', () => {
       if (!request.complete) answeredEarly.add(socket);
+      // Its headers went out before the drain began: the connection is idle now, end it.
+      if (closing) setImmediate(() => server.closeIdleConnections());
     });
-    response.once('close', () => exchanges.delete(exchange));
+    response.once('close', () => {
+      exchanges.delete(exchange);
+      unanswered.delete(response);
+    });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET') {
@@ -130,5 +150,13 @@ export function startNodeServer({
     });
   });
   server.listen(port, host, () => onListen((server.address() as { port: number }).port));
-  return server;
+  return {
+    close() {
+      closing = true;
+      // Not yet written: `Connection: close` on each, and Node ends the connection after it.
+      for (const response of unanswered) if (!response.headersSent) response.shouldKeepAlive = false;
+      // Node's close() also ends the connections idle at this instant.
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -6,7 +6,7 @@ import type { Target } from './harness.ts';
 export type RuntimeName = 'node' | 'deno';
 
 const commands: Record<RuntimeName, string[]> = {
-  node: ['node_modules/.bin/tsx', 'src/main.ts'],
+  node: ['node', '--import', 'tsx', 'src/main.ts'], // as `npm start` runs it
   deno: ['node_modules/.bin/deno', 'run', '--allow-env', '--allow-net', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', 'src/main.ts'],
 };
 
@@ -16,6 +16,8 @@ export interface ServerProcess extends Target {
   startupMs: number;
   /** The process (and process group) id, to check it is gone. */
   pid: number;
+  /** Settles with the exit code when the process exits (null when a signal ended it). */
+  exited: Promise<number | null>;
   /** The recent lines the process wrote to stderr (its log). */
   output(): string[];
   stop(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
     return {
       ...listening,
       pid: started.pid,
+      exited: started.exited,
       url: base,
       clientIp: '127.0.0.1',
       request: (path, init) => fetch(base + path, init),

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,75 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
       await again.login(session.email);
     } finally {
       await second.stop();
+    }
+  }, 120_000);
+
+  // A supervisor (docker stop, Kubernetes) sends SIGTERM to the process it started, whatever that
+  // process is doing: the signal must reach the server and let it close its data, never turn into a kill.
+  it('a SIGTERM that finds it busy still stops it cleanly: it exits 0 having closed its data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `auth-${runtime}-term-`));
+    dirs.push(dir);
+    const server = await startProcess(runtime, { DATABASE_URL: `pglite://${dir}/db` });
+    const lockFile = join(dir, 'db.lock');
+    try {
+      const { pid } = JSON.parse(await readFile(lockFile, 'utf8')) as { pid: number }; // the process that serves
+      // Busy: its event loop does not run when the signal comes (SIGSTOP stands in for a long task).
+      process.kill(pid, 'SIGSTOP');
+      process.kill(server.pid, 'SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Already gone: killed while it could not run (the exit code below says so).
+      }
+      expect(await server.exited).toBe(0);
+      expect(existsSync(lockFile)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  // A rolling deploy stops a process while clients keep their connections open and busy: the
+  // process must answer what it is working on, tell them to reconnect (elsewhere) and be gone in
+  // seconds, rather than serve them until its drain deadline and then close its data under them.
+  it('a SIGTERM under steady traffic on kept-alive connections: it answers no 5xx and exits within seconds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `auth-${runtime}-drain-`));
+    dirs.push(dir);
+    const server = await startProcess(runtime, { DATABASE_URL: `pglite://${dir}/db`, RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000' });
+    try {
+      const statuses: Array<number | 'error'> = [];
+      let running = true;
+      // Logins hash a password for tens of milliseconds, so each connection is busy most of the
+      // time; one account per client, since an account's password is checked once at a time.
+      const client = async ({ email, password }: { email: string; password: string }) => {
+        const login = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) };
+        while (running) {
+          try {
+            const res = await server.request('/api/auth/login', login);
+            statuses.push(res.status);
+            await res.body?.cancel();
+          } catch {
+            statuses.push('error'); // refused once it stopped listening
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      };
+      const api = createClient(server);
+      const accounts = await Promise.all([1, 2, 3, 4].map(() => api.register()));
+      const clients = accounts.map(client);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const stopping = performance.now();
+      process.kill(server.pid, 'SIGTERM');
+      const code = await server.exited;
+      const ms = performance.now() - stopping;
+      running = false;
+      await Promise.all(clients);
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5000);
+      expect(statuses.filter((status) => status !== 'error' && status >= 500)).toEqual([]);
+      expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
     }
   }, 120_000);
 });

@@ -4,8 +4,15 @@
  * A client that gets 503 retries the same request with the same token, as a real one would; so a
  * retry refused as reuse (401), or a registration answered 503 whose retry finds the email taken,
  * means something its caller was told failed happened anyway.
+ * A request in flight when the test SIGKILLs the process (`killed()`) is different: it may have
+ * committed before its answer died with the process, and no server can tell its client so.
  */
+import { expect } from 'vitest';
+
 export type Request = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** Rate limits out of the way of the load, whose clients all come from one address. */
+export const unlimitedRates = { RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000' };
 
 export interface LoadReport {
   /** Answers by `operation status`, and transport failures (`operation error`: a connection reset by a killed process). */
@@ -18,6 +25,12 @@ export interface LoadReport {
   wronglyRevoked: string[];
   /** A registration answered 503 (or cut off) whose retry found the account created. */
   happenedAfterFailure: string[];
+  /**
+   * A registration or logout in flight at a SIGKILL whose retry found it done (409, 401): it
+   * committed and its answer died with the process. Not a refresh: REFRESH_REUSE_GRACE_SECONDS
+   * gives its retry the same pair, so a refresh 401 stays a wrongly revoked session.
+   */
+  doneBeforeKill: string[];
   /** The right password refused as a failed login (429 "failed logins", or 401). */
   wronglyRefused: string[];
 }
@@ -26,8 +39,9 @@ const password = 'a sturdy passphrase for the fault suite';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 25 }: { request: Request; clients?: number; slowMs?: number; pauseMs?: number }) {
-  const report: LoadReport = { answers: {}, slow: [], registered: [], wronglyRevoked: [], happenedAfterFailure: [], wronglyRefused: [] };
+  const report: LoadReport = { answers: {}, slow: [], registered: [], wronglyRevoked: [], happenedAfterFailure: [], doneBeforeKill: [], wronglyRefused: [] };
   let running = true;
+  const kills: number[] = [];
 
   async function send(operation: string, path: string, init: { method: string; json?: unknown; token?: string }) {
     const headers: Record<string, string> = { 'User-Agent': 'fault-suite/1.0' };
@@ -52,7 +66,8 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     const key = `${operation} ${status}`;
     report.answers[key] = (report.answers[key] ?? 0) + 1;
     if (ms > slowMs) report.slow.push({ operation, status, ms: Math.round(ms) });
-    return { status, body, retryAfter };
+    const inFlightAtKill = status === 'error' && kills.some((at) => at >= started && at <= started + ms);
+    return { status, body, retryAfter, inFlightAtKill };
   }
 
   async function client(id: number) {
@@ -61,6 +76,7 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     let email = newEmail();
     let registered = false;
     let failedBefore = false; // the current request was answered 503 (or cut off) before: this is its retry
+    let killedBefore = false; // ... and one of its tries was in flight at a SIGKILL
     let tokens: { accessToken: string; refreshToken: string } | null = null;
     let cycle = 0;
     const unavailable = (status: number | 'error') => status === 503 || status === 'error';
@@ -68,16 +84,17 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     while (running) {
       await sleep(pauseMs);
       if (!registered) {
-        const { status } = await send('register', '/api/auth/register', { method: 'POST', json: { email, password } });
+        const { status, inFlightAtKill } = await send('register', '/api/auth/register', { method: 'POST', json: { email, password } });
         if (status === 201) {
           registered = true;
           report.registered.push({ email, password });
         } else if (status === 409 && failedBefore) {
-          report.happenedAfterFailure.push(email);
+          (killedBefore ? report.doneBeforeKill : report.happenedAfterFailure).push(`${email}: register`);
           registered = true;
           report.registered.push({ email, password });
         }
         failedBefore = unavailable(status);
+        killedBefore = failedBefore && (killedBefore || inFlightAtKill);
         continue;
       }
       if (!tokens) {
@@ -90,9 +107,11 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
       cycle++;
       if (cycle % 7 === 0) {
         // Logout, retried with the same token while it answers 503; then a new account.
-        const { status } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
-        if (status === 401) report.wronglyRevoked.push(`${email}: logout 401${failedBefore ? ' on the retry of a 503' : ''}`);
+        const { status, inFlightAtKill } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
+        if (status === 401 && killedBefore) report.doneBeforeKill.push(`${email}: logout`);
+        else if (status === 401) report.wronglyRevoked.push(`${email}: logout 401${failedBefore ? ' on the retry of a 503' : ''}`);
         failedBefore = unavailable(status);
+        killedBefore = failedBefore && (killedBefore || inFlightAtKill);
         if (!failedBefore) {
           tokens = null;
           registered = false;
@@ -108,19 +127,24 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         }
         continue;
       }
-      const { status, body } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
+      const { status, body, inFlightAtKill } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
       if (status === 200) tokens = { accessToken: body.accessToken, refreshToken: body.refreshToken };
       else if (status === 401) {
-        report.wronglyRevoked.push(`${email}: refresh 401${failedBefore ? ' on the retry of a 503' : ''}`);
+        report.wronglyRevoked.push(`${email}: refresh 401${failedBefore ? ' on the retry of a 503' : ''}${killedBefore ? ' cut off by a SIGKILL' : ''}`);
         tokens = null;
       }
       failedBefore = unavailable(status);
+      killedBefore = failedBefore && (killedBefore || inFlightAtKill);
     }
   }
 
   const all = Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
   return {
     report,
+    /** Call just before SIGKILLing the server: requests in flight now may have committed unanswered. */
+    killed() {
+      kills.push(performance.now());
+    },
     /** Stops every client after its request in flight, and returns what they saw. */
     async stop(): Promise<LoadReport> {
       running = false;
@@ -171,6 +195,11 @@ export async function missingRegisteredEvents(request: Request, accounts: LoadRe
   return missing;
 }
 
+/** Answers that say the server failed, `operation status` (503 says "unavailable, retry": allowed). */
+export function serverErrors(report: LoadReport): string[] {
+  return Object.keys(report.answers).filter((key) => /\s5\d\d$/.test(key) && !key.endsWith(' 503'));
+}
+
 /** The report as a table, one line per operation and status. */
 export function formatReport(title: string, report: LoadReport, extra: Record<string, unknown> = {}): string {
   const rows = Object.entries(report.answers)
@@ -178,11 +207,33 @@ export function formatReport(title: string, report: LoadReport, extra: Record<st
     .map(([key, count]) => `  ${key.padEnd(20)} ${count}`);
   const facts = {
     'answers over 2 s': report.slow.length,
+    'server errors (5xx but 503)': serverErrors(report).length,
     'registered accounts': report.registered.length,
     'sessions revoked that should not be': report.wronglyRevoked.length,
     'failed requests that happened later': report.happenedAfterFailure.length,
+    'cut off by a SIGKILL after commit (retry found it done)': report.doneBeforeKill.length,
     'right password refused': report.wronglyRefused.length,
     ...extra,
   };
   return [`${title}`, ...rows, ...Object.entries(facts).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)].join('\n');
+}
+
+/**
+ * Stops the load, prints its report under `title` (with `extra` facts, such as times to ready) and
+ * asserts what every client is owed through any fault: no answer over the bound, no 5xx but 503,
+ * no lost event, no live session revoked, nothing answered as failed that happened later, no right
+ * password refused, and every operation served.
+ */
+export async function expectLoadUnharmed(title: string, load: { stop(): Promise<LoadReport> }, request: Request, extra: Record<string, unknown> = {}): Promise<void> {
+  const report = await load.stop();
+  const lost = await missingRegisteredEvents(request, report.registered);
+  console.info(formatReport(title, report, { 'events lost': lost.length, ...extra }));
+
+  expect(report.slow).toEqual([]);
+  expect(serverErrors(report)).toEqual([]);
+  expect(lost).toEqual([]);
+  expect(report.wronglyRevoked).toEqual([]);
+  expect(report.happenedAfterFailure).toEqual([]);
+  expect(report.wronglyRefused).toEqual([]);
+  for (const operation of ['register 201', 'login 200', 'read 200', 'refresh 200', 'logout 204']) expect(report.answers[operation]).toBeGreaterThan(0);
 }

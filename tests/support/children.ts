@@ -82,10 +82,9 @@ function killOwnedChildren(): void {
 
 /**
  * Spawns a child leading a process group of its own. A group, because a child may start its own
- * (tsx runs the server in a second node process) and a kill must reach those too. Since the
- * group no longer gets the terminal's Ctrl-C, this worker kills every group it still owns when
- * it exits or is told to stop (see the handlers below), and the run's teardown kills what a
- * SIGKILLed worker left behind.
+ * (a shell, a wrapper) and a kill must reach those too. Since the group no longer gets the
+ * terminal's Ctrl-C, this worker kills every group it still owns when it exits or is told to stop
+ * (see the handlers below), and the run's teardown kills what a SIGKILLed worker left behind.
  */
 export function spawnOwned(command: string, args: readonly string[], options: SpawnOptions): OwnedChild {
   const child = spawn(command, args, { ...options, detached: true });
@@ -103,7 +102,7 @@ export function spawnOwned(command: string, args: readonly string[], options: Sp
 
   const stop = async (graceMs: number) => {
     if (child.exitCode === null && child.signalCode === null) {
-      // The leader only: tsx passes SIGTERM on to the server, which would take a second one as "die now".
+      // The leader only: it stops what it started itself, and a second SIGTERM would mean "die now".
       child.kill('SIGTERM');
       const escalate = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
       await exited;
