@@ -7,6 +7,7 @@ import { messageOf } from '../modules/kernel/mod.ts';
 import { publicationLeadMs, rotateSigningKey, signingKeyStatuses, type SigningKeyStatus } from '../modules/auth/mod.ts';
 import { loadConfig } from '../config/mod.ts';
 import { createLogger } from './log.ts';
+import { signingKeyRepository } from './modules.ts';
 import { signingKeyStore } from './signing-keys.ts';
 import { createStartup } from './startup.ts';
 import { createStorage } from './storage.ts';
@@ -38,7 +39,7 @@ async function run(command: string | undefined): Promise<number> {
       startup.started(),
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('DATABASE_URL did not answer within 10 s')), 10_000))),
     ]);
-    const keys = signingKeyStore(config, storage.signingKeys, logger);
+    const keys = signingKeyStore(config, signingKeyRepository(storage), logger);
     const now = new Date();
     if (command === 'rotate') {
       const before = new Set((await keys.list()).map((k) => k.kid));

@@ -4,6 +4,15 @@ import type { CallsOf, ModuleDescriptor, RouteGroup, SettingsOf } from '../modul
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
+import { createMemoryAuditRepository } from '../adapters/memory/audit-repository.ts';
+import { createMemorySessionRepository } from '../adapters/memory/session-repository.ts';
+import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key-repository.ts';
+import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
+import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
+import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
+import { createSqlSessionRepository } from '../adapters/sql/session-repository.ts';
+import { createSqlSigningKeyRepository } from '../adapters/sql/signing-key-repository.ts';
+import { createSqlUserRepository } from '../adapters/sql/user-repository.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
@@ -31,6 +40,18 @@ export interface ModuleBinding<Descriptor extends ModuleDescriptor = ModuleDescr
 
 const bind = <Descriptor extends ModuleDescriptor>(binding: ModuleBinding<Descriptor>) => binding;
 
+/** The auth module's keys in the configured store (also what `npm run keys` manages). */
+export const signingKeyRepository = (storage: Storage) =>
+  storage.pick({ memory: () => createMemorySigningKeyRepository(), sql: ({ db }) => createSqlSigningKeyRepository({ db }) });
+
+/** Sessions live in Redis when REDIS_URL is set: they expire by themselves, and every instance shares them. */
+const sessionRepository = (storage: Storage) =>
+  storage.pick({
+    memory: ({ outbox }) => createMemorySessionRepository({ outbox }),
+    sql: ({ db }) => createSqlSessionRepository({ db }),
+    redis: (stores) => createRedisSessionRepository(stores),
+  });
+
 /**
  * Every module but the gateway, the one list the composition root, the placement rules, the
  * gateway's routes, the internal routes, the OpenAPI document and the deployment scripts read.
@@ -40,7 +61,7 @@ export const modules = [
     descriptor: authModule,
     deps: ({ config, logger, storage }, calls) => ({
       calls,
-      keys: signingKeyStore(config, storage.signingKeys, logger),
+      keys: signingKeyStore(config, signingKeyRepository(storage), logger),
       outbox: storage.outbox,
       tokens: config.tokens,
     }),
@@ -48,7 +69,7 @@ export const modules = [
   bind({
     descriptor: userModule,
     deps: ({ config, logger, storage, rateLimits }) => ({
-      users: storage.users,
+      users: storage.pick({ memory: ({ outbox }) => createMemoryUserRepository({ outbox }), sql: ({ db }) => createSqlUserRepository({ db }) }),
       hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
       commonPasswords: createCommonPasswordList(),
       // Logins and password re-checks (both in the user module) count against one per-account throttle.
@@ -60,13 +81,13 @@ export const modules = [
   }),
   bind({
     descriptor: sessionModule,
-    deps: ({ storage }, _calls, settings) => ({ sessions: storage.sessions, ...settings }),
+    deps: ({ storage }, _calls, settings) => ({ sessions: sessionRepository(storage), ...settings }),
     // Redis session keys expire by themselves; SQL rows need the sweep.
-    maintain: ({ config, storage, logger }) => (config.redis ? () => {} : startMaintenance({ sessions: storage.sessions, logger })),
+    maintain: ({ config, storage, logger }) => (config.redis ? () => {} : startMaintenance({ sessions: sessionRepository(storage), logger })),
   }),
   bind({
     descriptor: auditModule,
-    deps: ({ storage }) => ({ entries: storage.audit }),
+    deps: ({ storage }) => ({ entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }) }),
   }),
 ] as const;
 

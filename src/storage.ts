@@ -1,70 +1,42 @@
 import { mkdir } from 'node:fs/promises';
-import { messageOf, UnavailableError } from '../modules/kernel/mod.ts';
-import type { AuditRepository } from '../modules/audit/mod.ts';
-import type { SigningKeyRepository } from '../modules/auth/mod.ts';
-import type { Outbox } from '../modules/kernel/mod.ts';
-import type { SessionRepository } from '../modules/session/mod.ts';
-import type { UserRepository } from '../modules/user/mod.ts';
-import { createMemoryAuditRepository } from '../adapters/memory/audit-repository.ts';
-import { createMemoryOutbox } from '../adapters/memory/outbox.ts';
-import { createMemorySessionRepository } from '../adapters/memory/session-repository.ts';
-import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key-repository.ts';
-import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
+import { messageOf, UnavailableError, type Outbox } from '../modules/kernel/mod.ts';
+import { createMemoryOutbox, type MemoryOutbox } from '../adapters/memory/outbox.ts';
 import { createPgliteDatabase } from '../adapters/pglite/database.ts';
 import { createPostgresDatabase } from '../adapters/postgres/database.ts';
 import type { Redis } from 'ioredis';
-import { createRedisOutbox } from '../adapters/redis/outbox.ts';
-import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
-import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
+import { createRedisOutbox, type RedisOutbox } from '../adapters/redis/outbox.ts';
 import { SqlError, type SqlDatabase } from '../adapters/sql/database.ts';
 import { createDeferredDatabase } from '../adapters/sql/deferred-database.ts';
 import { migrate } from '../adapters/sql/migrations.ts';
 import { createSqlOutbox } from '../adapters/sql/outbox.ts';
-import { createSqlSessionRepository } from '../adapters/sql/session-repository.ts';
-import { createSqlSigningKeyRepository } from '../adapters/sql/signing-key-repository.ts';
-import { createSqlUserRepository } from '../adapters/sql/user-repository.ts';
 import { describeConfig, type Config } from '../config/mod.ts';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
 import type { HealthCheck } from './health.ts';
 import { StartupError, type Startup } from './startup.ts';
 
-/** Every repository the modules need, the outboxes their events wait in, and readiness checks. */
+/** The adapters of one port, one per kind of store; a port without a Redis adapter keeps its data in the database. */
+export interface AdapterChoice<Adapter> {
+  memory(stores: { outbox: MemoryOutbox }): Adapter;
+  sql(stores: { db: SqlDatabase }): Adapter;
+  redis?(stores: { redis: Redis; prefix: string; outbox: RedisOutbox }): Adapter;
+}
+
+/** The stores this process opened (DATABASE_URL, REDIS_URL), their outboxes and readiness checks. */
 export interface Storage {
-  users: UserRepository;
-  sessions: SessionRepository;
-  audit: AuditRepository;
-  signingKeys: SigningKeyRepository;
+  /**
+   * The configured store's adapter of a port: Redis when REDIS_URL is set and the port has one,
+   * else the database (PGlite or Postgres), else memory. Each adapter writes its events to its
+   * store's outbox, in the same transaction as its state.
+   */
+  pick<Adapter>(choice: AdapterChoice<Adapter>): Adapter;
   /** Where modules that own no state (auth) append their events. */
   outbox: Outbox;
-  /** Every outbox a relay must drain: the SQL one, plus Redis's when sessions live there. */
+  /** Every outbox a relay must drain: the database's, plus Redis's once a Redis adapter writes there. */
   outboxes: Outbox[];
   checks: Record<string, HealthCheck>;
   /** Resolves once the database is open and migrated (Postgres opens in the background). */
   opened: Promise<void>;
   close(): Promise<void>;
-}
-
-type Repositories = Omit<Storage, 'outboxes' | 'checks' | 'opened' | 'close'>;
-
-function memoryRepositories(): Repositories {
-  const outbox = createMemoryOutbox();
-  return {
-    users: createMemoryUserRepository({ outbox }),
-    sessions: createMemorySessionRepository({ outbox }),
-    audit: createMemoryAuditRepository(),
-    signingKeys: createMemorySigningKeyRepository(),
-    outbox,
-  };
-}
-
-function sqlRepositories(db: SqlDatabase): Repositories {
-  return {
-    users: createSqlUserRepository({ db }),
-    sessions: createSqlSessionRepository({ db }),
-    audit: createSqlAuditRepository({ db }),
-    signingKeys: createSqlSigningKeyRepository({ db }),
-    outbox: createSqlOutbox({ db }),
-  };
 }
 
 /**
@@ -152,43 +124,46 @@ function describeUnreachable(shownUrl: string, error: unknown): string {
  */
 export async function createStorage(config: Pick<Config, 'database' | 'redis' | 'env'>, { redis, startup }: { redis?: Redis; startup: Startup }): Promise<Storage> {
   const checks: Record<string, HealthCheck> = {};
-  let repositories: Repositories;
   let close = async () => {};
   let opened = Promise.resolve();
   const shownUrl = String(describeConfig(config).DATABASE_URL);
 
-  if (config.database.kind === 'memory') {
-    repositories = memoryRepositories();
-  } else {
-    let db: SqlDatabase;
-    if (config.database.kind === 'pglite') {
-      db = await openPglite(config.database.dataDir, shownUrl);
-    } else {
-      const database = config.database;
-      const deferred = createDeferredDatabase();
-      opened = startup.run({
-        name: 'database',
-        pending: 'the database (DATABASE_URL) has not answered yet',
-        attempt: async () => deferred.open(await openPostgres(database, shownUrl)),
-        describeFailure: (error) => describeUnreachable(shownUrl, error),
-      });
-      db = deferred;
-    }
-    close = () => db.close();
-    repositories = sqlRepositories(db);
-    checks.database = () => db.query('SELECT 1');
+  let db: SqlDatabase | undefined;
+  if (config.database.kind === 'pglite') {
+    db = await openPglite(config.database.dataDir, shownUrl);
+  } else if (config.database.kind === 'postgres') {
+    const database = config.database;
+    const deferred = createDeferredDatabase();
+    opened = startup.run({
+      name: 'database',
+      pending: 'the database (DATABASE_URL) has not answered yet',
+      attempt: async () => deferred.open(await openPostgres(database, shownUrl)),
+      describeFailure: (error) => describeUnreachable(shownUrl, error),
+    });
+    db = deferred;
   }
-  const outboxes = [repositories.outbox];
-
-  if (config.redis && redis) {
-    const { prefix } = config.redis;
-    const sessionOutbox = createRedisOutbox({ redis, prefix });
-    repositories.sessions = createRedisSessionRepository({ redis, prefix, outbox: sessionOutbox });
-    outboxes.push(sessionOutbox);
+  if (db) {
+    const open = db;
+    close = () => open.close();
+    checks.database = () => open.query('SELECT 1');
   }
+  // Each store's adapters write their events to that store's outbox.
+  const database: { kind: 'sql'; db: SqlDatabase; outbox: Outbox } | { kind: 'memory'; outbox: MemoryOutbox } = db
+    ? { kind: 'sql', db, outbox: createSqlOutbox({ db }) }
+    : { kind: 'memory', outbox: createMemoryOutbox() };
+  const outboxes = [database.outbox];
+  const redisStore = config.redis && redis ? { redis, prefix: config.redis.prefix } : undefined;
+  let redisOutbox: RedisOutbox | undefined;
 
   return {
-    ...repositories,
+    pick(choice) {
+      if (redisStore && choice.redis) {
+        if (!redisOutbox) outboxes.push((redisOutbox = createRedisOutbox(redisStore)));
+        return choice.redis({ ...redisStore, outbox: redisOutbox });
+      }
+      return database.kind === 'sql' ? choice.sql(database) : choice.memory(database);
+    },
+    outbox: database.outbox,
     outboxes,
     checks,
     opened,

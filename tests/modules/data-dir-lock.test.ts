@@ -24,8 +24,10 @@ async function zombie(): Promise<number> {
   parent = spawnOwned('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const { value: line } = await createInterface({ input: parent.child.stdout! })[Symbol.asyncIterator]().next();
   const pid = Number(line);
-  // `true` exits at once; wait until it shows as a zombie (state Z after its command).
-  for (let i = 0; i < 100 && !/\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+  // `true` exits at once; wait until it shows as a zombie (state Z after its command), however busy the machine.
+  const isZombie = async () => /\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  for (let i = 0; i < 500 && !(await isZombie()); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!(await isZombie())) throw new Error(`process ${pid} did not become a zombie within 5 s`);
   return pid;
 }
 
