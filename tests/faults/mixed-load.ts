@@ -77,6 +77,7 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     let registered = false;
     let failedBefore = false; // the current request was answered 503 (or cut off) before: this is its retry
     let killedBefore = false; // ... and one of its tries was in flight at a SIGKILL
+    let loggingOut = false; // the last logout got no answer: retry it before anything else
     let tokens: { accessToken: string; refreshToken: string } | null = null;
     let cycle = 0;
     const unavailable = (status: number | 'error') => status === 503 || status === 'error';
@@ -104,14 +105,17 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         if (status === 429) await sleep(Math.min(retryAfter, 2) * 1000);
         continue;
       }
-      cycle++;
-      if (cycle % 7 === 0) {
+      // A logout that got no answer is retried before anything else: the session may be over.
+      if (!loggingOut) cycle++;
+      loggingOut ||= cycle % 7 === 0;
+      if (loggingOut) {
         // Logout, retried with the same token while it answers 503; then a new account.
         const { status, inFlightAtKill } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
         if (status === 401 && killedBefore) report.doneBeforeKill.push(`${email}: logout`);
         else if (status === 401) report.wronglyRevoked.push(`${email}: logout 401${failedBefore ? ' on the retry of a 503' : ''}`);
         failedBefore = unavailable(status);
         killedBefore = failedBefore && (killedBefore || inFlightAtKill);
+        loggingOut = failedBefore;
         if (!failedBefore) {
           tokens = null;
           registered = false;
