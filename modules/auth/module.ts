@@ -28,7 +28,7 @@ export const authModule = defineModule({
   publishes: authEvents,
   errorStatus: {},
   create({ calls, ...deps }: AuthModuleDeps) {
-    const api = createAuthService({ users: calls.user, sessions: calls.session, ...deps });
+    const api = createAuthService({ userApi: calls.user, sessionApi: calls.session, ...deps });
     // Creates the signing key on first start, not on the first login.
     return { api, startup: { name: 'signing-key', pending: 'the signing key is not loaded yet', run: async () => void (await api.jwks()) } };
   },

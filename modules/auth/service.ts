@@ -7,8 +7,8 @@ import type { AuthApi, SigningKeyRepository } from './ports.ts';
 import { createTokenSigner, type TokenSettings } from './signing.ts';
 
 export interface AuthServiceDeps {
-  users: UserApi;
-  sessions: SessionApi;
+  userApi: UserApi;
+  sessionApi: SessionApi;
   keys: SigningKeyRepository;
   /** For the auth module's own events (it owns no state they could commit with). */
   outbox: Outbox;
@@ -16,7 +16,7 @@ export interface AuthServiceDeps {
   clock?: Clock;
 }
 
-export function createAuthService({ users, sessions, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
+export function createAuthService({ userApi, sessionApi, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
   const signer = createTokenSigner({ keys, settings: tokens, now: () => clock.now() });
 
   async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
@@ -26,28 +26,28 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
 
   /** Revokes a session unless it has ended already (a concurrent logout, a deletion's revokeAll). */
   async function revokeUnlessEnded(input: { userId: string; sessionId: string; reason: RevokeReason }) {
-    await sessions.revoke(input).catch((error: unknown) => {
+    await sessionApi.revoke(input).catch((error: unknown) => {
       if (!(error instanceof SessionNotFoundError)) throw error;
     });
   }
 
   return {
-    register: (input) => users.register(input),
+    register: (input) => userApi.register(input),
 
     async login(input) {
       const { email, password, meta } = parseInput(loginInputSchema, input);
       // Throttled per account by the user module, which alone knows which account an email reaches.
-      const check = await users.verifyCredentials({ email, password });
+      const check = await userApi.verifyCredentials({ email, password });
       if (!check.ok) {
         await outbox.append([authEvent('user.login_failed', { userId: check.userId ?? undefined, ...meta })]);
         throw new InvalidCredentialsError();
       }
       const userId = check.user.id;
-      const issued = await sessions.create({ userId, meta });
+      const issued = await sessionApi.create({ userId, meta });
       // An account deleted while this login ran has had its sessions revoked, perhaps before this
       // one existed: looked up after the session is made, a deletion is either seen here or its
       // revocation comes after the session and ends it.
-      if (!(await users.getById(userId))) {
+      if (!(await userApi.getById(userId))) {
         await revokeUnlessEnded({ userId, sessionId: issued.session.id, reason: 'user_deleted' });
         throw new InvalidCredentialsError();
       }
@@ -61,12 +61,12 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
       // them fails the 503 leaves the token good for the client's retry, instead of making that
       // retry reuse. (A rotation whose answer is lost is the grace window's case.)
       await signer.ready();
-      const owner = await sessions.ownerOf(refreshToken);
-      const user = owner ? await users.getById(owner) : null;
+      const owner = await sessionApi.ownerOf(refreshToken);
+      const user = owner ? await userApi.getById(owner) : null;
       if (owner && !user) throw new InvalidRefreshTokenError(); // the account is gone
       let issued: IssuedSession;
       try {
-        issued = await sessions.refresh({ refreshToken, meta });
+        issued = await sessionApi.refresh({ refreshToken, meta });
       } catch (error) {
         if (!(error instanceof RefreshTokenReusedError)) throw error;
         await outbox.append([authEvent('session.refresh_reuse_detected', { userId: error.userId, sessionId: error.sessionId, ...meta })]);
@@ -79,7 +79,7 @@ export function createAuthService({ users, sessions, keys, outbox, tokens, clock
 
     async logout(input) {
       const { userId, sessionId, meta } = parseInput(logoutInputSchema, input);
-      const session = await sessions.get(sessionId);
+      const session = await sessionApi.get(sessionId);
       if (!session || session.userId !== userId) throw new UnauthenticatedError();
       // The event first: if its store is down the answer is 503 with the session still live, and
       // the retry logs out; the other order would answer 503 for a logout done, and lose the event.

@@ -6,13 +6,13 @@ import type { SessionApi } from './ports.ts';
  * The session module ends sessions when the user module reports a password change (all but the
  * session that made it) or a deleted account (all of them).
  */
-export function sessionHandlers(sessions: SessionApi): HandlerSet {
+export function sessionHandlers(api: SessionApi): HandlerSet {
   return eventHandlers(userEvents, {
     async 'user.password_changed'({ data }) {
-      await sessions.revokeAll({ userId: data.userId, exceptSessionId: data.sessionId, reason: 'password_changed' });
+      await api.revokeAll({ userId: data.userId, exceptSessionId: data.sessionId, reason: 'password_changed' });
     },
     async 'user.deleted'({ data }) {
-      await sessions.revokeAll({ userId: data.userId, reason: 'user_deleted' });
+      await api.revokeAll({ userId: data.userId, reason: 'user_deleted' });
     },
   });
 }

@@ -11,11 +11,11 @@ export const sessionErrorStatus = {
 } satisfies StatusTable<SessionErrorCode>;
 
 /** Public routes under /api/sessions; every one needs an authenticated principal. */
-export function sessionEndpoints(sessions: SessionApi) {
+export function sessionEndpoints(api: SessionApi) {
   return openApiRoutes()
     .openapi(listSessions, async (c) => {
       const { userId, sessionId } = principalOf(c);
-      const active = await sessions.listActive(userId);
+      const active = await api.listActive(userId);
       const summaries = active.map((s) => ({
         id: s.id,
         createdAt: s.createdAt,
@@ -28,7 +28,7 @@ export function sessionEndpoints(sessions: SessionApi) {
     })
     .openapi(revokeOtherSessions, async (c) => {
       const { userId, sessionId } = principalOf(c);
-      await sessions.revokeAll({ userId, exceptSessionId: sessionId, reason: 'user_revoked' });
+      await api.revokeAll({ userId, exceptSessionId: sessionId, reason: 'user_revoked' });
       return c.body(null, 204);
     })
     .openapi(revokeSession, async (c) => {
@@ -36,7 +36,7 @@ export function sessionEndpoints(sessions: SessionApi) {
       const sessionId = c.req.valid('param').id;
       // Session ids are UUIDs: anything else is simply not one of the caller's sessions.
       if (!z.uuid().safeParse(sessionId).success) throw new SessionNotFoundError();
-      await sessions.revoke({ userId, sessionId, reason: 'user_revoked' });
+      await api.revoke({ userId, sessionId, reason: 'user_revoked' });
       return c.body(null, 204);
     });
 }

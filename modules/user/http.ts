@@ -12,17 +12,17 @@ export const userErrorStatus = {
 } satisfies StatusTable<UserErrorCode>;
 
 /** Public routes under /api/users; every one needs an authenticated principal. */
-export function userEndpoints(users: UserApi) {
+export function userEndpoints(api: UserApi) {
   return openApiRoutes()
     .openapi(getMe, async (c) => {
-      const user = await users.getById(principalOf(c).userId);
+      const user = await api.getById(principalOf(c).userId);
       // A deleted account's token may still verify until it expires; it no longer authenticates.
       if (!user) throw new UnauthenticatedError();
       return c.json(user, 200);
     })
     .openapi(updateMe, async (c) => {
       try {
-        return c.json({ user: await users.updateProfile({ userId: principalOf(c).userId, ...c.req.valid('json') }) }, 200);
+        return c.json({ user: await api.updateProfile({ userId: principalOf(c).userId, ...c.req.valid('json') }) }, 200);
       } catch (error) {
         if (error instanceof UserNotFoundError) throw new UnauthenticatedError();
         throw error;
@@ -30,11 +30,11 @@ export function userEndpoints(users: UserApi) {
     })
     .openapi(changePassword, async (c) => {
       const { userId, sessionId } = principalOf(c);
-      await users.changePassword({ userId, sessionId, ...c.req.valid('json'), meta: requestMetaOf(c) });
+      await api.changePassword({ userId, sessionId, ...c.req.valid('json'), meta: requestMetaOf(c) });
       return c.body(null, 204);
     })
     .openapi(deleteMe, async (c) => {
-      await users.deleteAccount({ userId: principalOf(c).userId, ...c.req.valid('json'), meta: requestMetaOf(c) });
+      await api.deleteAccount({ userId: principalOf(c).userId, ...c.req.valid('json'), meta: requestMetaOf(c) });
       return c.body(null, 204);
     });
 }

@@ -39,7 +39,7 @@ describe('signing keys on Postgres', () => {
     // Each "process" has its own connections, so their statements really run at once.
     const processes = await Promise.all(
       Array.from({ length: 4 }, async () =>
-        createAuthService({ users, sessions, keys: createSqlSigningKeyRepository({ db: await open() }), outbox, tokens, clock }),
+        createAuthService({ userApi: users, sessionApi: sessions, keys: createSqlSigningKeyRepository({ db: await open() }), outbox, tokens, clock }),
       ),
     );
     const [first] = (await processes[0]!.jwks()).keys;

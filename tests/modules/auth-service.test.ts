@@ -28,7 +28,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
-    const auth = wrap(createAuthService({ users, sessions, keys, outbox, tokens, clock }), { module: 'auth', spec: authApiSpec, errors: authErrors });
+    const auth = wrap(createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens, clock }), { module: 'auth', spec: authApiSpec, errors: authErrors });
     return { auth, sessions, keys, written };
   }
 
@@ -84,7 +84,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       },
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
-    const auth = createAuthService({ users: deletedMeanwhile, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
+    const auth = createAuthService({ userApi: deletedMeanwhile, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
     const user = await userService.register({ email: 'ada@example.com', password });
 
     await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
@@ -135,7 +135,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
+    const auth = createAuthService({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
     await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 
@@ -156,14 +156,14 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
-    const first = createAuthService({ users, sessions, keys, outbox, tokens });
+    const first = createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens });
     await userService.register({ email: 'ada@example.com', password });
     const res = await first.login({ email: 'ada@example.com', password });
 
     // A second auth process, started while the key store does not answer.
     let keysDown = true;
     const flakyKeys = { ...keys, list: async () => (keysDown ? Promise.reject(new UnavailableError('The database is unavailable.')) : keys.list()) };
-    const second = createAuthService({ users, sessions, keys: flakyKeys, outbox, tokens });
+    const second = createAuthService({ userApi: users, sessionApi: sessions, keys: flakyKeys, outbox, tokens });
     await expect(second.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(UnavailableError);
     keysDown = false;
     expect((await second.refresh({ refreshToken: res.refreshToken })).sessionId).toBe(res.sessionId);
@@ -185,7 +185,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    const auth = createAuthService({ users, sessions, keys: createMemorySigningKeyRepository(), outbox: failingOutbox, tokens });
+    const auth = createAuthService({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox: failingOutbox, tokens });
     const user = await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 

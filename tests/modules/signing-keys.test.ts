@@ -22,7 +22,7 @@ function system(clock = manualClock(), keys: SigningKeyRepository = createMemory
   const { outbox } = observedOutbox();
   const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
   const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 90 * 24 * 3600, reuseGraceSeconds: 0, maxAgeSeconds: 90 * 24 * 3600, clock });
-  const process = (store = keys) => createAuthService({ users, sessions, keys: store, outbox, tokens, clock });
+  const process = (store = keys) => createAuthService({ userApi: users, sessionApi: sessions, keys: store, outbox, tokens, clock });
   const auth = process();
   let refreshToken = '';
   /** A fresh access token from the one session, as a client's refresh gets it. */
