@@ -66,10 +66,12 @@ export interface HttpPortClientOptions<Api> {
   fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
 }
 
-/** A transport-level failure: worth a retry (when safe) and counted by the breaker. */
+/** A transport-level failure: counted by the breaker, and worth a retry (when safe) unless `retry` is false. */
 export class TransportFailure extends Error {
-  constructor(readonly reason: 'unreachable' | 'timeout' | 'bad_response', options?: { cause?: unknown }) {
+  readonly retry: boolean;
+  constructor(readonly reason: 'unreachable' | 'timeout' | 'bad_response', options?: { cause?: unknown; retry?: boolean }) {
     super(reason, options);
+    this.retry = options?.retry ?? true;
   }
 }
 
@@ -128,7 +130,7 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   const retrying = wrap(
     // Not on timeouts: the first attempt may still be running (an argon2 check, say), and piling
     // more on an overloaded module makes it worse.
-    retry(handleWhen((error) => error instanceof TransportFailure), { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
+    retry(handleWhen((error) => error instanceof TransportFailure && error.retry), { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
     once,
   );
 
@@ -156,6 +158,10 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     const rebuild = body?.code ? errors[body.code] : undefined;
     // A domain error is an answer, not a failure: it neither trips the breaker nor is retried.
     if (rebuild && res.status < 500) throw rebuild(body?.detail ?? '', { fields: body?.errors, ...body?.details });
+    // The module answered that a dependency of its own is down, after waiting for it as long as it
+    // may: another attempt would wait as long again and answer the same, so one caller's call
+    // would outlast its own caller's patience (a gateway's) instead of failing within a timeout.
+    if (res.status === 503 && body?.code === 'service_unavailable') throw new TransportFailure('bad_response', { retry: false });
     throw new TransportFailure('bad_response');
   }
 

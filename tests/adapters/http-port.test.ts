@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpPortClient } from '../../adapters/http/port-client.ts';
 import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
-import { RemoteCallError } from '../../modules/kernel/mod.ts';
+import { RemoteCallError, UnavailableError } from '../../modules/kernel/mod.ts';
 import { sessionApiSpec, sessionErrors, type SessionApi } from '../../modules/session/mod.ts';
 import { userApiSpec } from '../../modules/user/mod.ts';
 import { errorStatusByCode } from '../../src/error-status.ts';
@@ -111,6 +111,20 @@ describe('HTTP port client', () => {
     expect(calls).toBe(3);
     calls = 0;
     await expect(sessions.revoke({ userId: 'u', sessionId: 's', reason: 'logout' })).rejects.toBeInstanceOf(RemoteCallError);
+    expect(calls).toBe(1);
+  });
+
+  it('does not retry a module that answered 503 because a dependency of its own is down', async () => {
+    let calls = 0;
+    const impl = fakeSessions({
+      get: async () => {
+        calls++;
+        throw new UnavailableError();
+      },
+    });
+    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
+    const sessions = client((url, init) => app.request(url, init));
+    await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'bad_response' });
     expect(calls).toBe(1);
   });
 
