@@ -24,9 +24,13 @@ beforeAll(async () => {
   server = await startOwnRedis();
   redis = createRedisClient({ url: server.url, commandTimeoutMs });
   observer = createRedisClient({ url: server.url });
-  await callRedis(redis, (r) => r.ping()).catch(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the server may still be starting
-  });
+  // The server may still be starting, and the observer (no offline queue) must be connected before its first command.
+  for (const client of [redis, observer]) {
+    await callRedis(client, (r) => r.ping()).catch(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await callRedis(client, (r) => r.ping());
+    });
+  }
   sessions = createRedisSessionRepository({ redis, prefix: 'stall:', outbox: createRedisOutbox({ redis, prefix: 'stall:' }) });
 });
 afterAll(async () => {
