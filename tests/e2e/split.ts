@@ -5,8 +5,8 @@ import { serviceUrlEnv, type CallableModule, type ModuleName } from '../../confi
 
 export interface SplitDeployment extends Target {
   processes: Record<'gateway' | 'auth' | 'user' | 'session' | 'audit', ServerProcess>;
-  /** Starts a stopped service again with the same env on the same port. */
-  restart(service: 'auth' | 'user' | 'session' | 'audit'): Promise<void>;
+  /** Starts a stopped process again with the same env on the same port (`request` follows a new gateway). */
+  restart(service: keyof SplitDeployment['processes']): Promise<void>;
   /** The environment a service was started with. */
   envOf(service: keyof SplitDeployment['processes']): Record<string, string>;
 }
