@@ -16,6 +16,8 @@ export interface LoadReport {
   answers: Record<string, number>;
   /** Answers that took longer than the bound. */
   slow: Array<{ operation: string; status: number | 'error'; ms: number }>;
+  /** The longest any answer took, in ms: how close the load came to the bound. */
+  slowestMs: number;
   /** Accounts whose registration answered 201: each must get its `user.registered` audit entry. */
   registered: Array<{ email: string; password: string }>;
   /** A live session refused: 401 on a read, a refresh, or the retry of a logout refused with 503. */
@@ -36,7 +38,7 @@ const retried = (before: Failure, now: Failure): Failure => now && (before === '
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 25 }: { request: Request; clients?: number; slowMs?: number; pauseMs?: number }) {
-  const report: LoadReport = { answers: {}, slow: [], registered: [], wronglyRevoked: [], happenedAfterFailure: [], lostAnswers: [], wronglyRefused: [] };
+  const report: LoadReport = { answers: {}, slow: [], slowestMs: 0, registered: [], wronglyRevoked: [], happenedAfterFailure: [], lostAnswers: [], wronglyRefused: [] };
   let running = true;
   const answersLostAt: number[] = [];
 
@@ -65,6 +67,7 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     const key = `${operation} ${status}`;
     report.answers[key] = (report.answers[key] ?? 0) + 1;
     if (ms > slowMs) report.slow.push({ operation, status, ms: Math.round(ms) });
+    report.slowestMs = Math.max(report.slowestMs, Math.round(ms));
     return { status, body, retryAfter, failure };
   }
 
@@ -211,6 +214,7 @@ export function formatReport(title: string, report: LoadReport, extra: Record<st
     .map(([key, count]) => `  ${key.padEnd(20)} ${count}`);
   const facts = {
     'answers over 2 s': report.slow.length,
+    'slowest answer (ms)': report.slowestMs,
     'registered accounts': report.registered.length,
     'sessions revoked that should not be': report.wronglyRevoked.length,
     'failed requests that happened later': report.happenedAfterFailure.length,
