@@ -1,4 +1,5 @@
 import { Hono, type ErrorHandler } from 'hono';
+import { acceptBudget } from '../adapters/http/deadline.ts';
 import { portPath } from '../adapters/http/port-path.ts';
 import { createPortRoutes } from '../adapters/http/port-routes.ts';
 import { serviceIdentity } from '../adapters/http/service-identity.ts';
@@ -16,7 +17,8 @@ export interface HostedPort<Api extends object = object> {
 /**
  * `/internal/<module>/<method>` for each hosted port. Only calls carrying a service token signed
  * with SERVICE_TOKEN_SECRET, addressed to that module's port, from a process hosting a module that
- * needs it get through; anything else is 401 service_unauthenticated.
+ * needs it get through; anything else is 401 service_unauthenticated. Each call is served within
+ * the budget its caller sent (see deadline.ts).
  */
 export function internalRoutes({
   ports,
@@ -34,7 +36,7 @@ export function internalRoutes({
   for (const { module, spec, impl } of ports) {
     // Only processes hosting a module that calls this one may use its port.
     const allowCaller = (callers: readonly string[]) => callers.some((caller) => needs[caller]?.includes(module));
-    app.use(`${portPath(module)}/*`, serviceIdentity({ secret, audience: module, allowCaller }));
+    app.use(`${portPath(module)}/*`, serviceIdentity({ secret, audience: module, allowCaller }), acceptBudget());
     app.route(portPath(module), createPortRoutes({ spec, impl }));
   }
   app.onError(onError);

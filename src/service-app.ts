@@ -1,5 +1,6 @@
 import { Hono, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
+import { acceptBudget } from '../adapters/http/deadline.ts';
 import { edgeAudience, serviceIdentity } from '../adapters/http/service-identity.ts';
 import { requestIdMaxLength } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
@@ -37,6 +38,7 @@ export function createServiceApp({
     app.use(
       `${path}/*`,
       serviceIdentity({ secret, audience: edgeAudience(module), allowCaller: (callers) => callers.includes('gateway'), forwardsUser: true }),
+      acceptBudget(),
     );
     app.route(path, routes);
   }

@@ -1,4 +1,5 @@
 import { detached, type EventBus, type Outbox } from '../../modules/kernel/mod.ts';
+import { unbudgeted } from '../http/deadline.ts';
 
 export interface OutboxRelayOptions {
   outbox: Outbox;
@@ -55,8 +56,9 @@ export function createOutboxRelay({
       again = true;
       return running;
     }
-    // A commit inside a request wakes the relay; what it then publishes belongs to no request.
-    running = detached(drainAll)
+    // A commit inside a request wakes the relay; what it then publishes belongs to no request
+    // (its trace), and must not stop when the request's caller gives up (its budget).
+    running = unbudgeted(() => detached(drainAll))
       .catch(onError)
       .finally(() => {
         running = undefined;

@@ -14,6 +14,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { budgetFor, budgetHeader, remainingMs } from './deadline.ts';
 import { portPath } from './port-path.ts';
 import {
   injectTraceContext,
@@ -66,12 +67,18 @@ export interface HttpPortClientOptions<Api> {
   fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
 }
 
-/** A transport-level failure: worth a retry (when safe) and counted by the breaker. */
+/** A transport-level failure: counted by the breaker, and worth a retry (when the method is idempotent). */
 export class TransportFailure extends Error {
   constructor(readonly reason: 'unreachable' | 'timeout' | 'bad_response', options?: { cause?: unknown }) {
     super(reason, options);
   }
 }
+
+/**
+ * The call being served ran out of its caller's budget (see deadline.ts) before this call could
+ * be answered: the module is not at fault, so neither the breaker nor a retry counts it.
+ */
+class OutOfBudget extends Error {}
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -134,20 +141,29 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
 
   async function attempt(method: string, input: unknown, signal: AbortSignal): Promise<unknown> {
     let res: Response;
+    // No longer than the caller of the call being served will wait: what is left of its budget.
+    const waitMs = Math.min(policy.timeoutMs, remainingMs());
+    if (waitMs <= 0) throw new OutOfBudget();
+    const outOfBudget = waitMs < policy.timeoutMs ? AbortSignal.timeout(waitMs) : null;
     const headers = new Headers({ 'Content-Type': 'application/json', Authorization: `Bearer ${await serviceToken(module)}` });
+    headers.set(budgetHeader, budgetFor(waitMs));
     injectTraceContext(headers);
     try {
       res = await send(`${baseUrl()}${portPath(module)}/${method}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(input === undefined ? {} : { input }),
-        signal,
+        signal: outOfBudget ? AbortSignal.any([signal, outOfBudget]) : signal,
       });
     } catch (error) {
       if (signal.aborted) throw error;
+      if (outOfBudget?.aborted) throw new OutOfBudget();
       throw new TransportFailure('unreachable', { cause: error });
     }
-    const body = (await res.json().catch(() => null)) as { output?: unknown; code?: string; detail?: string; errors?: unknown; details?: Record<string, unknown> } | null;
+    const body = (await res.json().catch(() => {
+      if (outOfBudget?.aborted) throw new OutOfBudget();
+      return null;
+    })) as { output?: unknown; code?: string; detail?: string; errors?: unknown; details?: Record<string, unknown> } | null;
     if (res.ok && body) return body.output;
     // A refused service token is a deployment fault (secrets differ), never the caller's answer.
     if (body?.code === 'service_unauthenticated') throw new TransportFailure('bad_response');
@@ -175,7 +191,7 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
       if (error instanceof BulkheadRejectedError) throw new RemoteCallError(module, 'bulkhead_full', { cause: error });
-      if (error instanceof TaskCancelledError) throw new RemoteCallError(module, 'timeout', { cause: error });
+      if (error instanceof TaskCancelledError || error instanceof OutOfBudget) throw new RemoteCallError(module, 'timeout', { cause: error });
       if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
       throw error;
     }

@@ -2,6 +2,7 @@ import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { Hono, type Handler } from 'hono';
 import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
 import type { AppEnv } from '../../modules/kernel/http.ts';
+import { budgetFor, budgetHeader } from './deadline.ts';
 import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 
@@ -30,7 +31,8 @@ const returnedResponseHeaders = ['content-type', 'cache-control', 'retry-after',
 /**
  * Forwards a module's public routes to the service hosting it. The client's bearer token stays at
  * the gateway: the service gets a service token that names the verified principal, plus the
- * request id, trace context, client address and user agent. Status and body come back unchanged.
+ * request id, trace context, client address, user agent and the time it has to answer (see
+ * deadline.ts). Status and body come back unchanged.
  */
 export function createRouteProxy({ module, routes, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
   const forward: Handler<AppEnv> = async (c) => {
@@ -44,6 +46,8 @@ export function createRouteProxy({ module, routes, audience, registry, serviceTo
     const { ip } = c.get('meta') ?? {};
     if (ip) headers.set('x-forwarded-for', ip);
     headers.set('authorization', `Bearer ${await serviceToken(audience, c.get('principal'))}`);
+    // The service answers (a 503 naming what it waited for) before this proxy gives up on it.
+    headers.set(budgetHeader, budgetFor(timeoutMs));
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
     const body = hasBody ? await c.req.arrayBuffer() : undefined;
     const spanOptions = { kind: SpanKind.CLIENT, attributes: { 'http.request.method': c.req.method, 'peer.service': module } };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
+import { remainingMs } from '../http/deadline.ts';
 import { SqlError, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlTransaction } from '../sql/database.ts';
 
 /** Options of createPostgresDatabase; every duration in milliseconds. */
@@ -52,6 +53,16 @@ function toDatabaseError(error: unknown): unknown {
 
 const noAnswer = (what: string, ms: number) =>
   new UnavailableError(undefined, { cause: new Error(`PostgreSQL did not answer ${what} within ${ms} ms`) });
+
+/**
+ * How long to wait for PostgreSQL now: `ms`, or less when the call being served must be answered
+ * sooner (see deadline.ts). Nothing is sent once that is spent: its caller has given up.
+ */
+function waitFor(what: string, ms: number): number {
+  const wait = Math.min(ms, remainingMs());
+  if (wait <= 0) throw new UnavailableError(undefined, { cause: new Error(`no time left in the call's budget for ${what}`) });
+  return wait;
+}
 
 /** Settles like `work`, mapped; or rejects with UnavailableError after `ms`, calling `onExpire` first. */
 function within<T>(work: PromiseLike<T>, ms: number, what: string, onExpire: () => void = () => {}): Promise<T> {
@@ -119,9 +130,10 @@ type Sql = postgres.Sql<{ int8: number; json: unknown }>;
 function executor(sql: Sql | postgres.TransactionSql, ms: number, guard: { check?: () => void; onUnavailable?: (error: unknown) => void } = {}) {
   async function run(text: string, params?: readonly unknown[]) {
     guard.check?.();
+    const wait = waitFor('a statement', ms);
     const query = params === undefined ? sql.unsafe(text) : sql.unsafe(text, [...params] as never[]);
     try {
-      return await within(query, ms, 'a statement', () => defuse(query));
+      return await within(query, wait, 'a statement', () => defuse(query));
     } catch (error) {
       if (error instanceof UnavailableError) guard.onUnavailable?.(error);
       throw error;
@@ -155,7 +167,9 @@ function scopedChannel(schema: string, channel: string): string {
  * Every call rejects within about `queryTimeoutMs` with UnavailableError (the original failure
  * as `cause`) when the server is unreachable or a connection dies, and with SqlError when the
  * server refuses a statement. The pool reconnects on demand with a short capped backoff, so the
- * same database works again once the server is back. As with any lost answer, a statement that
+ * same database works again once the server is back. Inside a call with a budget (see
+ * adapters/http/deadline.ts) every wait is cut to what is left of it, nothing is sent once it is
+ * spent, and a transaction still open then rolls back. As with any lost answer, a statement that
  * timed out after it was sent, or a COMMIT, may still take effect; one that never left does not,
  * and a transaction reported failed before its COMMIT never commits.
  */
@@ -210,7 +224,8 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
     let doom!: (error: unknown) => void;
     const doomed = new Promise<never>((_, reject) => (doom = (error) => reject((failure ??= error))));
     const signalled = new Set<string>();
-    let timer = setTimeout(() => doom(noAnswer('BEGIN', ms)), ms);
+    const beginWait = waitFor('BEGIN', ms);
+    let timer = setTimeout(() => doom(noAnswer('BEGIN', beginWait)), beginWait);
     const check = () => {
       if (phase !== 'open' || failure) throw failure ?? new Error('this transaction is over; use tx only inside its function');
     };
@@ -229,10 +244,18 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
         );
         if (failure) throw failure;
         if (signalled.size > 0) await notifyAll(inner, [...signalled].map(scope));
+        // No COMMIT its caller has stopped waiting for: past the call's deadline it rolls back.
+        try {
+          waitFor('COMMIT', ms);
+        } catch (error) {
+          doom(error);
+          throw error;
+        }
         return result;
       } finally {
         phase = 'ending';
-        timer = setTimeout(() => doom(noAnswer('COMMIT or ROLLBACK (outcome unknown)', ms)), ms);
+        const endWait = Math.max(1, Math.min(ms, remainingMs()));
+        timer = setTimeout(() => doom(noAnswer('COMMIT or ROLLBACK (outcome unknown)', endWait)), endWait);
       }
     };
 

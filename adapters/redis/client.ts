@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DomainError, UnavailableError } from '../../modules/kernel/mod.ts';
+import { remainingMs } from '../http/deadline.ts';
 
 export interface RedisClientOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -71,12 +72,14 @@ async function measureServerClock(redis: Redis): Promise<void> {
  * The server time (epoch ms) after which a command sent now has already failed for its caller:
  * write scripts take it and refuse to run later. A command stuck behind a stalled server (paused,
  * not dead) is delivered when the server resumes, long after its caller answered 503; it must
- * then change nothing. A margin before the caller's own timeout covers the reply's way back.
+ * then change nothing. The caller is this client's command timeout, or the call being served if
+ * its caller (another process) gives up sooner (see deadline.ts). A margin before that covers the
+ * reply's way back.
  */
 export function callerDeadline(redis: Redis): number {
   const timeoutMs = redis.options.commandTimeout ?? 1000;
   const marginMs = Math.min(100, timeoutMs / 5);
-  return Math.floor(Date.now() + (serverClockOffsets.get(redis) ?? 0) + timeoutMs - marginMs);
+  return Math.floor(Date.now() + (serverClockOffsets.get(redis) ?? 0) + Math.min(timeoutMs, remainingMs()) - marginMs);
 }
 
 /**

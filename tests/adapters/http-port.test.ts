@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { budgetHeader, withBudget } from '../../adapters/http/deadline.ts';
 import { createHttpPortClient } from '../../adapters/http/port-client.ts';
 import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
 import type { AppEnv } from '../../modules/kernel/http.ts';
@@ -116,6 +117,22 @@ describe('HTTP port client', () => {
     expect(calls).toBe(1);
   });
 
+  it('does not retry a module that answered 503 because a dependency of its own is down', async () => {
+    let calls = 0;
+    const impl = fakeSessions({
+      get: async () => {
+        calls++;
+        throw new UnavailableError();
+      },
+    });
+    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
+    const sessions = client((url, init) => app.request(url, init));
+    // Passed on as the module's own answer, not a transport failure to retry.
+    await expect(sessions.get('s1')).rejects.toMatchObject({ code: 'service_unavailable' });
+    await expect(sessions.get('s1')).rejects.not.toBeInstanceOf(RemoteCallError);
+    expect(calls).toBe(2);
+  });
+
   it('gives up on a call after its timeout', async () => {
     const sessions = client((_, init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))), {
       timeoutMs: 50,
@@ -124,6 +141,38 @@ describe('HTTP port client', () => {
     const started = performance.now();
     await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'timeout' });
     expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('waits no longer than the caller of the call being served, tells the module what it has left, and blames it for nothing', async () => {
+    const budgets: number[] = [];
+    const sessions = client(
+      (_, init) => {
+        budgets.push(Number(new Headers(init.headers).get(budgetHeader)));
+        return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+      },
+      { timeoutMs: 5000, breakerThreshold: 1 },
+    );
+    const started = performance.now();
+    await expect(withBudget(200, () => sessions.get('s1'))).rejects.toMatchObject({ reason: 'timeout' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(budgets).toHaveLength(1); // no retry: there is no time left for one
+    expect(budgets[0]).toBeGreaterThan(0);
+    expect(budgets[0]).toBeLessThan(200);
+    expect(sessions.breakerState()).toBe('closed');
+    // Out of budget already: the module is not even called.
+    await expect(withBudget(0, () => sessions.get('s1'))).rejects.toMatchObject({ reason: 'timeout' });
+    expect(budgets).toHaveLength(1);
+  });
+
+  it('sends its own timeout as the budget of a call made outside any other', async () => {
+    let budget = '';
+    const sessions = client(async (_, init) => {
+      budget = new Headers(init.headers).get(budgetHeader) ?? '';
+      return Response.json({ output: null });
+    }, { timeoutMs: 700 });
+    await sessions.get('s1');
+    expect(Number(budget)).toBeGreaterThan(0);
+    expect(Number(budget)).toBeLessThan(700);
   });
 
   it('opens the breaker after consecutive failures and then fails fast without calling', async () => {

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withBudget } from '../../adapters/http/deadline.ts';
 import { createPostgresDatabase } from '../../adapters/postgres/database.ts';
 import type { SqlDatabase } from '../../adapters/sql/database.ts';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
@@ -107,6 +108,22 @@ describe('Postgres database when the server goes away', () => {
     await Promise.all(Array.from({ length: 10 }, () => db.query('SELECT 1'))); // drains what was queued
     await sleep(100);
     expect(await admin.unsafe(`SELECT id FROM ${schema}.items WHERE id = $1`, [id])).toHaveLength(0);
+  });
+
+  it('never commits a transaction, nor sends a statement, once the caller of the call being served has given up', async () => {
+    const id = crypto.randomUUID();
+    const late = await timed(
+      withBudget(200, () =>
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO items (id) VALUES ($1)', [id]);
+          await sleep(300); // e.g. waiting for another module
+        }),
+      ),
+    );
+    expect(late.error).toBeInstanceOf(UnavailableError);
+    const spent = await timed(withBudget(0, () => db.query('INSERT INTO items (id) VALUES ($1)', [`${id}-b`])));
+    expect(spent.error).toBeInstanceOf(UnavailableError);
+    expect(await admin.unsafe(`SELECT id FROM ${schema}.items WHERE id LIKE $1`, [`${id}%`])).toHaveLength(0);
   });
 
   it('rejects within the bound when the link goes silent, and never commits the transaction it gave up on', async () => {

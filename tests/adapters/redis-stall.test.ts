@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPasswordAttemptStore } from '../../adapters/redis/password-attempt-store.ts';
+import { withBudget } from '../../adapters/http/deadline.ts';
 import { callRedis, createRedisClient } from '../../adapters/redis/client.ts';
 import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
@@ -74,6 +75,22 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     expect(await sessions.findByRefreshHash(toHash)).toBeNull();
     expect(await sessions.findById(unborn.id)).toBeNull();
     expect(await observer.xlen('stall:outbox')).toBe(eventsBefore);
+  });
+
+  it('change nothing when they reach it after the caller of the call being served gave up, sooner than the command timeout', async () => {
+    const existing = newSession(new Date());
+    await sessions.create(existing, []);
+    const toHash = crypto.randomUUID();
+    server.pause();
+    // The caller (another process) waits 150 ms; the stall outlasts that, not the 400 ms command timeout.
+    const rotation = withBudget(150, () =>
+      sessions.rotate({ sessionId: existing.id, fromHash: existing.refreshHash, toHash, at: new Date(), expiresAt: secondsFrom(new Date(), 3600), events: [] }),
+    ).then(() => 'rotated', (error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    server.resume();
+    expect(await rotation).toBeInstanceOf(UnavailableError);
+    expect(await sessions.findByRefreshHash(toHash)).toBeNull();
+    expect(await sessions.findById(existing.id)).toEqual(existing);
   });
 
   it('leave no password-check slot taken and count no failure', async () => {

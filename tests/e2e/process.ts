@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { spawnOwned } from '../support/children.ts';
+import { killGroup, spawnOwned } from '../support/children.ts';
 import { testPoolSize } from '../support/connection-budget.ts';
 import type { Target } from './harness.ts';
 
@@ -21,6 +21,8 @@ export interface ServerProcess extends Target {
   /** The recent lines the process wrote to stderr (its log). */
   output(): string[];
   stop(): Promise<void>;
+  /** SIGKILL to its whole group, as a crash or an OOM kill would: no shutdown, connections reset. Resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -76,6 +78,10 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
       request: (path, init) => fetch(base + path, init),
       output: () => [...output],
       stop,
+      async kill() {
+        killGroup(started.pid, 'SIGKILL');
+        await started.stop(0);
+      },
       close: stop,
     };
   } catch (error) {

@@ -5,7 +5,7 @@ import { serviceUrlEnv, startWaves, type CallableModule, type ModuleName } from 
 
 export interface SplitDeployment extends Target {
   processes: Record<ModuleName, ServerProcess>;
-  /** Starts a stopped service again with the same env on the same port. */
+  /** Starts a stopped process again with the same env on the same port (`request` follows a new gateway). */
   restart(service: ModuleName): Promise<void>;
   /** The environment a service was started with. */
   envOf(service: keyof SplitDeployment['processes']): Record<string, string>;

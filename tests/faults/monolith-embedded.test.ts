@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirLockedError, lockDataDir } from '../../src/data-dir-lock.ts';
 import { startProcess, type ServerProcess } from '../e2e/process.ts';
-import { expectLoadUnharmed, startMixedLoad, timeToReady, unlimitedRates, type Request } from './mixed-load.ts';
+import { expectUnharmed, runFaultSuite, type Fault } from './faults.ts';
+import { unlimitedRates, type Request } from './mixed-load.ts';
 
 // The monolith on its embedded default storage (PGlite in a data directory, no Postgres, no
 // Redis) as a real process under a steady mixed load, killed mid-load with SIGKILL (no chance to
 // close the database or release its lock) and restarted on the same directory and port, then
 // stopped with SIGTERM and restarted: what its clients saw, and whether anything committed is gone.
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let dir = '';
 let server: ServerProcess | undefined;
 let port = 0;
@@ -23,21 +23,15 @@ const holder = async () => JSON.parse(await readFile(lockFile(), 'utf8')) as { p
 // instead of revoking the session, and it must span a restart (seconds on a busy machine).
 const start = () => startProcess('node', { DATABASE_URL: `pglite://${dir}/db`, PORT: String(port), REFRESH_REUSE_GRACE_SECONDS: '30', ...unlimitedRates });
 const request: Request = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init);
+const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Logs in an account of its own, whose refresh token is kept aside across the faults. */
 async function heldSession(): Promise<string> {
-  const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const account = { email: `held${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'a sturdy passphrase kept aside' };
   expect((await request('/api/auth/register', json(account))).status).toBe(201);
   const login = await request('/api/auth/login', json(account));
   expect(login.status).toBe(200);
   return (await login.json()).refreshToken;
-}
-
-/** Refreshes the held session after a fault; returns the new refresh token, or null when refused. */
-async function refreshHeld(refreshToken: string): Promise<string | null> {
-  const res = await request('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken }) });
-  return res.status === 200 ? (await res.json()).refreshToken : null;
 }
 
 beforeAll(async () => {
@@ -55,42 +49,52 @@ afterAll(async () => {
 
 describe('fault suite: the monolith on embedded storage', () => {
   it('answers every request within 2 s, loses nothing committed and revokes no live session through SIGKILLs mid-load and a SIGTERM, restarting on the same data', async () => {
-    const load = startMixedLoad({ request });
-    const ready: Record<string, number> = {};
-    const heldRefused: string[] = [];
     let held = await heldSession();
+    const heldRefused: string[] = [];
+    let killedHolder = 0;
 
-    /** Restarts on the same directory and port; records how long until ready, and checks the lock is live again. */
-    async function restart(label: string) {
-      const started = performance.now();
-      server = await start();
-      await timeToReady(request);
-      ready[label] = Math.round(performance.now() - started);
-      // The lock the new process took refuses anyone else while it runs.
+    /** After each restart: the new process holds the lock and refuses anyone else; a session from before still refreshes. */
+    const survived = (name: string) => async () => {
+      expect((await holder()).pid).not.toBe(killedHolder);
       await expect(lockDataDir(lockFile())).rejects.toThrow(DataDirLockedError);
-      const next = await refreshHeld(held);
-      if (next) held = next;
-      else heldRefused.push(label);
-    }
+      const res = await request('/api/auth/refresh', json({ refreshToken: held }));
+      if (res.status === 200) held = (await res.json()).refreshToken;
+      else heldRefused.push(name);
+    };
+    const crash = (name: string): Fault => ({
+      name,
+      async inject() {
+        killedHolder = (await holder()).pid;
+        process.kill(-server!.pid, 'SIGKILL');
+        await server!.stop();
+        // The killed process could not release its lock: the restart must take the dead holder's over.
+        expect((await holder()).pid).toBe(killedHolder);
+      },
+      outageMs: 0,
+      repair: async () => void (server = await start()),
+      losesAnswers: true,
+      verify: survived(name),
+    });
+    const gracefulStop: Fault = {
+      name: 'SIGTERM, restart',
+      async inject() {
+        killedHolder = (await holder()).pid;
+        await server!.stop();
+        expect(existsSync(lockFile())).toBe(false); // a graceful stop releases it
+      },
+      outageMs: 0,
+      repair: async () => void (server = await start()),
+      verify: survived('SIGTERM, restart'),
+    };
 
-    await sleep(2000);
-    for (const round of [1, 2]) {
-      const { pid } = await holder();
-      load.killed();
-      process.kill(-server!.pid, 'SIGKILL');
-      await server!.stop();
-      // The killed process could not release its lock: the restart must take the dead holder's over.
-      expect((await holder()).pid).toBe(pid);
-      await restart(`SIGKILL mid-load, restart (${round})`);
-      expect((await holder()).pid).not.toBe(pid);
-      await sleep(2000);
-    }
-    await server!.stop();
-    expect(existsSync(lockFile())).toBe(false); // a graceful stop releases it
-    await restart('SIGTERM, restart');
-    await sleep(2000);
-
-    await expectLoadUnharmed('monolith, embedded PGlite', load, request, { 'held refresh token refused after a restart': heldRefused.length, 'time to ready (ms)': ready });
+    const { report, lost } = await runFaultSuite({
+      title: 'monolith, embedded PGlite',
+      request,
+      faults: [crash('SIGKILL mid-load, restart (1)'), crash('SIGKILL mid-load, restart (2)'), gracefulStop],
+      ready: () => [request],
+      extra: () => ({ 'held refresh token refused after a restart': heldRefused.length }),
+    });
+    expectUnharmed(report, lost);
     expect(heldRefused).toEqual([]);
   }, 150_000);
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryEventBus } from '../../adapters/bus/memory-bus.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../../adapters/bus/outbox-relay.ts';
+import { remainingMs, withBudget } from '../../adapters/http/deadline.ts';
 import { createMemoryOutbox } from '../../adapters/memory/outbox.ts';
 import { createEvent, type CloudEvent, type EventBus, type Outbox } from '../../modules/kernel/mod.ts';
 
@@ -55,6 +56,19 @@ describe('outbox relay', () => {
     outbox.write(third);
     await eventually(() => expect(received).toEqual([...first, ...second, ...third]), 1_000);
     expect(await outbox.backlog()).toBe(0);
+  });
+
+  it('publishes what a call woke it for under no deadline of that call (which may run out first)', async () => {
+    const { outbox, bus, received } = setup();
+    const budgets: number[] = [];
+    const watched: Outbox = { ...outbox, drain: (limit, publish) => (budgets.push(remainingMs()), outbox.drain(limit, publish)) };
+    const relayed = relay({ outbox: watched, bus, pollIntervalMs: 60_000 });
+    relayed.start();
+    await relayed.flush(); // the drains at start are over: the append below wakes a new one
+    const appended = events(1);
+    await withBudget(10, () => outbox.append(appended));
+    await eventually(() => expect(received).toEqual(appended), 1_000);
+    expect(budgets.every((ms) => ms === Infinity)).toBe(true);
   });
 
   it('publishes rows on the poll when no append wakes it', async () => {
