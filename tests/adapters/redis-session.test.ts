@@ -25,7 +25,7 @@ let redis: Redis;
 beforeAll(async () => void (redis = await client()));
 afterAll(async () => {
   await scanKeys(redis, keysStartingWith(filePrefix), async (keys) => void (await redis.del(...keys)));
-  clients.forEach((c) => c.disconnect());
+  for (const c of clients) c.disconnect();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -86,8 +86,8 @@ export function renderTrace(spans: readonly CollectedSpan[], traceId: string, la
   const lines: string[] = [];
   const walk = (span: CollectedSpan, depth: number) => {
     lines.push(`${'  '.repeat(depth)}${label(span)}`);
-    childrenOf(span.spanId).forEach((child) => walk(child, depth + 1));
+    for (const child of childrenOf(span.spanId)) walk(child, depth + 1);
   };
-  childrenOf(undefined).forEach((root) => walk(root, 0));
+  for (const root of childrenOf(undefined)) walk(root, 0);
   return lines;
 }
