@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DomainError, UnavailableError } from './errors.ts';
+import { type DomainError, UnavailableError } from './errors.ts';
 
 /** One port method as it crosses a wire: its input and output schemas and whether a retry is safe. */
 export interface MethodSpec {

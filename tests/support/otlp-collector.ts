@@ -34,9 +34,9 @@ interface OtlpRequest {
 // OTLP numbers kinds from 1 (internal), the API from 0.
 const kinds = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
 
-const valueOf = ({ stringValue, boolValue, intValue, doubleValue }: OtlpValue) =>
+const attributeValue = ({ stringValue, boolValue, intValue, doubleValue }: OtlpValue) =>
   stringValue ?? boolValue ?? (intValue === undefined ? doubleValue : Number(intValue));
-const attributesOf = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
+const attributesOf = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, attributeValue(value)]));
 
 /** An OTLP/HTTP (JSON) trace receiver on loopback, keeping every span it is sent. */
 export async function startOtlpCollector() {
