@@ -60,7 +60,7 @@ export function createPlacement(bindings: readonly HostedModule[] = modules): Pl
       while (pending.length > 0) {
         const wave = pending.filter((module) => needs[module]!.every((needed) => started.has(needed)));
         if (wave.length === 0) throw new Error(`modules call each other in a cycle: ${pending.join(', ')}`);
-        wave.forEach((module) => started.add(module));
+        for (const module of wave) started.add(module);
         waves.push(wave);
         pending = pending.filter((module) => !started.has(module));
       }

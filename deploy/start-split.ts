@@ -33,6 +33,8 @@ for (const wave of startWaves()) {
   }
 }
 console.error(`split deployment up: gateway on ${url('gateway')}`);
-const stop = () => children.forEach((child) => child.kill('SIGTERM'));
+const stop = () => {
+  for (const child of children) child.kill('SIGTERM');
+};
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -1,6 +1,6 @@
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
-import type { CallsOf, ModuleDescriptor, RouteGroup, SettingsOf } from '../modules/kernel/mod.ts';
+import type { CallsOf, ModuleDescriptor, SettingsOf } from '../modules/kernel/mod.ts';
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
@@ -100,8 +100,8 @@ export type DescriptorOf<M extends CallableModule> = Extract<(typeof modules)[nu
 /** Each module's own settings, by module name (Config.settings). */
 export type SettingsByModule = { [M in CallableModule]: SettingsOf<DescriptorOf<M>> };
 
-/** A binding with its module's types erased, as the composition root iterates them. */
-export type HostedModule = ModuleBinding<ModuleDescriptor<string, any, any, readonly RouteGroup<any>[], readonly string[], any>>;
+/** A binding with its module's types erased (ModuleDescriptor's defaults), as the composition root iterates them. */
+export type HostedModule = ModuleBinding;
 
 /** Every module's name, the gateway first. */
 export const moduleNames: readonly ModuleName[] = ['gateway', ...modules.map((m) => m.descriptor.name)];

@@ -127,6 +127,9 @@ const documents = new WeakMap<readonly PublicRouteGroup[], ReturnType<typeof bui
  */
 export function openApiDocument(routeGroups: readonly PublicRouteGroup[] = publicRouteGroups) {
   let document = documents.get(routeGroups);
-  if (!document) documents.set(routeGroups, (document = buildDocument(routeGroups)));
+  if (!document) {
+    document = buildDocument(routeGroups);
+    documents.set(routeGroups, document);
+  }
   return document;
 }

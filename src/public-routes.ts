@@ -1,10 +1,7 @@
-import type { RouteGroup } from '../modules/kernel/mod.ts';
 import { modules, type HostedModule } from './modules.ts';
 
-/** One group of public routes (a module's RouteGroup) and the module serving it. */
-export interface PublicRouteGroup extends RouteGroup<any> {
-  module: string;
-}
+/** One group of public routes (a hosted module's RouteGroup) and the module serving it. */
+export type PublicRouteGroup = HostedModule['descriptor']['routes'][number] & { module: string };
 
 /** The public API of `bindings`, group by group: the one table the gateway, the services and the document read. */
 export function routeGroupsOf(bindings: readonly HostedModule[]): PublicRouteGroup[] {

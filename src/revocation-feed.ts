@@ -34,7 +34,7 @@ export function startRevocationFeed({
         await subscription.ready;
         // Older revocations need no entry: every access token of those sessions has expired.
         const since = new Date(Date.now() - retainMs).toISOString();
-        (await sessions.listRevokedSince(since)).forEach((id) => known.add(id));
+        for (const id of await sessions.listRevokedSince(since)) known.add(id);
       },
     })
     .then(() => (primed = true));

@@ -33,7 +33,7 @@ export function createServiceApp({
 }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: requestIdMaxLength }));
-  observe.forEach((middleware) => app.use(middleware));
+  for (const middleware of observe) app.use(middleware);
   for (const { module, path, routes } of forwarded) {
     app.use(
       `${path}/*`,

@@ -158,7 +158,10 @@ export async function createStorage(config: Pick<Config, 'database' | 'redis' | 
   return {
     pick(choice) {
       if (redisStore && choice.redis) {
-        if (!redisOutbox) outboxes.push((redisOutbox = createRedisOutbox(redisStore)));
+        if (!redisOutbox) {
+          redisOutbox = createRedisOutbox(redisStore);
+          outboxes.push(redisOutbox);
+        }
         return choice.redis({ ...redisStore, outbox: redisOutbox });
       }
       return database.kind === 'sql' ? choice.sql(database) : choice.memory(database);

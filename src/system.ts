@@ -129,7 +129,9 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const relays = (storage?.outboxes ?? []).map((outbox) =>
     createOutboxRelay({ outbox, bus: bus.bus, onError: (error) => logger.warn('outbox relay failed; will retry', { error }) }),
   );
-  void storage?.opened.then(() => relays.forEach((relay) => relay.start()));
+  void storage?.opened.then(() => {
+    for (const relay of relays) relay.start();
+  });
 
   const onError = createProblemHandler({
     statusByCode,

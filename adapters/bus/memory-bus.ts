@@ -144,7 +144,7 @@ export function createMemoryEventBus({
 
     subscribe({ group: name, types, handler }): Subscription {
       const group = groupFor(name);
-      types.forEach((type) => route(group, type));
+      for (const type of types) route(group, type);
       const consumer: Consumer = { group, types: new Set(types), handler, closed: false, running: false, idle: Promise.resolve() };
       group.consumers.push(consumer);
       pump(consumer);

@@ -52,7 +52,7 @@ export function createOutboxRelay({
   }
 
   function wake(): Promise<void> {
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return running;
     }
@@ -77,14 +77,14 @@ export function createOutboxRelay({
       void wake();
     },
     async flush() {
-      while (running) await running;
+      while (running !== undefined) await running;
       await wake();
     },
     async stop() {
       stopped = true;
       unlisten?.();
       clearInterval(timer);
-      while (running) await running;
+      while (running !== undefined) await running;
     },
   };
 }

@@ -127,7 +127,7 @@ export function createRedisStreamsEventBus({
     },
 
     subscribe({ group, types, handler }): Subscription {
-      if (closing) throw new Error('The event bus is closed.');
+      if (closing !== undefined) throw new Error('The event bus is closed.');
       const streams = [...new Set(types)].map((type) => ({ type, key: keys.events(type) }));
       if (streams.length === 0) return { ready: Promise.resolve(), close: async () => {} };
       const consumer = startStreamConsumer({

@@ -18,7 +18,9 @@ export function createMemoryOutbox(): MemoryOutbox {
   const write = (events: readonly CloudEvent[]) => {
     if (events.length === 0) return;
     for (const event of events) rows.push({ event: structuredClone(event), claimed: false, sentAt: null });
-    queueMicrotask(() => listeners.forEach((listener) => listener()));
+    queueMicrotask(() => {
+      for (const listener of listeners) listener();
+    });
   };
 
   return {
@@ -29,14 +31,14 @@ export function createMemoryOutbox(): MemoryOutbox {
     async drain(limit, publish) {
       const batch = rows.filter((r) => !r.claimed && r.sentAt === null).slice(0, limit);
       if (batch.length === 0) return 0;
-      batch.forEach((r) => (r.claimed = true));
+      for (const r of batch) r.claimed = true;
       try {
         await publish(batch.map((r): OutboxEntry => ({ id: r.event.id, event: structuredClone(r.event) })));
       } finally {
-        batch.forEach((r) => (r.claimed = false));
+        for (const r of batch) r.claimed = false;
       }
       const sentAt = new Date();
-      batch.forEach((r) => (r.sentAt = sentAt));
+      for (const r of batch) r.sentAt = sentAt;
       return batch.length;
     },
     async backlog() {

@@ -58,7 +58,7 @@ export async function createPgliteDatabase(location: string): Promise<SqlDatabas
 
     async transaction(fn) {
       const signalled = new Set<string>();
-      let result;
+      let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await pg.transaction((t) => {
           const tx: SqlTransaction = { ...executor(t), notify: (channel) => void signalled.add(channel) };

@@ -72,8 +72,14 @@ function within<T>(work: PromiseLike<T>, ms: number, what: string, onExpire: () 
       reject(noAnswer(what, ms));
     }, ms);
     work.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(toDatabaseError(error))),
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(toDatabaseError(error));
+      },
     );
   });
 }
@@ -116,7 +122,10 @@ function socketOpener() {
     const emit = socket.emit.bind(socket);
     let held: unknown[] | null = null;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'error') return Boolean((held ??= args));
+      if (event === 'error') {
+        held ??= args;
+        return true;
+      }
       if (event === 'close' && held) emit('error', ...held);
       return emit(event, ...args);
     }) as Socket['emit'];
@@ -222,7 +231,12 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
     let failure: unknown = null;
     let fnFailed: { error: unknown } | null = null;
     let doom!: (error: unknown) => void;
-    const doomed = new Promise<never>((_, reject) => (doom = (error) => reject((failure ??= error))));
+    const doomed = new Promise<never>((_, reject) => {
+      doom = (error) => {
+        failure ??= error;
+        reject(failure);
+      };
+    });
     const signalled = new Set<string>();
     const beginWait = waitFor('BEGIN', ms);
     let timer = setTimeout(() => doom(noAnswer('BEGIN', beginWait)), beginWait);
@@ -306,7 +320,8 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
           () => undefined,
           () => undefined, // server down: postgres.js retries the LISTEN when it reconnects
         );
-        channels.set(name, (entry = { listeners, ready }));
+        entry = { listeners, ready };
+        channels.set(name, entry);
       }
       const { listeners } = entry;
       listeners.add(listener);

@@ -137,7 +137,7 @@ export function createRedisOutbox({
     }
     const unique = [...new Map(batch.map((e) => [e[0], e])).values()];
     const taken = unique.sort((a, b) => compareIds(a[0], b[0])).slice(0, limit);
-    taken.forEach(([id]) => inFlight.add(id));
+    for (const [id] of taken) inFlight.add(id);
     return taken;
   }
 
@@ -150,7 +150,9 @@ export function createRedisOutbox({
   }
 
   function notifyAppended() {
-    queueMicrotask(() => listeners.forEach((listener) => listener()));
+    queueMicrotask(() => {
+      for (const listener of listeners) listener();
+    });
   }
 
   return {
@@ -170,7 +172,7 @@ export function createRedisOutbox({
           const ids = batch.map(([id]) => id);
           await callRedis(redis, (r) => acknowledge.run(r, [stream, keys.outboxSent], [group, Date.now(), ...ids]));
         } finally {
-          batch.forEach(([id]) => inFlight.delete(id));
+          for (const [id] of batch) inFlight.delete(id);
         }
         return batch.length;
       } catch (error) {

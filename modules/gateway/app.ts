@@ -83,7 +83,7 @@ export function createGatewayApp({
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: requestIdMaxLength }));
-  observe.forEach((middleware) => app.use(middleware));
+  for (const middleware of observe) app.use(middleware);
   app.use(gatewaySecureHeaders());
   app.use(async function credentialsOnlyWithOrigin(c, next) {
     await next();

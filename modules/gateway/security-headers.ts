@@ -21,6 +21,8 @@ export function gatewaySecureHeaders() {
 export async function securityHeaders(): Promise<Record<string, string>> {
   const probe = new Hono().use(gatewaySecureHeaders()).get('/', (c) => c.body(null));
   const headers: Record<string, string> = {};
-  (await probe.request('/')).headers.forEach((value, name) => (headers[name] = value));
+  (await probe.request('/')).headers.forEach((value, name) => {
+    headers[name] = value;
+  });
   return headers;
 }

@@ -31,7 +31,7 @@ const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
  * fails validation with the same 400 as a JSON body lacking the fields (API.md: 400 invalid body).
  */
 const nonJsonBodyAsEmpty: MiddlewareHandler = async function nonJsonBodyAsEmpty(c, next) {
-  const mediaType = c.req.header('Content-Type')?.split(';')[0]!.trim() ?? '';
+  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim();
   if (c.req.raw.body !== null && !jsonMediaType.test(mediaType)) {
     const headers = new Headers(c.req.raw.headers);
     headers.delete('Content-Type');

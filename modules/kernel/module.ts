@@ -1,6 +1,7 @@
 import type { RouteConfig } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import type { Hono } from 'hono';
+import type { Schema } from 'hono/types';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HandlerSet, EventSchemas } from './event-catalogue.ts';
 import type { AppEnv } from './http.ts';
@@ -22,7 +23,7 @@ export interface RouteGroup<Api extends object> {
   /** What the OpenAPI document lists and a split gateway forwards. */
   definitions: readonly RouteConfig[];
   /** The endpoints answering them, over the module's port (local or remote). */
-  endpoints(api: Api): Hono<AppEnv, any, any>;
+  endpoints(api: Api): Hono<AppEnv, Schema, string>;
 }
 
 /**
@@ -53,7 +54,9 @@ export interface ModuleInstance<Api extends object> {
  */
 export interface ModuleDescriptor<
   Name extends string = string,
+  // biome-ignore lint/suspicious/noExplicitAny: the erased default, for lists of modules: Api is invariant here, and the composition root pairs each port with its module by name
   Api extends object = any,
+  // biome-ignore lint/suspicious/noExplicitAny: the erased default: only a module's own binding knows what its create() takes
   Deps = any,
   Routes extends readonly RouteGroup<Api>[] = readonly RouteGroup<Api>[],
   Calls extends readonly string[] = readonly string[],

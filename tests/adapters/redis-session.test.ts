@@ -22,10 +22,12 @@ const client = async () => {
   return redis;
 };
 let redis: Redis;
-beforeAll(async () => void (redis = await client()));
+beforeAll(async () => {
+  redis = await client();
+});
 afterAll(async () => {
   await scanKeys(redis, keysStartingWith(filePrefix), async (keys) => void (await redis.del(...keys)));
-  clients.forEach((c) => c.disconnect());
+  for (const c of clients) c.disconnect();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,7 +152,10 @@ describe('Redis session repository', () => {
     const seen: SessionRecord[] = [];
     const [rotated, revoked] = await Promise.all([
       a.repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash, at: now, expiresAt: secondsFrom(now, 7200), events: [] }),
-      b.repo.revoke(session.id, 'logout', now, (s) => (seen.push(s), [])),
+      b.repo.revoke(session.id, 'logout', now, (s) => {
+        seen.push(s);
+        return [];
+      }),
     ]);
     expect(rotated).not.toBeNull();
     expect(revoked).toEqual({ ...rotated, revokedAt: now, revokeReason: 'logout' });

@@ -9,7 +9,7 @@ import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/au
 import { RateLimitedError, UnavailableError } from '../../modules/kernel/mod.ts';
 import type { SessionRepository } from '../../modules/session/mod.ts';
 import { newSession } from '../contracts/session-repository.contract.ts';
-import { drainAll, secondsFrom } from '../contracts/support.ts';
+import { secondsFrom } from '../contracts/support.ts';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
 
 // Redis stalled (SIGSTOP: paused, not dead) keeps every connection and command, and runs them all

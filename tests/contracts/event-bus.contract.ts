@@ -159,11 +159,13 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     it('delivers every event to each of several groups', async () => {
       const events = Array.from({ length: 10 }, (_, n) => event(typeA, { n }));
       const groups = [recorder(), recorder(), recorder()];
-      groups.forEach((r, i) => bus.subscribe({ group: group(`group-${i}`), types: [typeA], handler: r.handler }));
+      for (const [i, r] of groups.entries()) bus.subscribe({ group: group(`group-${i}`), types: [typeA], handler: r.handler });
 
       await publishAll(events);
 
-      await eventually(() => groups.forEach((r) => expect(r.ids()).toEqual(idsOf(events))));
+      await eventually(() => {
+        for (const r of groups) expect(r.ids()).toEqual(idsOf(events));
+      });
     });
 
     it('shares the work between subscriptions of one group: each event is handled once, by one of them', async () => {

@@ -96,7 +96,9 @@ function killableBus(options: Partial<RedisStreamsEventBusOptions> & { prefix: s
   });
   return {
     bus,
-    kill: () => [own, ...blocking].forEach((client) => client.disconnect()),
+    kill: () => {
+      for (const client of [own, ...blocking]) client.disconnect();
+    },
   };
 }
 

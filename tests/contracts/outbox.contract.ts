@@ -41,7 +41,10 @@ export function describeOutboxContract(name: string, makeAdapter: MakeAdapter<Ou
       await outbox.append([first!]);
       await outbox.append([second!, third!]);
       let published: OutboxEntry[] = [];
-      expect(await outbox.drain(10, async (entries) => void (published = entries))).toBe(3);
+      const drained = await outbox.drain(10, async (entries) => {
+        published = entries;
+      });
+      expect(drained).toBe(3);
       expect(published.map((e) => e.id)).toEqual([first!.id, second!.id, third!.id]);
       expect(await outbox.backlog()).toBe(0);
       expect(await drainAll(outbox)).toEqual([]);
@@ -51,7 +54,10 @@ export function describeOutboxContract(name: string, makeAdapter: MakeAdapter<Ou
       const events = Array.from({ length: 5 }, () => testEvent());
       await outbox.append(events);
       let published: OutboxEntry[] = [];
-      expect(await outbox.drain(2, async (entries) => void (published = entries))).toBe(2);
+      const drained = await outbox.drain(2, async (entries) => {
+        published = entries;
+      });
+      expect(drained).toBe(2);
       expect(published.map((e) => e.id)).toEqual(events.slice(0, 2).map((e) => e.id));
       expect((await drainAll(outbox)).map((e) => e.id)).toEqual(events.slice(2).map((e) => e.id));
     });

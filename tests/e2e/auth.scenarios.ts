@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, decodeJwt, read } from './client.ts';
+import { bearer, decodeJwt, read, type ProblemBody } from './client.ts';
 import { eventually, useTarget, type StartTarget } from './harness.ts';
 
 export function authScenarios(start: StartTarget) {
@@ -9,7 +9,7 @@ export function authScenarios(start: StartTarget) {
     it('register answers 201 with the user, email trimmed, no secret fields', async () => {
       const email = ctx.api.uniqueEmail();
       // `role` is not in the contract, so only a raw call can send it.
-      const res = await ctx.api.call('POST', '/api/auth/register', {
+      const res = await ctx.api.call<{ user: { createdAt: string } }>('POST', '/api/auth/register', {
         json: { email: `  ${email.toUpperCase()} `, password: ctx.api.password, displayName: 'Ada', role: 'admin' },
       });
       expect(res.status).toBe(201);
@@ -24,11 +24,11 @@ export function authScenarios(start: StartTarget) {
       ['a missing password', { email: 'x@example.com' }, 'password'],
       ['a non-string email', { email: 42, password: 'a sturdy passphrase 42' }, 'email'],
     ])('register rejects %s with 400 naming the field', async (_, json, field) => {
-      const res = await ctx.api.call('POST', '/api/auth/register', { json });
+      const res = await ctx.api.call<ProblemBody>('POST', '/api/auth/register', { json });
       expect(res.status).toBe(400);
       expect(res.headers.get('Content-Type')).toContain('application/problem+json');
       expect(res.body).toMatchObject({ status: 400, code: 'validation_failed' });
-      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+      expect(res.body.errors.map((e) => e.path)).toContain(field);
     });
 
     it('register accepts a 128-character password and does not truncate it', async () => {

@@ -2,10 +2,18 @@ import type { ClientResponse } from 'hono/client';
 import { createApiClient } from '../../src/api-client.ts';
 import type { Target } from './harness.ts';
 
-export interface JsonResponse<T = any> {
+/** What a raw `call` read: its body is whatever the caller says it expects (unknown unless told). */
+export interface JsonResponse<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
+}
+
+/** A problem+json body as raw calls read it; `errors` names the fields a 400 refused. */
+export interface ProblemBody {
+  status: number;
+  code: string;
+  errors: Array<{ path: string; message: string }>;
 }
 
 /** Every field any answer of a route may carry, typed as the contract types it: check the status first. */
@@ -36,7 +44,7 @@ export const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${
 export function createClient(target: Target) {
   const userAgent = 'scenario-test/1.0';
 
-  async function call<T = any>(
+  async function call<T = unknown>(
     method: string,
     path: string,
     options: { json?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string } = {},
@@ -101,7 +109,14 @@ export function createClient(target: Target) {
   };
 }
 
-export function decodeJwt(token: string): { header: any; payload: any } {
+/** The parts of an access token the scenarios check. */
+export interface DecodedAccessToken {
+  header: { alg: string; typ: string; kid: string };
+  payload: { sub: string; sid: string; iss: string; aud: string; jti: string; iat: number; exp: number };
+}
+
+/** Decodes (does not verify) an access token. */
+export function decodeJwt(token: string): DecodedAccessToken {
   const [h, p] = token.split('.');
   const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   return { header: decode(h!), payload: decode(p!) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi.ts';
-import { bearer, read } from './client.ts';
+import { bearer, read, type ProblemBody } from './client.ts';
 import { useTarget, type StartTarget } from './harness.ts';
 
 export function edgeScenarios(start: StartTarget) {
@@ -54,13 +54,13 @@ export function edgeScenarios(start: StartTarget) {
     });
 
     it('answers a body that is not JSON like one without the fields: 400 naming them', async () => {
-      const res = await ctx.api.call('POST', '/api/auth/login', {
+      const res = await ctx.api.call<ProblemBody>('POST', '/api/auth/login', {
         rawBody: 'email=a%40example.com&password=x',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ status: 400, code: 'validation_failed' });
-      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['email', 'password']);
+      expect(res.body.errors.map((e) => e.path)).toEqual(['email', 'password']);
     });
 
     it('answers 400 problem+json for malformed JSON', async () => {

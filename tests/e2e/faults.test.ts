@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
-import { createClient, type Client } from './client.ts';
+import { createClient, type Client, type ProblemBody } from './client.ts';
 import { eventually, monolith, type Target } from './harness.ts';
 
 // The monolith reaches Postgres and Redis through proxies that can drop every connection, so the
@@ -52,7 +52,7 @@ describe('when a store goes away', () => {
     const s = await api.signedUp();
     pg.pause();
     try {
-      const { result: me, ms } = await timed(() => api.call('GET', '/api/users/me', { token: s.accessToken }));
+      const { result: me, ms } = await timed(() => api.call<ProblemBody>('GET', '/api/users/me', { token: s.accessToken }));
       expect(me.status).toBe(503);
       expect(me.headers.get('Content-Type')).toContain('application/problem+json');
       expect(me.headers.get('Retry-After')).toBe('1');
@@ -77,7 +77,7 @@ describe('when a store goes away', () => {
     const s = await api.signedUp();
     redis.pause();
     try {
-      const { result: refresh, ms } = await timed(() => api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } }));
+      const { result: refresh, ms } = await timed(() => api.call<ProblemBody>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } }));
       expect(refresh.status).toBe(503);
       expect(refresh.body.code).toBe('service_unavailable');
       expect(ms).toBeLessThan(1500);
@@ -93,7 +93,7 @@ describe('when a store goes away', () => {
     }
     // The refresh that failed did not rotate: the same token still works once Redis is back.
     const refreshed = await eventually(async () => {
-      const res = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const res = await api.call<{ accessToken: string }>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
       expect(res.status).toBe(200);
       return res.body;
     }, 5000);

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi.ts';
 import { publicRouteGroups } from '../../src/public-routes.ts';
@@ -91,7 +90,7 @@ describe('the OpenAPI document', () => {
     expect(gaps).toEqual([]);
 
     // What the documented pattern admits is exactly what the gateway echoes.
-    const pattern = new RegExp((document.components?.parameters?.RequestId as { schema: { pattern: string } }).schema.pattern);
+    const pattern = new RegExp((document.components!.parameters!.RequestId as { schema: { pattern: string } }).schema.pattern);
     const target = await monolith({ DATABASE_URL: 'memory' })();
     try {
       for (const id of ['req-42', 'a_b=c', 'x'.repeat(128), 'x'.repeat(129), 'has space', 'semi;colon', 'ünï']) {
@@ -105,7 +104,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every route the modules serve', () => {
     const unused = {} as never; // building the routes calls no port
-    const served: Array<[string, Hono<any, any, any>]> = publicRouteGroups.map((group) => [group.path, group.endpoints(unused)]);
+    const served = publicRouteGroups.map((group) => [group.path, group.endpoints(unused)] as const);
     // One entry per handler (validators included), hence the set.
     const routes = new Set(
       served.flatMap(([mount, app]) =>

@@ -6,6 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from './client.ts';
 import { startProcess, type RuntimeName } from './process.ts';
 
+/** The JWKS as these tests read it: the ids of the published keys. */
+type Jwks = { keys: Array<{ kid: string }> };
+
 // The real entry points, as `npm start` and `npm run start:deno` run them, on embedded storage.
 describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => {
   const dirs: string[] = [];
@@ -19,10 +22,10 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
     const first = await startProcess(runtime, env);
     const api = createClient(first);
     const session = await api.signedUp();
-    const me = await api.call('GET', '/api/users/me', { token: session.accessToken });
+    const me = await api.call<{ email: string }>('GET', '/api/users/me', { token: session.accessToken });
     expect(me.status).toBe(200);
     expect(me.body.email).toBe(session.email);
-    const kids = (await api.call('GET', '/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+    const kids = (await api.call<Jwks>('GET', '/.well-known/jwks.json')).body.keys.map((k) => k.kid);
     await first.stop();
 
     const second = await startProcess(runtime, env);
@@ -31,7 +34,7 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
       expect((await again.call('GET', '/api/users/me', { token: session.accessToken })).status).toBe(200);
       const refreshed = await again.call('POST', '/api/auth/refresh', { json: { refreshToken: session.refreshToken } });
       expect(refreshed.status).toBe(200);
-      expect((await again.call('GET', '/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid)).toEqual(kids);
+      expect((await again.call<Jwks>('GET', '/.well-known/jwks.json')).body.keys.map((k) => k.kid)).toEqual(kids);
       await again.login(session.email);
     } finally {
       await second.stop();

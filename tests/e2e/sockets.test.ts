@@ -105,7 +105,7 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s server on raw sockets', (ru
       return `POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     };
     const emails = [`pipelined-a-${crypto.randomUUID()}@example.com`, `pipelined-b-${crypto.randomUUID()}@example.com`];
-    const answers = answersIn((await raw(server.port, [emails.map(register).join('') + 'X\r\n\r\n'])).text);
+    const answers = answersIn((await raw(server.port, [`${emails.map(register).join('')}X\r\n\r\n`])).text);
     expect(answers.map((answer) => answer.status)).toEqual([201, 201, 400]);
     expect(answers.slice(0, 2).map((answer) => JSON.parse(answer.body).user.email)).toEqual(emails);
     const [, , junk] = answers;

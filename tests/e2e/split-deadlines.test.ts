@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killGroup } from '../support/children.ts';
-import { createClient, type Client } from './client.ts';
+import { createClient, type Client, type JsonResponse } from './client.ts';
 import { startSplit, type SplitDeployment } from './split.ts';
 
 // A gateway that waits 500 ms for a service (REMOTE_TIMEOUT_MS 250, twice that for proxied
@@ -22,7 +22,7 @@ describe('split deployment: a call never outlives its caller', () => {
     const { user } = deployment.processes;
     // The user module stalls for 700 ms: longer than the gateway waits, shorter than auth would.
     killGroup(user.pid, 'SIGSTOP');
-    let refused;
+    let refused: JsonResponse | undefined;
     try {
       const started = performance.now();
       refused = await api.call('POST', '/api/auth/refresh', { json: { refreshToken } });

@@ -78,7 +78,7 @@ describe('split deployment when the session service dies', () => {
 
     await deployment.restart('session');
     const refreshed = await eventually(async () => {
-      const res = await api.call('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+      const res = await api.call<{ accessToken: string }>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
       expect(res.status).toBe(200);
       return res.body;
     }, 15_000, 250);

@@ -58,7 +58,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     for (const wave of startWaves()) {
       const starting = wave.map(start);
       await Promise.allSettled(starting); // on a failure, stop the others only once they are up
-      (await Promise.all(starting)).forEach((started, i) => (processes[wave[i]!] = started));
+      for (const [i, started] of (await Promise.all(starting)).entries()) processes[wave[i]!] = started;
     }
   } catch (error) {
     await stopAll();

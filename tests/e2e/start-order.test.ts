@@ -71,7 +71,7 @@ describe('the split placement started in any order', () => {
     await eventually(async () => expect(await readiness(gateway)).toEqual({ status: 200, failing: {} }), 30_000, 200);
     const api = createClient(gateway);
     const session = await api.signedUp();
-    const me = await api.call('GET', '/api/users/me', { token: session.accessToken });
+    const me = await api.call<{ email: string }>('GET', '/api/users/me', { token: session.accessToken });
     expect(me.status).toBe(200);
     expect(me.body.email).toBe(session.email);
 

@@ -48,7 +48,10 @@ export async function runFaults(
 async function untilReady(processes: Request[], deadline: number, fault: string) {
   const readyStatus = (request: Request) =>
     request('/health/ready', { signal: AbortSignal.timeout(2000) }).then(
-      async (res) => (await res.body?.cancel(), res.status),
+      async (res) => {
+        await res.body?.cancel();
+        return res.status;
+      },
       () => 0,
     );
   let statuses: number[] = [];

@@ -38,6 +38,12 @@ const password = 'a sturdy passphrase for the fault suite';
 type Failure = 'refused' | 'answer lost' | null;
 /** How a request has failed so far, `now` its latest attempt: once an answer was lost, any attempt may have done it. */
 const retried = (before: Failure, now: Failure): Failure => now && (before === 'answer lost' ? before : now);
+/** What the clients read of a JSON answer: a login's or refresh's tokens, a problem's detail. */
+interface AnswerBody {
+  accessToken: string;
+  refreshToken: string;
+  detail?: string;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 25 }: { request: Request; clients?: number; slowMs?: number; pauseMs?: number }) {
@@ -51,14 +57,14 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     if (init.token) headers.Authorization = `Bearer ${init.token}`;
     const started = performance.now();
     let status: number | 'error' = 'error';
-    let body: any = null;
+    let body: AnswerBody | null = null;
     let retryAfter = 0;
     try {
       const res = await request(path, { method: init.method, headers, body: init.json === undefined ? undefined : JSON.stringify(init.json), signal: AbortSignal.timeout(10_000) });
       status = res.status;
       retryAfter = Number(res.headers.get('Retry-After') ?? 0);
       const text = await res.text();
-      body = text && /json/.test(res.headers.get('Content-Type') ?? '') ? JSON.parse(text) : text;
+      body = text && /json/.test(res.headers.get('Content-Type') ?? '') ? (JSON.parse(text) as AnswerBody) : null;
     } catch {
       // A reset connection (a killed process) or our own 10 s bound: no answer.
     }
@@ -104,7 +110,7 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
       if (!tokens) {
         const { status, body, retryAfter } = await send('login', '/api/auth/login', { method: 'POST', json: { email, password } });
         if (status === 200) {
-          tokens = { accessToken: body.accessToken, refreshToken: body.refreshToken };
+          tokens = { accessToken: body!.accessToken, refreshToken: body!.refreshToken };
           failedBefore.refresh = null;
         } else if (status === 401 || (status === 429 && /failed logins/.test(body?.detail ?? ''))) report.wronglyRefused.push(`${email}: login ${status}`);
         if (status === 429) await sleep(Math.min(retryAfter, 2) * 1000);
@@ -134,7 +140,7 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         continue;
       }
       const { status, body, failure } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
-      if (status === 200) tokens = { accessToken: body.accessToken, refreshToken: body.refreshToken };
+      if (status === 200) tokens = { accessToken: body!.accessToken, refreshToken: body!.refreshToken };
       else if (status === 401) {
         report.wronglyRevoked.push(`${email}: refresh 401${retryOf(failedBefore.refresh)}`);
         tokens = null;

@@ -71,7 +71,9 @@ describe('fault suite: the monolith on embedded storage', () => {
         expect((await holder()).pid).toBe(killedHolder);
       },
       outageMs: 0,
-      repair: async () => void (server = await start()),
+      async repair() {
+        server = await start();
+      },
       losesAnswers: true,
       verify: survived(name),
     });
@@ -83,7 +85,9 @@ describe('fault suite: the monolith on embedded storage', () => {
         expect(existsSync(lockFile())).toBe(false); // a graceful stop releases it
       },
       outageMs: 0,
-      repair: async () => void (server = await start()),
+      async repair() {
+        server = await start();
+      },
       verify: survived('SIGTERM, restart'),
     };
 

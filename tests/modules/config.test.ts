@@ -99,7 +99,7 @@ describe('config', () => {
   it.each([
     ['16 bytes', btoa('x'.repeat(16))],
     ['33 bytes', btoa('x'.repeat(33))],
-    ['not base64', '!'.repeat(43) + '='],
+    ['not base64', `${'!'.repeat(43)}=`],
     ['a passphrase', 'correct horse battery staple'],
   ])('refuses a SIGNING_KEY_ENCRYPTION_KEY of %s, naming the variable', (_, value) => {
     expect(() => loadConfig({ SIGNING_KEY_ENCRYPTION_KEY: value })).toThrow(/SIGNING_KEY_ENCRYPTION_KEY: must be 32 random bytes in base64/);

@@ -4,7 +4,12 @@ import type { CloudEvent, Clock } from '../../modules/kernel/mod.ts';
 /** A clock tests move by hand. */
 export function manualClock(start = new Date('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
   let now = start.getTime();
-  return { now: () => new Date(now), advance: (ms) => void (now += ms) };
+  return {
+    now: () => new Date(now),
+    advance(ms) {
+      now += ms;
+    },
+  };
 }
 
 /** A memory outbox plus a way to read the events written to it so far. */

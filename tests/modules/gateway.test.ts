@@ -23,7 +23,11 @@ describe('access-token verifier', () => {
   it('accepts a valid token and caches it, so the JWKS is read once', async () => {
     const { privateKey, jwk } = await keyPair('k1');
     let reads = 0;
-    const verify = createAccessTokenVerifier({ jwks: async () => (reads++, { keys: [jwk] }), issuer: 'iss', audience: 'aud' });
+    const jwks = async () => {
+      reads++;
+      return { keys: [jwk] };
+    };
+    const verify = createAccessTokenVerifier({ jwks, issuer: 'iss', audience: 'aud' });
     const token = await sign(privateKey, 'k1');
     expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
     expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
@@ -57,7 +61,11 @@ describe('access-token verifier', () => {
     let keys = [first.jwk];
     let reads = 0;
     let now = Date.now();
-    const verify = createAccessTokenVerifier({ jwks: async () => (reads++, { keys }), issuer: 'iss', audience: 'aud', now: () => now });
+    const jwks = async () => {
+      reads++;
+      return { keys };
+    };
+    const verify = createAccessTokenVerifier({ jwks, issuer: 'iss', audience: 'aud', now: () => now });
     expect(await verify(await sign(first.privateKey, 'k1'))).not.toBeNull();
     keys = [second.jwk, first.jwk]; // auth published its next key
     now += 60_000;
@@ -73,7 +81,11 @@ describe('access-token verifier', () => {
     const stranger = await keyPair('made-up');
     let reads = 0;
     let now = Date.now();
-    const verify = createAccessTokenVerifier({ jwks: async () => (reads++, { keys: [known.jwk] }), issuer: 'iss', audience: 'aud', now: () => now });
+    const jwks = async () => {
+      reads++;
+      return { keys: [known.jwk] };
+    };
+    const verify = createAccessTokenVerifier({ jwks, issuer: 'iss', audience: 'aud', now: () => now });
     const forged = await Promise.all(Array.from({ length: 20 }, () => sign(stranger.privateKey, 'made-up', { exp: '10m' })));
     for (const token of forged) expect(await verify(token)).toBeNull();
     expect(reads).toBe(2); // the first load, and one reload for the unknown kid

@@ -61,7 +61,11 @@ describe('outbox relay', () => {
   it('publishes what a call woke it for under no deadline of that call (which may run out first)', async () => {
     const { outbox, bus, received } = setup();
     const budgets: number[] = [];
-    const watched: Outbox = { ...outbox, drain: (limit, publish) => (budgets.push(remainingMs()), outbox.drain(limit, publish)) };
+    const watched: Outbox = { ...outbox, drain: (limit, publish) => {
+        budgets.push(remainingMs());
+        return outbox.drain(limit, publish);
+      },
+    };
     const relayed = relay({ outbox: watched, bus, pollIntervalMs: 60_000 });
     relayed.start();
     await relayed.flush(); // the drains at start are over: the append below wakes a new one

@@ -67,7 +67,11 @@ describe('password throttle', () => {
   it('gives the store hashes, never the account names it is handed', async () => {
     const s = store();
     const seen: string[] = [];
-    await guess(throttle({ ...s, begin: async (account, ...rest) => (seen.push(account), s.begin(account, ...rest)) }), 'email:ada@example.com');
+    const begin: PasswordAttemptStore['begin'] = async (account, ...rest) => {
+      seen.push(account);
+      return s.begin(account, ...rest);
+    };
+    await guess(throttle({ ...s, begin }), 'email:ada@example.com');
     expect(seen).toEqual([await sha256('email:ada@example.com')]);
   });
 

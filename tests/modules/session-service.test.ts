@@ -78,7 +78,9 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
         ...repository,
         async findByRefreshHash(hash) {
           const match = await repository.findByRefreshHash(hash);
-          if (++looked === racing) lookups.forEach((release) => release());
+          if (++looked === racing) {
+            for (const release of lookups) release();
+          }
           await barrier;
           return match;
         },

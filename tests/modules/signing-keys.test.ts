@@ -114,7 +114,13 @@ describe('signing-key rotation', () => {
     const clock = manualClock();
     const memory = createMemorySigningKeyRepository();
     let reads = 0;
-    const counted: SigningKeyRepository = { ...memory, list: () => (reads++, memory.list()) };
+    const counted: SigningKeyRepository = {
+      ...memory,
+      list() {
+        reads++;
+        return memory.list();
+      },
+    };
     const { auth, token } = system(clock, counted);
     await token();
     await auth.jwks();

@@ -34,9 +34,9 @@ interface OtlpRequest {
 // OTLP numbers kinds from 1 (internal), the API from 0.
 const kinds = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
 
-const valueOf = ({ stringValue, boolValue, intValue, doubleValue }: OtlpValue) =>
+const attributeValue = ({ stringValue, boolValue, intValue, doubleValue }: OtlpValue) =>
   stringValue ?? boolValue ?? (intValue === undefined ? doubleValue : Number(intValue));
-const attributesOf = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
+const attributesOf = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map(({ key, value }) => [key, attributeValue(value)]));
 
 /** An OTLP/HTTP (JSON) trace receiver on loopback, keeping every span it is sent. */
 export async function startOtlpCollector() {
@@ -86,8 +86,8 @@ export function renderTrace(spans: readonly CollectedSpan[], traceId: string, la
   const lines: string[] = [];
   const walk = (span: CollectedSpan, depth: number) => {
     lines.push(`${'  '.repeat(depth)}${label(span)}`);
-    childrenOf(span.spanId).forEach((child) => walk(child, depth + 1));
+    for (const child of childrenOf(span.spanId)) walk(child, depth + 1);
   };
-  childrenOf(undefined).forEach((root) => walk(root, 0));
+  for (const root of childrenOf(undefined)) walk(root, 0);
   return lines;
 }
