@@ -55,7 +55,7 @@ const docsPolicy = [
  * `GET /openapi.json` (the document of the whole public API) and `GET /docs`, an interactive
  * reference of it (Swagger UI). Each asset is read once, when first asked for.
  */
-export function docsRoutes(routeGroups?: readonly PublicRouteGroup[]) {
+export function docsEndpoints(routeGroups?: readonly PublicRouteGroup[]) {
   const loaded = new Map<Asset, Promise<Buffer>>();
   const load = (asset: Asset) => {
     if (!loaded.has(asset)) {

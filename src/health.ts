@@ -27,7 +27,7 @@ async function run(check: HealthCheck, timeoutMs: number) {
 export const healthPaths = { live: '/health/live', ready: '/health/ready' } as const;
 
 /** `/health/live` and `/health/ready` in the IETF health-check format (application/health+json). */
-export function healthRoutes(checks: Record<string, HealthCheck>, { timeoutMs = 1000 } = {}) {
+export function healthEndpoints(checks: Record<string, HealthCheck>, { timeoutMs = 1000 } = {}) {
   const health = (c: { body: (b: string, s: 200 | 503, h: Record<string, string>) => Response }, body: object, status: 200 | 503) =>
     c.body(JSON.stringify(body), status, { 'Content-Type': 'application/health+json', 'Cache-Control': 'no-store' });
 

@@ -101,7 +101,7 @@ export function createMetrics({ service }: { service: string }) {
     },
 
     /** `GET /metrics` in the Prometheus text format. */
-    routes: new Hono<AppEnv>().get(metricsPath, async (c) =>
+    endpoints: new Hono<AppEnv>().get(metricsPath, async (c) =>
       c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }),
     ),
   };

@@ -105,8 +105,8 @@ function buildDocument(routeGroups: readonly PublicRouteGroup[]) {
   const registry = api.openAPIRegistry;
   for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
   for (const [name, header] of Object.entries(openApiComponents.headers)) registry.registerComponent('headers', name, header);
-  for (const [mount, routes] of groups) {
-    for (const route of routes) registry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
+  for (const [mount, definitions] of groups) {
+    for (const route of definitions) registry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
   }
   const document = api.getOpenAPI31Document({
     openapi: '3.1.0',

@@ -5,18 +5,18 @@ import { edgeAudience, serviceIdentity } from '../adapters/http/service-identity
 import { requestIdMaxLength } from '../modules/gateway/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
 
-/** A module's public routes as a service process serves them: behind the gateway only. */
-export interface ForwardedRoutes {
+/** A module's public endpoints as a service process serves them: behind the gateway only. */
+export interface ForwardedGroup {
   module: string;
   /** Where the gateway mounts them, e.g. `/api/users`. */
   path: string;
-  routes: Hono<AppEnv>;
+  endpoints: Hono<AppEnv>;
 }
 
 /**
- * The HTTP app of a process that does not host the gateway: the hosted modules' public routes
+ * The HTTP app of a process that does not host the gateway: the hosted modules' public endpoints
  * (reached through the gateway, with its service token) and health; the composition root adds
- * the internal port routes.
+ * the internal port endpoints.
  */
 export function createServiceApp({
   forwarded,
@@ -25,7 +25,7 @@ export function createServiceApp({
   onError,
   observe = [],
 }: {
-  forwarded: ForwardedRoutes[];
+  forwarded: ForwardedGroup[];
   operations: Hono<AppEnv>;
   secret: string;
   onError: ErrorHandler<AppEnv>;
@@ -34,13 +34,13 @@ export function createServiceApp({
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: requestIdMaxLength }));
   for (const middleware of observe) app.use(middleware);
-  for (const { module, path, routes } of forwarded) {
+  for (const { module, path, endpoints } of forwarded) {
     app.use(
       `${path}/*`,
       serviceIdentity({ secret, audience: edgeAudience(module), allowCaller: (callers) => callers.includes('gateway'), forwardsUser: true }),
       acceptBudget(),
     );
-    app.route(path, routes);
+    app.route(path, endpoints);
   }
   app.route('/', operations);
   app.onError(onError);

@@ -5,17 +5,17 @@ import { subscribeHandlers, tracePort, type Subscription } from '../modules/kern
 import { createOutboxRelay } from '../adapters/bus/outbox-relay.ts';
 import { breakerState } from '../adapters/http/port-client.ts';
 import { portPath } from '../adapters/http/port-path.ts';
-import { createRouteProxy } from '../adapters/http/route-proxy.ts';
+import { createEndpointProxy } from '../adapters/http/endpoint-proxy.ts';
 import { callRedis, createRedisClient } from '../adapters/redis/client.ts';
 import { edgeAudience } from '../adapters/http/service-identity.ts';
 import { createServiceTokenIssuer } from '../adapters/http/service-token.ts';
 import { describeConfig, type Config } from '../config/mod.ts';
 import { createEventBus } from './bus.ts';
-import { docsRoutes } from './docs.ts';
+import { docsEndpoints } from './docs.ts';
 import { errorStatusOf } from './error-status.ts';
 import { subscribeEventLog } from './event-log.ts';
-import { healthPaths, healthRoutes, type HealthCheck } from './health.ts';
-import { internalRoutes } from './internal-routes.ts';
+import { healthPaths, healthEndpoints, type HealthCheck } from './health.ts';
+import { internalEndpoints } from './internal-endpoints.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { CallableModule, HostedModule, Infrastructure } from './modules.ts';
 import { createProblemHandler } from './problem.ts';
@@ -145,23 +145,23 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   });
   // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
-  const operations = new Hono<AppEnv>().route('/', healthRoutes(checks)).route('/', metrics.routes).route('/', docsRoutes(routeGroups));
+  const operations = new Hono<AppEnv>().route('/', healthEndpoints(checks)).route('/', metrics.endpoints).route('/', docsEndpoints(routeGroups));
   // Probes, scrapes, and (split) other processes' readiness greetings.
   const greetings = config.monolith ? [] : hosted.map(({ descriptor }) => portPath(descriptor.name));
   const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath, ...greetings]);
   const observe = [observeRequests({ logger, record: metrics.recordRequest, routine })];
-  // Each module's public routes run over its port here, local or remote.
+  // Each module's public endpoints run over its port here, local or remote.
   const endpointsOf = (group: PublicRouteGroup) => group.endpoints(portOf(group.module));
 
   let app: Hono<AppEnv>;
   if (hosts('gateway')) {
     // A group of a module hosted elsewhere is forwarded to it, route by route.
-    const routeFor = (group: PublicRouteGroup) => {
+    const mounted = (group: PublicRouteGroup) => {
       const target = remote[group.module];
       if (!target) return endpointsOf(group);
-      return createRouteProxy({
+      return createEndpointProxy({
         module: group.module,
-        routes: group.definitions,
+        definitions: group.definitions,
         audience: edgeAudience(group.module),
         registry: target.registry,
         serviceToken,
@@ -169,12 +169,12 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
         timeoutMs: config.remotePolicy.timeoutMs * 2,
       });
     };
-    const routes = routeGroups.map((group) => ({ path: group.path, definitions: group.definitions, app: routeFor(group) }));
+    const groups = routeGroups.map((group) => ({ path: group.path, definitions: group.definitions, app: mounted(group) }));
     const auth = portOf('auth');
     const { revocations, subscription } = startRevocationFeed({ bus: bus.bus, sessions: portOf('session'), accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds, startup });
     subscriptions.push(subscription);
     app = createGatewayApp({
-      routes,
+      groups,
       operations,
       verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth.jwks(), ...config.tokens }),
       revocations,
@@ -186,7 +186,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     });
   } else {
     app = createServiceApp({
-      forwarded: routeGroups.filter((group) => hosts(group.module)).map((group) => ({ ...group, routes: endpointsOf(group) })),
+      forwarded: routeGroups.filter((group) => hosts(group.module)).map((group) => ({ module: group.module, path: group.path, endpoints: endpointsOf(group) })),
       operations,
       secret,
       onError,
@@ -196,7 +196,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   if (!config.monolith) {
     const served = hosted.map(({ descriptor }) => ({ module: descriptor.name, spec: descriptor.port.spec, impl: portOf(descriptor.name) }));
     const internalOnError = createProblemHandler({ statusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
-    app.route('/', internalRoutes({ ports: served, needs: placement.needs, secret, onError: internalOnError }));
+    app.route('/', internalEndpoints({ ports: served, needs: placement.needs, secret, onError: internalOnError }));
   }
 
   return {

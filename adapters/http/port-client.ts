@@ -118,7 +118,7 @@ export interface RemotePort {
 }
 
 /**
- * A port implemented by calls to the module's internal routes (see createPortRoutes), so a caller
+ * A port implemented by calls to the module's internal routes (see createPortEndpoints), so a caller
  * cannot tell a remote module from a local one. Domain errors come back as the same typed errors
  * by `code`; transport failures become RemoteCallError. Each call runs through a timeout, a
  * bulkhead and a circuit breaker; only methods marked idempotent are retried (exponential backoff
@@ -197,7 +197,7 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     }
   }
 
-  /** Whether an instance accepts this process's calls (see createPortRoutes); outside the breaker, as a probe. */
+  /** Whether an instance accepts this process's calls (see createPortEndpoints); outside the breaker, as a probe. */
   async function greet(): Promise<Greeting> {
     try {
       const res = await send(`${baseUrl()}${portPath(module)}`, {

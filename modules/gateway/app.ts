@@ -13,8 +13,8 @@ import { gatewaySecureHeaders } from './security-headers.ts';
 
 export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } satisfies StatusTable<GatewayErrorCode>;
 
-/** A group of public routes as the gateway mounts it: a module's own routes, or a proxy to where it runs. */
-export interface MountedRoutes {
+/** A group of public endpoints as the gateway mounts it: a module's own, or a proxy to where it runs. */
+export interface MountedGroup {
   /** Where the group is mounted, e.g. `/api/users`. */
   path: string;
   /** The group's route definitions: a route whose `security` asks for a bearer token needs one. */
@@ -23,7 +23,7 @@ export interface MountedRoutes {
 }
 
 export interface GatewayOptions {
-  routes: readonly MountedRoutes[];
+  groups: readonly MountedGroup[];
   /** Health, metrics and docs: not under /api, so no CORS limits, auth or rate limits. */
   operations: Hono<AppEnv>;
   verifyAccessToken: AccessTokenVerifier;
@@ -53,7 +53,7 @@ function bearerAuth({ verify, revocations }: { verify: AccessTokenVerifier; revo
 }
 
 /** The method and Hono path of each route of `group` that needs an access token. */
-function protectedRoutes({ path, definitions }: MountedRoutes): Array<{ method: string; path: string }> {
+function protectedRoutes({ path, definitions }: MountedGroup): Array<{ method: string; path: string }> {
   return definitions
     .filter((route) => route.security?.some((requirement) => 'bearerAuth' in requirement))
     .map((route) => ({
@@ -67,7 +67,7 @@ export const requestIdMaxLength = 128;
 
 /** The public HTTP edge: request ids, security headers, CORS, body limit, authentication, routing. */
 export function createGatewayApp({
-  routes,
+  groups,
   operations,
   verifyAccessToken,
   revocations,
@@ -122,10 +122,10 @@ export function createGatewayApp({
   app.use('/api/*', rateLimitByIp({ name: 'api', limiter: rateLimits.api }));
   app.use('/api/auth/*', rateLimitByIp({ name: 'auth', limiter: rateLimits.auth }));
 
-  for (const group of routes) {
+  for (const group of groups) {
     for (const route of protectedRoutes(group)) app.on(route.method, route.path, authenticate);
   }
-  for (const group of routes) app.route(group.path, group.app);
+  for (const group of groups) app.route(group.path, group.app);
   app.route('/', operations);
 
   app.notFound(() => {

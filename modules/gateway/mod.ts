@@ -2,7 +2,7 @@
  * The gateway: the public HTTP edge (request ids, security headers, CORS, body limit, local
  * access-token verification, revocation check, routing). Other code imports only this file.
  */
-export { createGatewayApp, gatewayErrorStatus, requestIdMaxLength, type GatewayOptions, type MountedRoutes } from './app.ts';
+export { createGatewayApp, gatewayErrorStatus, requestIdMaxLength, type GatewayOptions, type MountedGroup } from './app.ts';
 export { securityHeaders } from './security-headers.ts';
 export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVerifierOptions } from './access-tokens.ts';
 export { createRevocationSet, type RevocationSet } from './revocations.ts';

@@ -8,7 +8,7 @@ import { RemoteCallError, UnavailableError } from '../../modules/kernel/mod.ts';
 import { sessionApiSpec, sessionErrors, type SessionApi } from '../../modules/session/mod.ts';
 import { userApiSpec } from '../../modules/user/mod.ts';
 import { errorStatusByCode } from '../../src/error-status.ts';
-import { internalRoutes } from '../../src/internal-routes.ts';
+import { internalEndpoints } from '../../src/internal-endpoints.ts';
 import { createProblemHandler } from '../../src/problem.ts';
 
 const secret = 'a-test-secret-that-is-long-enough-1234';
@@ -34,7 +34,7 @@ function client(fetch: (url: string, init: RequestInit) => Response | Promise<Re
 }
 
 describe('internal routes', () => {
-  const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret, onError });
+  const app = internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret, onError });
   const call = (token?: string) =>
     app.request('/internal/session/listRevokedSince', {
       method: 'POST',
@@ -79,20 +79,20 @@ describe('internal routes', () => {
 
 describe('HTTP port client', () => {
   it('treats a refused service token as a deployment fault (RemoteCallError), not as the user being logged out', async () => {
-    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: 'the-server-has-another-secret-0123456789', onError });
+    const app = internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: 'the-server-has-another-secret-0123456789', onError });
     const sessions = client((url, init) => app.request(url, init), { attempts: 1 });
     await expect(sessions.get('s1')).rejects.toMatchObject({ constructor: RemoteCallError, reason: 'bad_response' });
   });
 
   it('greets: accepted by a module with the same secret, refused by one with another, unreachable when nothing answers', async () => {
-    const serving = (serverSecret: string) => internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: serverSecret, onError });
+    const serving = (serverSecret: string) => internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: serverSecret, onError });
     const same = serving(secret);
     const other = serving('the-server-has-another-secret-0123456789');
     expect(await client((url, init) => same.request(url, init)).greet()).toBe('accepted');
     expect(await client((url, init) => other.request(url, init)).greet()).toBe('refused');
     expect(await client(() => new Response('', { status: 503 })).greet()).toBe('unreachable');
     // A process that does not serve the module (a wrong URL), or one from before greetings.
-    const elsewhere = internalRoutes({ ports: [{ module: 'user', spec: userApiSpec, impl: {} as never }], secret, onError });
+    const elsewhere = internalEndpoints({ ports: [{ module: 'user', spec: userApiSpec, impl: {} as never }], secret, onError });
     expect(await client((url, init) => elsewhere.request(url, init)).greet()).toBe('not-the-module');
     expect(await client(async () => { throw new TypeError('fetch failed'); }).greet()).toBe('unreachable');
   });
@@ -125,7 +125,7 @@ describe('HTTP port client', () => {
         throw new UnavailableError();
       },
     });
-    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
+    const app = internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
     const sessions = client((url, init) => app.request(url, init));
     // Passed on as the module's own answer, not a transport failure to retry.
     await expect(sessions.get('s1')).rejects.toMatchObject({ code: 'service_unavailable' });
@@ -197,7 +197,7 @@ describe('HTTP port client', () => {
         throw new RefreshTokenReusedError('s9', 'u9');
       },
     });
-    const app = internalRoutes({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
+    const app = internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
     const sessions = client((url, init) => app.request(url, init), { breakerThreshold: 1 });
     for (let i = 0; i < 2; i++) {
       await expect(sessions.refresh({ refreshToken: 'abc' })).rejects.toMatchObject({ constructor: RefreshTokenReusedError, sessionId: 's9', userId: 'u9' });

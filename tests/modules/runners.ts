@@ -2,7 +2,7 @@ import { createHttpPortClient } from '../../adapters/http/port-client.ts';
 import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
 import type { ErrorRegistry, PortSpec } from '../../modules/kernel/mod.ts';
 import { errorStatusByCode } from '../../src/error-status.ts';
-import { internalRoutes } from '../../src/internal-routes.ts';
+import { internalEndpoints } from '../../src/internal-endpoints.ts';
 import { createProblemHandler } from '../../src/problem.ts';
 
 /** How a test reaches a port: the object itself, or the same object behind its HTTP routes. */
@@ -24,7 +24,7 @@ export const runners: Runner[] = [
   {
     name: 'remote over HTTP',
     wrap(impl, { module, spec, errors }) {
-      const app = internalRoutes({
+      const app = internalEndpoints({
         ports: [{ module, spec, impl }],
         secret,
         onError: createProblemHandler({ statusByCode: errorStatusByCode, logError: () => {}, exposeDetails: true }),

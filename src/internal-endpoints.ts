@@ -1,7 +1,7 @@
 import { Hono, type ErrorHandler } from 'hono';
 import { acceptBudget } from '../adapters/http/deadline.ts';
 import { portPath } from '../adapters/http/port-path.ts';
-import { createPortRoutes } from '../adapters/http/port-routes.ts';
+import { createPortEndpoints } from '../adapters/http/port-endpoints.ts';
 import { serviceIdentity } from '../adapters/http/service-identity.ts';
 import type { PortSpec } from '../modules/kernel/mod.ts';
 import type { AppEnv } from '../modules/kernel/http.ts';
@@ -20,7 +20,7 @@ export interface HostedPort<Api extends object = object> {
  * needs it get through; anything else is 401 service_unauthenticated. Each call is served within
  * the budget its caller sent (see deadline.ts).
  */
-export function internalRoutes({
+export function internalEndpoints({
   ports,
   needs = placement.needs,
   secret,
@@ -37,7 +37,7 @@ export function internalRoutes({
     // Only processes hosting a module that calls this one may use its port.
     const allowCaller = (callers: readonly string[]) => callers.some((caller) => needs[caller]?.includes(module));
     app.use(`${portPath(module)}/*`, serviceIdentity({ secret, audience: module, allowCaller }), acceptBudget());
-    app.route(portPath(module), createPortRoutes({ spec, impl }));
+    app.route(portPath(module), createPortEndpoints({ spec, impl }));
   }
   app.onError(onError);
   return app;

@@ -6,14 +6,14 @@ import { budgetFor, budgetHeader } from './deadline.ts';
 import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 
-export interface RouteProxyOptions {
-  /** The module whose public routes these are (named in errors). */
+export interface EndpointProxyOptions {
+  /** The module whose endpoints these are (named in errors). */
   module: string;
   /**
-   * The module's public routes (method and OpenAPI path, `{id}` style): only these are forwarded,
+   * The module's route definitions (method and OpenAPI path, `{id}` style): only these are forwarded,
    * each under its own template, so the gateway's logs, metrics and spans name the route.
    */
-  routes: ReadonlyArray<{ method: string; path: string }>;
+  definitions: ReadonlyArray<{ method: string; path: string }>;
   /** The service token's audience on the hosting service. */
   audience: string;
   registry: ServiceRegistry;
@@ -29,12 +29,12 @@ const forwardedRequestHeaders = ['content-type', 'accept', 'user-agent', 'tracep
 const returnedResponseHeaders = ['content-type', 'cache-control', 'retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'location'];
 
 /**
- * Forwards a module's public routes to the service hosting it. The client's bearer token stays at
+ * Forwards a module's public endpoints to the service hosting it. The client's bearer token stays at
  * the gateway: the service gets a service token that names the verified principal, plus the
  * request id, trace context, client address, user agent and the time it has to answer (see
  * deadline.ts). Status and body come back unchanged.
  */
-export function createRouteProxy({ module, routes, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: RouteProxyOptions) {
+export function createEndpointProxy({ module, definitions, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: EndpointProxyOptions) {
   const forward: Handler<AppEnv> = async (c) => {
     const url = new URL(c.req.url);
     const headers = new Headers();
@@ -90,6 +90,6 @@ export function createRouteProxy({ module, routes, audience, registry, serviceTo
     return new Response(res.body, { status: res.status, headers: out });
   };
   const proxy = new Hono<AppEnv>();
-  for (const { method, path } of routes) proxy.on(method.toUpperCase(), path.replace(/\{(\w+)\}/g, ':$1'), forward);
+  for (const { method, path } of definitions) proxy.on(method.toUpperCase(), path.replace(/\{(\w+)\}/g, ':$1'), forward);
   return proxy;
 }

@@ -10,7 +10,7 @@ import type { AppEnv } from '../../modules/kernel/http.ts';
  * `GET /` answers 204: behind the same service-token check as the methods, it tells a caller's
  * readiness check that this process accepts its calls.
  */
-export function createPortRoutes<Api extends object>({ spec, impl }: { spec: PortSpec<Api>; impl: Api }) {
+export function createPortEndpoints<Api extends object>({ spec, impl }: { spec: PortSpec<Api>; impl: Api }) {
   const methods = spec as Record<string, PortSpec<Api>[keyof Api]>;
   const callable = impl as Record<string, (input: unknown) => Promise<unknown>>;
   return new Hono<AppEnv>().get('/', (c) => c.body(null, 204)).post('/:method', async (c) => {
