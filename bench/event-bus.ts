@@ -20,7 +20,8 @@ interface Row {
   'p99 ms': number;
 }
 
-const quantile = (sorted: Float64Array, q: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3));
+const quantile = (sorted: Float64Array, q: number) =>
+  Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3));
 
 /** One group, one subscription; latency is publish() call → handler entry, in this process. */
 async function measure(name: string, bus: EventBus, run: 'throughput' | 'latency', n: number): Promise<Row> {
@@ -36,21 +37,24 @@ async function measure(name: string, bus: EventBus, run: 'throughput' | 'latency
       onHandled();
     },
   });
-  const handledAll = (count: number) => new Promise<void>((resolve) => {
-    onHandled = () => void (handled >= count && resolve());
-    onHandled();
-  });
+  const handledAll = (count: number) =>
+    new Promise<void>((resolve) => {
+      onHandled = () => void (handled >= count && resolve());
+      onHandled();
+    });
   const publish = () => bus.publish(createEvent({ source: 'bench', type, data: { sentAt: performance.now(), pad: 'x'.repeat(200) } }));
 
   const started = performance.now();
   let published = 0;
   if (run === 'throughput') {
-    await Promise.all(Array.from({ length: publishers }, async () => {
-      while (published < n) {
-        published++;
-        await publish();
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: publishers }, async () => {
+        while (published < n) {
+          published++;
+          await publish();
+        }
+      }),
+    );
   } else {
     for (; published < n; published++) {
       await publish();

@@ -29,7 +29,9 @@ function report(name: string, results: Array<{ status: number; ms: number }>) {
   const ok = results.filter((r) => r.status === 200).map((r) => r.ms);
   const refused = results.filter((r) => r.status === 503).map((r) => r.ms);
   const other = results.filter((r) => r.status !== 200 && r.status !== 503).map((r) => r.status);
-  console.log(`${name}: ${ok.length} × 200 (median ${median(ok)} ms), ${refused.length} × 503 (median ${median(refused)} ms)${other.length ? `, other: ${other}` : ''}`);
+  console.log(
+    `${name}: ${ok.length} × 200 (median ${median(ok)} ms), ${refused.length} × 503 (median ${median(refused)} ms)${other.length ? `, other: ${other}` : ''}`,
+  );
 }
 
 for (let i = 0; i < 5; i++) await login(legit.email, legit.password); // warm-up

@@ -49,7 +49,12 @@ export async function expectStatus(res: Response | Promise<Response>, status: nu
 export const benchEnv = { LOG_LEVEL: 'silent', RATE_LIMIT_API_PER_MINUTE: String(1e9), RATE_LIMIT_AUTH_PER_MINUTE: String(1e9) };
 
 /** The system in this process, as the in-process benchmarks drive it (one client, at 127.0.0.1). */
-export const benchSystem = (database: string) => createSystem(loadConfig({ DATABASE_URL: database, ...benchEnv }), { clientIp: () => '127.0.0.1' });
+export const benchSystem = (database: string) =>
+  createSystem(loadConfig({ DATABASE_URL: database, ...benchEnv }), { clientIp: () => '127.0.0.1' });
 
 /** A JSON POST's request options. */
-export const jsonPost = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+export const jsonPost = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});

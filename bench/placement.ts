@@ -34,6 +34,9 @@ const monolith = await startProcess('node', {
   REDIS_PREFIX: `${schema}:`,
   ...benchEnv,
 });
-const results = [await readsOverHttp('monolith (1 process)', monolith), await readsOverHttp('split (5 processes)', await startSplit(benchEnv))];
+const results = [
+  await readsOverHttp('monolith (1 process)', monolith),
+  await readsOverHttp('split (5 processes)', await startSplit(benchEnv)),
+];
 console.table(results);
 await dropTestStores([schema]); // the split cleans up after itself

@@ -14,7 +14,10 @@ async function http(database: string): Promise<Stats[]> {
   const login = async () => {
     const email = idle.pop()!;
     try {
-      return (await (await expectStatus(system.app.request('/api/auth/login', jsonPost({ email, password })), 200)).json()) as { accessToken: string; refreshToken: string };
+      return (await (await expectStatus(system.app.request('/api/auth/login', jsonPost({ email, password })), 200)).json()) as {
+        accessToken: string;
+        refreshToken: string;
+      };
     } finally {
       idle.push(email);
     }
@@ -24,7 +27,9 @@ async function http(database: string): Promise<Stats[]> {
   let refreshToken = (await login()).refreshToken;
   const results = [
     await measure(`${database}: GET /health/live`, 5000, () => expectStatus(system.app.request('/health/live'), 200)),
-    await measure(`${database}: GET /api/users/me (authenticated)`, 5000, () => expectStatus(system.app.request('/api/users/me', auth), 200)),
+    await measure(`${database}: GET /api/users/me (authenticated)`, 5000, () =>
+      expectStatus(system.app.request('/api/users/me', auth), 200),
+    ),
     await measure(`${database}: POST /api/auth/refresh`, 1000, async () => {
       const res = await expectStatus(system.app.request('/api/auth/refresh', jsonPost({ refreshToken })), 200);
       refreshToken = ((await res.json()) as { refreshToken: string }).refreshToken;

@@ -25,7 +25,9 @@ async function bench(database: string, rounds = 5, n = 5000): Promise<Stats[]> {
   const system = await benchSystem(database);
   const credentials = { email: `bench-${Date.now()}@example.com`, password: 'a sturdy passphrase 42' };
   await expectStatus(system.app.request('/api/auth/register', jsonPost(credentials)), 201);
-  const { accessToken } = (await (await expectStatus(system.app.request('/api/auth/login', jsonPost(credentials)), 200)).json()) as { accessToken: string };
+  const { accessToken } = (await (await expectStatus(system.app.request('/api/auth/login', jsonPost(credentials)), 200)).json()) as {
+    accessToken: string;
+  };
   const read = () => expectStatus(system.app.request('/api/users/me', { headers: { Authorization: `Bearer ${accessToken}` } }), 200);
 
   // A request served from memory never leaves the microtask queue; a turn of the event loop after
@@ -35,7 +37,11 @@ async function bench(database: string, rounds = 5, n = 5000): Promise<Stats[]> {
   const results: Record<'off' | 'on', Stats[]> = { off: [], on: [] };
   for (let round = 0; round < rounds; round++) {
     results.off.push(await measure('off', n, read, 1, turn));
-    const tracing = (await startTelemetry({ otlpEndpoint: sinkUrl, service: 'bench', logger: createLogger({ level: 'warn', service: 'bench' }) }))!;
+    const tracing = (await startTelemetry({
+      otlpEndpoint: sinkUrl,
+      service: 'bench',
+      logger: createLogger({ level: 'warn', service: 'bench' }),
+    }))!;
     results.on.push(await measure('on', n, read, 1, turn));
     started += Math.min(50, n) + n; // measure's warm-up, then the measured requests
     await tracing.shutdown();

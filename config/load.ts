@@ -102,7 +102,8 @@ function placementProblems(env: Env, placement: Placement): string[] {
   }
   for (const module of placement.remoteModules(env.SERVICES)) {
     const variable = placement.urlVariable(module);
-    if (!(env as Record<string, unknown>)[variable]) problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
+    if (!(env as Record<string, unknown>)[variable])
+      problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
   }
   if (env.DATABASE_SCHEMA && !/^postgres/.test(env.DATABASE_URL)) problems.push('DATABASE_SCHEMA: applies to postgres:// databases only');
   return problems;
@@ -132,7 +133,9 @@ export function loadConfig(source: Record<string, string | undefined>, placement
     placement,
     serviceName: env.SERVICES.join('+'),
     monolith: hostsEvery(placement, env.SERVICES),
-    remotes: Object.fromEntries(placement.remoteModules(env.SERVICES).map((m) => [m, (env as Record<string, unknown>)[placement.urlVariable(m)] as string[]])),
+    remotes: Object.fromEntries(
+      placement.remoteModules(env.SERVICES).map((m) => [m, (env as Record<string, unknown>)[placement.urlVariable(m)] as string[]]),
+    ),
     serviceTokenSecret: env.SERVICE_TOKEN_SECRET,
     remotePolicy: {
       timeoutMs: env.REMOTE_TIMEOUT_MS,
@@ -158,7 +161,9 @@ export function loadConfig(source: Record<string, string | undefined>, placement
     signingKeyEncryptionKey: env.SIGNING_KEY_ENCRYPTION_KEY
       ? Uint8Array.from(atob(env.SIGNING_KEY_ENCRYPTION_KEY), (c) => c.charCodeAt(0))
       : undefined,
-    settings: Object.fromEntries(placement.modules.map(({ descriptor }) => [descriptor.name, descriptor.settings?.from(env)])) as Config['settings'],
+    settings: Object.fromEntries(
+      placement.modules.map(({ descriptor }) => [descriptor.name, descriptor.settings?.from(env)]),
+    ) as Config['settings'],
     logLevel: env.LOG_LEVEL,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     traceSampler: { name: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG },

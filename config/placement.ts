@@ -80,6 +80,10 @@ export const startWaves = () => placement.startWaves() as ModuleName[][];
  * The `*_SERVICE_URL` variables a process hosting `hosted` needs, given where each module runs:
  * what a deployment script or test writes for each service of a split.
  */
-export function serviceUrlEnv(hosted: readonly string[], urlOf: (module: CallableModule) => string, { remoteModules: remote, urlVariable } = placement): Record<string, string> {
+export function serviceUrlEnv(
+  hosted: readonly string[],
+  urlOf: (module: CallableModule) => string,
+  { remoteModules: remote, urlVariable } = placement,
+): Record<string, string> {
   return Object.fromEntries(remote(hosted).map((module) => [urlVariable(module), urlOf(module as CallableModule)]));
 }

@@ -58,7 +58,8 @@ const databaseUrlProblem = (value: string) => {
   if (/^postgres(ql)?:\/\//.test(value)) return connectionUrlProblem(value, { hostList: true });
   return 'must be "memory", "pglite://<dir>" or "postgres://…"';
 };
-const redisUrlProblem = (value: string) => (/^rediss?:\/\//.test(value) ? connectionUrlProblem(value) : 'must be a redis:// or rediss:// URL');
+const redisUrlProblem = (value: string) =>
+  /^rediss?:\/\//.test(value) ? connectionUrlProblem(value) : 'must be a redis:// or rediss:// URL';
 
 /** A check for zod that reports what `problemOf` finds wrong with the value, if anything. */
 const reportProblem = (problemOf: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
@@ -80,7 +81,10 @@ function servicesSchema(moduleNames: readonly string[]) {
       if (names.length === 1 && names[0] === 'all') return [...moduleNames];
       const unknown = names.filter((n) => !moduleNames.includes(n));
       if (unknown.length > 0 || names.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `unknown module(s) ${unknown.join(', ') || '(none)'}; use "all" or a comma list of ${moduleNames.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown module(s) ${unknown.join(', ') || '(none)'}; use "all" or a comma list of ${moduleNames.join(', ')}`,
+        });
         return z.NEVER;
       }
       if (new Set(names).size !== names.length) {
@@ -109,7 +113,10 @@ const commonSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2000),
   DATABASE_QUERY_TIMEOUT_MS: positiveInt(1000),
   REDIS_URL: z.string().superRefine(reportProblem(redisUrlProblem)).optional(),
-  REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1–64 characters of letters, digits, _ : . -').default('auth:'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 characters of letters, digits, _ : . -')
+    .default('auth:'),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(1000),
   EVENT_BUS: z.enum(['memory', 'redis']).default('memory'),
   SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -140,7 +147,9 @@ const commonSchema = z.object({
     .string()
     .default('')
     .transform(list)
-    .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { message: 'must be a comma list of IP addresses or CIDR ranges' }))),
+    .pipe(
+      z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { message: 'must be a comma list of IP addresses or CIDR ranges' })),
+    ),
   TOKEN_ISSUER: z.string().min(1).default('modular-auth'),
   TOKEN_AUDIENCE: z.string().min(1).default('modular-auth-api'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
@@ -157,7 +166,9 @@ type ModuleVariables = z.output<NonNullable<(typeof defaultPlacement.modules)[nu
 
 /** The variables of `placement`: the common ones, SERVICES, where each module runs, and each module's own. */
 export function envSchemaFor(placement: Placement) {
-  const serviceUrls = Object.fromEntries(placement.names.filter((name) => name !== 'gateway').map((name) => [placement.urlVariable(name), urlList]));
+  const serviceUrls = Object.fromEntries(
+    placement.names.filter((name) => name !== 'gateway').map((name) => [placement.urlVariable(name), urlList]),
+  );
   const moduleVariables = placement.modules.map(({ descriptor }) => descriptor.settings?.variables.shape ?? {});
   return commonSchema.extend({
     SERVICES: servicesSchema(placement.names),

@@ -16,7 +16,11 @@ const common = {
 // In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004.
 const url = (module: ModuleName) => `http://127.0.0.1:${base + moduleNames.indexOf(module)}`;
 
-const isLive = (module: ModuleName) => fetch(`${url(module)}/health/live`).then((r) => r.ok, () => false);
+const isLive = (module: ModuleName) =>
+  fetch(`${url(module)}/health/live`).then(
+    (r) => r.ok,
+    () => false,
+  );
 const children: ChildProcess[] = [];
 for (const wave of startWaves()) {
   for (const name of wave) {

@@ -7,7 +7,10 @@ import type { modules } from './modules.ts';
 type RouteGroups = (typeof modules)[number]['descriptor']['routes'][number];
 
 /** A route group's request and answer types (its route definitions' own) at its mount path. */
-type Mounted<Group> = Group extends { path: infer Path extends string; endpoints: (...args: never[]) => Hono<AppEnv, infer Declared extends Schema, string> }
+type Mounted<Group> = Group extends {
+  path: infer Path extends string;
+  endpoints: (...args: never[]) => Hono<AppEnv, infer Declared extends Schema, string>;
+}
   ? MergeSchemaPath<Declared, Path>
   : never;
 type Intersection<Union> = (Union extends unknown ? (all: Union) => void : never) extends (all: infer All) => void ? All : never;

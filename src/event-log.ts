@@ -1,4 +1,11 @@
-import { eventHandlers, subscribeHandlers, type EventBus, type EventHandlers, type EventOf, type Subscription } from '../modules/kernel/mod.ts';
+import {
+  eventHandlers,
+  subscribeHandlers,
+  type EventBus,
+  type EventHandlers,
+  type EventOf,
+  type Subscription,
+} from '../modules/kernel/mod.ts';
 import { eventCatalogue, type EventCatalogue } from './events.ts';
 import type { Logger } from './log.ts';
 
@@ -20,10 +27,12 @@ const levels = {
  * request that caused it. Only named fields are copied: event data may grow fields not meant for logs.
  */
 export function subscribeEventLog(bus: EventBus, logger: Logger): Subscription {
-  const write = (level: 'info' | 'warn') => async ({ type, id, time, subject, data }: EventOf<EventCatalogue, keyof typeof levels>) => {
-    const { sessionId, reason, ip }: { sessionId?: string; reason?: string; ip?: string } = data;
-    logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip });
-  };
+  const write =
+    (level: 'info' | 'warn') =>
+    async ({ type, id, time, subject, data }: EventOf<EventCatalogue, keyof typeof levels>) => {
+      const { sessionId, reason, ip }: { sessionId?: string; reason?: string; ip?: string } = data;
+      logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip });
+    };
   const handlers = Object.fromEntries(Object.entries(levels).map(([type, level]) => [type, write(level)])) as EventHandlers<EventCatalogue>;
   return subscribeHandlers(bus, 'log', eventHandlers(eventCatalogue, handlers));
 }

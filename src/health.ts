@@ -38,7 +38,9 @@ export function healthEndpoints(checks: Record<string, HealthCheck>, { timeoutMs
       const ok = results.every(([, r]) => r.status === 'pass');
       const body = {
         status: ok ? 'pass' : 'fail',
-        checks: Object.fromEntries(results.map(([name, r]) => [`${name}:responseTime`, [{ componentId: name, ...r, time: new Date().toISOString() }]])),
+        checks: Object.fromEntries(
+          results.map(([name, r]) => [`${name}:responseTime`, [{ componentId: name, ...r, time: new Date().toISOString() }]]),
+        ),
       };
       return health(c, body, ok ? 200 : 503);
     });

@@ -23,11 +23,13 @@ function activeTraceId(): string | undefined {
 /** One JSON line per entry on stderr. Callers never pass passwords, tokens or secrets. */
 export function createLogger({ level, service }: { level: LogLevel; service: string }): Logger {
   const threshold = levels[level];
-  const write = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (levels[lvl] < threshold) return;
-    const entry = { level: lvl, time: new Date().toISOString(), service, msg, traceId: activeTraceId(), ...fields };
-    if ('error' in entry) entry.error = errorFields(entry.error);
-    console.error(JSON.stringify(entry));
-  };
+  const write =
+    (lvl: Exclude<LogLevel, 'silent'>) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (levels[lvl] < threshold) return;
+      const entry = { level: lvl, time: new Date().toISOString(), service, msg, traceId: activeTraceId(), ...fields };
+      if ('error' in entry) entry.error = errorFields(entry.error);
+      console.error(JSON.stringify(entry));
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

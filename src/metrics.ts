@@ -40,7 +40,12 @@ export function createMetrics({ service }: { service: string }) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });
-  const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429.', labelNames: ['route'], registers });
+  const rateLimited = new Counter({
+    name: 'http_rate_limited_total',
+    help: 'Requests refused with 429.',
+    labelNames: ['route'],
+    registers,
+  });
   const logins = new Counter({ name: 'auth_logins_total', help: 'Login attempts by outcome.', labelNames: ['outcome'], registers });
   const reuse = new Counter({ name: 'auth_refresh_reuse_detected_total', help: 'Rotated refresh tokens presented again.', registers });
 

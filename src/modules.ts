@@ -69,13 +69,17 @@ export const modules = [
   bind({
     descriptor: userModule,
     deps: ({ config, logger, storage, rateLimits }) => ({
-      users: storage.pick({ memory: ({ outbox }) => createMemoryUserRepository({ outbox }), sql: ({ db }) => createSqlUserRepository({ db }) }),
+      users: storage.pick({
+        memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
+        sql: ({ db }) => createSqlUserRepository({ db }),
+      }),
       hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
       commonPasswords: createCommonPasswordList(),
       // Logins and password re-checks (both in the user module) count against one per-account throttle.
       throttle: createPasswordThrottle({
         store: rateLimits().passwords,
-        onReleaseFailed: (error) => logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
+        onReleaseFailed: (error) =>
+          logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
       }),
     }),
   }),
@@ -83,11 +87,14 @@ export const modules = [
     descriptor: sessionModule,
     deps: ({ storage }, _calls, settings) => ({ sessions: sessionRepository(storage), ...settings }),
     // Redis session keys expire by themselves; SQL rows need the sweep.
-    maintain: ({ config, storage, logger }) => (config.redis ? () => {} : startMaintenance({ sessions: sessionRepository(storage), logger })),
+    maintain: ({ config, storage, logger }) =>
+      config.redis ? () => {} : startMaintenance({ sessions: sessionRepository(storage), logger }),
   }),
   bind({
     descriptor: auditModule,
-    deps: ({ storage }) => ({ entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }) }),
+    deps: ({ storage }) => ({
+      entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }),
+    }),
   }),
 ] as const;
 

@@ -24,7 +24,8 @@ export interface NodeServer {
 }
 
 /** Resolves once `response` is written out (or can no longer be). */
-const closed = (response: ServerResponse) => new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
+const closed = (response: ServerResponse) =>
+  new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
 
 /**
  * Serves `fetch` on Node with the limits an internet-facing server needs: a client has

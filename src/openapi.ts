@@ -65,7 +65,6 @@ const operationsRouteDefinitions = [
   }),
 ];
 
-
 /** The gateway's request id (hono/request-id), on every route of the document. */
 const requestId = {
   parameter: {
@@ -88,7 +87,8 @@ function withRequestId(document: Document): Document {
   for (const item of Object.values(document.paths ?? {})) {
     for (const op of Object.values(item as Record<string, Operation>)) {
       op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/RequestId' }];
-      for (const answer of Object.values(op.responses ?? {})) answer.headers = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...answer.headers };
+      for (const answer of Object.values(op.responses ?? {}))
+        answer.headers = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' }, ...answer.headers };
     }
   }
   return document;
@@ -103,7 +103,8 @@ function buildDocument(routeGroups: readonly PublicRouteGroup[]) {
   ];
   const api = new OpenAPIHono();
   const registry = api.openAPIRegistry;
-  for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, scheme] of Object.entries(openApiComponents.securitySchemes))
+    registry.registerComponent('securitySchemes', name, scheme);
   for (const [name, header] of Object.entries(openApiComponents.headers)) registry.registerComponent('headers', name, header);
   for (const [mount, definitions] of groups) {
     for (const route of definitions) registry.registerPath({ ...route, path: route.path === '/' ? mount : `${mount}${route.path}` });
@@ -113,7 +114,8 @@ function buildDocument(routeGroups: readonly PublicRouteGroup[]) {
     info: {
       title: 'modular-auth public API',
       version: '1',
-      description: 'Registration, login, tokens, sessions, profile and security activity. Errors are `application/problem+json` (RFC 9457).',
+      description:
+        'Registration, login, tokens, sessions, profile and security activity. Errors are `application/problem+json` (RFC 9457).',
     },
   });
   return withRequestId(document);

@@ -23,7 +23,11 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
   const api = { name: 'api', limit: config.rateLimits.apiPerMinute, windowSeconds: 60 };
   const auth = { name: 'auth', limit: config.rateLimits.authPerMinute, windowSeconds: 60 };
   if (!(config.redis && redis)) {
-    return { api: createMemoryRateLimiter(api), auth: createMemoryRateLimiter(auth), passwords: createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy }) };
+    return {
+      api: createMemoryRateLimiter(api),
+      auth: createMemoryRateLimiter(auth),
+      passwords: createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy }),
+    };
   }
   const store = { redis, prefix: config.redis.prefix };
   return {

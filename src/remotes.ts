@@ -62,7 +62,8 @@ export function createRemoteModules({
     const check: HealthCheck = async () => {
       if (breakerState(breaker) === 'open') throw new CheckFailed('circuit open');
       const greeting = await client.greet();
-      if (greeting === 'refused') throw new CheckFailed('refuses this process’s service token: is SERVICE_TOKEN_SECRET the same in every process?');
+      if (greeting === 'refused')
+        throw new CheckFailed('refuses this process’s service token: is SERVICE_TOKEN_SECRET the same in every process?');
       // Also what an instance from before greetings answers: in a rolling deploy, update a module before its callers.
       if (greeting === 'not-the-module') throw new CheckFailed(`answers, but does not serve the ${module} module: check its *_SERVICE_URL`);
       if (greeting === 'unreachable') throw new CheckFailed(`not answering (circuit ${breakerState(breaker)})`);

@@ -37,7 +37,12 @@ export function createServiceApp({
   for (const { module, path, endpoints } of forwarded) {
     app.use(
       `${path}/*`,
-      serviceIdentity({ secret, audience: edgeAudience(module), allowCaller: (callers) => callers.includes('gateway'), forwardsUser: true }),
+      serviceIdentity({
+        secret,
+        audience: edgeAudience(module),
+        allowCaller: (callers) => callers.includes('gateway'),
+        forwardsUser: true,
+      }),
       acceptBudget(),
     );
     app.route(path, endpoints);

@@ -22,6 +22,9 @@ export function signingKeyStore(
     // Left readable, not re-encrypted in place: the plain copy lives on in backups and old row
     // versions anyway, so the remedy is replacing the key, which a rotation does.
     onPlainKey: (kid) =>
-      logger.warn('a signing key stored before SIGNING_KEY_ENCRYPTION_KEY was set is unencrypted until rotated away (npm run keys -- rotate)', { kid }),
+      logger.warn(
+        'a signing key stored before SIGNING_KEY_ENCRYPTION_KEY was set is unencrypted until rotated away (npm run keys -- rotate)',
+        { kid },
+      ),
   });
 }

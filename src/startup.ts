@@ -38,7 +38,6 @@ export interface Startup {
   close(): void;
 }
 
-
 /**
  * Runs start-up tasks in the background, so a process listens (and answers /health/live) while
  * its peers are not up yet, and stays not ready until each task has succeeded. Retries back off
@@ -94,7 +93,8 @@ export function createStartup({
               if (error instanceof StartupError) return fatal(error);
               // One line per new kind of failure: a long outage must show, but not flood the log.
               const failure = describeFailure(error);
-              if (failure !== lastFailure) logger.warn(`${failure}; retrying in the background, not ready meanwhile`, { task: name, attempts });
+              if (failure !== lastFailure)
+                logger.warn(`${failure}; retrying in the background, not ready meanwhile`, { task: name, attempts });
               lastFailure = failure;
               const delay = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(attempts - 1, 16));
               await pause(delay / 2 + Math.random() * (delay / 2));
@@ -122,7 +122,8 @@ export function connectionLog({ logger, variable, shownUrl }: { logger: Logger; 
   let down = false;
   return {
     failed(error: unknown) {
-      if (!down) logger.warn(`${variable} (${shownUrl}) is not answering: ${messageOf(error)}; reconnecting in the background, not ready meanwhile`);
+      if (!down)
+        logger.warn(`${variable} (${shownUrl}) is not answering: ${messageOf(error)}; reconnecting in the background, not ready meanwhile`);
       down = true;
     },
     answered() {

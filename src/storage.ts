@@ -53,7 +53,6 @@ async function migratePostgres(database: Extract<Config['database'], { kind: 'po
   }
 }
 
-
 /**
  * Opens embedded PostgreSQL in `dataDir`, locked for this process. Every failure here is a
  * misconfiguration or a second process on the same data (no retry helps): StartupError naming
@@ -65,7 +64,8 @@ async function openPglite(dataDir: string, shownUrl: string): Promise<SqlDatabas
     await migrate(db);
     return db;
   }
-  const cannot = (what: string, error: unknown) => new StartupError(`DATABASE_URL (${shownUrl}): ${what}: ${messageOf(error)}`, { cause: error });
+  const cannot = (what: string, error: unknown) =>
+    new StartupError(`DATABASE_URL (${shownUrl}): ${what}: ${messageOf(error)}`, { cause: error });
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (error) {
@@ -122,7 +122,10 @@ function describeUnreachable(shownUrl: string, error: unknown): string {
  * cannot); Postgres opens in the background through `startup`, so a process starts before its
  * database server does, and answers 503 until it is open.
  */
-export async function createStorage(config: Pick<Config, 'database' | 'redis' | 'env'>, { redis, startup }: { redis?: Redis; startup: Startup }): Promise<Storage> {
+export async function createStorage(
+  config: Pick<Config, 'database' | 'redis' | 'env'>,
+  { redis, startup }: { redis?: Redis; startup: Startup },
+): Promise<Storage> {
   const checks: Record<string, HealthCheck> = {};
   let close = async () => {};
   let opened = Promise.resolve();

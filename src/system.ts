@@ -77,7 +77,9 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   // One fail-fast command client for sessions, rate limits and the bus (which adds its own
   // blocking connections), so one readiness check covers them and they recover together.
   const redisLog = connectionLog({ logger, variable: 'REDIS_URL', shownUrl: String(describeConfig(config).REDIS_URL) });
-  const redis = config.redis ? createRedisClient({ ...config.redis, connectionName: config.serviceName, onError: redisLog.failed }) : undefined;
+  const redis = config.redis
+    ? createRedisClient({ ...config.redis, connectionName: config.serviceName, onError: redisLog.failed })
+    : undefined;
   redis?.on('ready', redisLog.answered);
   if (redis) checks.redis = () => callRedis(redis, (r) => r.ping());
   const hosted: HostedModule[] = placement.modules.filter(({ descriptor }) => hosts(descriptor.name));
@@ -91,7 +93,13 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
   const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
   const serviceToken = createServiceTokenIssuer({ secret, caller: config.serviceName });
-  const remote = createRemoteModules({ remotes: config.remotes, ports: (module) => placement.module(module).descriptor.port, serviceToken, policy: config.remotePolicy, logger });
+  const remote = createRemoteModules({
+    remotes: config.remotes,
+    ports: (module) => placement.module(module).descriptor.port,
+    serviceToken,
+    policy: config.remotePolicy,
+    logger,
+  });
   for (const [module, { check, registry }] of Object.entries(remote)) {
     checks[`remote:${module}`] = check;
     closers.push(async () => registry.close());
@@ -145,7 +153,10 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   });
   // Auth runs in every deployment: its process counts login outcomes and logs security events, once each.
   if (hosts('auth')) subscriptions.push(metrics.subscribe(bus.bus), subscribeEventLog(bus.bus, logger));
-  const operations = new Hono<AppEnv>().route('/', healthEndpoints(checks)).route('/', metrics.endpoints).route('/', docsEndpoints(routeGroups));
+  const operations = new Hono<AppEnv>()
+    .route('/', healthEndpoints(checks))
+    .route('/', metrics.endpoints)
+    .route('/', docsEndpoints(routeGroups));
   // Probes, scrapes, and (split) other processes' readiness greetings.
   const greetings = config.monolith ? [] : hosted.map(({ descriptor }) => portPath(descriptor.name));
   const routine = new Set([healthPaths.live, healthPaths.ready, metricsPath, ...greetings]);
@@ -171,7 +182,12 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     };
     const groups = routeGroups.map((group) => ({ path: group.path, definitions: group.definitions, app: mounted(group) }));
     const auth = portOf('auth');
-    const { revocations, subscription } = startRevocationFeed({ bus: bus.bus, sessions: portOf('session'), accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds, startup });
+    const { revocations, subscription } = startRevocationFeed({
+      bus: bus.bus,
+      sessions: portOf('session'),
+      accessTokenTtlSeconds: config.tokens.accessTokenTtlSeconds,
+      startup,
+    });
     subscriptions.push(subscription);
     app = createGatewayApp({
       groups,
@@ -186,7 +202,9 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     });
   } else {
     app = createServiceApp({
-      forwarded: routeGroups.filter((group) => hosts(group.module)).map((group) => ({ module: group.module, path: group.path, endpoints: endpointsOf(group) })),
+      forwarded: routeGroups
+        .filter((group) => hosts(group.module))
+        .map((group) => ({ module: group.module, path: group.path, endpoints: endpointsOf(group) })),
       operations,
       secret,
       onError,
@@ -195,7 +213,11 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   }
   if (!config.monolith) {
     const served = hosted.map(({ descriptor }) => ({ module: descriptor.name, spec: descriptor.port.spec, impl: portOf(descriptor.name) }));
-    const internalOnError = createProblemHandler({ statusByCode, logError: (error, context) => logger.error('internal call failed', { ...context, error }), exposeDetails: true });
+    const internalOnError = createProblemHandler({
+      statusByCode,
+      logError: (error, context) => logger.error('internal call failed', { ...context, error }),
+      exposeDetails: true,
+    });
     app.route('/', internalEndpoints({ ports: served, needs: placement.needs, secret, onError: internalOnError }));
   }
 
@@ -221,7 +243,8 @@ function inCallOrder(hosted: readonly HostedModule[], reachable: ReadonlyMap<str
   const ordered: HostedModule[] = [];
   while (pending.length > 0) {
     const next = pending.findIndex(({ descriptor }) => descriptor.calls.every((module) => built.has(module)));
-    if (next < 0) throw new Error(`modules that call each other cannot be built: ${pending.map(({ descriptor }) => descriptor.name).join(', ')}`);
+    if (next < 0)
+      throw new Error(`modules that call each other cannot be built: ${pending.map(({ descriptor }) => descriptor.name).join(', ')}`);
     const binding = pending.splice(next, 1)[0] as HostedModule;
     ordered.push(binding);
     built.add(binding.descriptor.name);

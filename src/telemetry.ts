@@ -51,7 +51,9 @@ function keyedRatioSampler({ SamplingDecision }: SdkTrace, ratio: number): Sampl
   const bound = ratio * 2 ** 32;
   const recorded = (traceId: string) => createHmac('sha256', key).update(traceId).digest().readUInt32BE(0) < bound;
   return {
-    shouldSample: (_context, traceId) => ({ decision: recorded(traceId) ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD }),
+    shouldSample: (_context, traceId) => ({
+      decision: recorded(traceId) ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
+    }),
     toString: () => `KeyedTraceIdRatio{${ratio}}`,
   };
 }

@@ -1,5 +1,13 @@
 import mitt from 'mitt';
-import { detached, MalformedEventError, messageOf, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
+import {
+  detached,
+  MalformedEventError,
+  messageOf,
+  type CloudEvent,
+  type EventBus,
+  type EventHandler,
+  type Subscription,
+} from '../../modules/kernel/mod.ts';
 
 export interface DeadLetter {
   group: string;

@@ -41,9 +41,11 @@ export function createOutboxRelay({
   async function drainAll() {
     do {
       again = false;
-      while ((await outbox.drain(batchSize, async (entries) => {
-        for (const entry of entries) await bus.publish(entry.event);
-      })) > 0);
+      while (
+        (await outbox.drain(batchSize, async (entries) => {
+          for (const entry of entries) await bus.publish(entry.event);
+        })) > 0
+      );
     } while (again);
     if (Date.now() - lastPrune > retainSentMs / 4) {
       lastPrune = Date.now();

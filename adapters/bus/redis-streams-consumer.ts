@@ -82,7 +82,6 @@ const consumerIdleLimitMs = 60 * 60 * 1000;
 const maxErrorDelayMs = 2000;
 const ackDelayMs = 20;
 
-
 /**
  * One subscription: a consumer of `group` on each of its streams, reading new entries with
  * XREADGROUP BLOCK on its own connection, taking over entries idle past claimIdleMs with
@@ -158,7 +157,12 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
       lastClaimAt = now;
       for (const stream of streams) {
         const claimed = await claimIdle(redis, {
-          stream: stream.key, group, consumer, minIdleMs: claimIdleMs, cursor: cursors.get(stream.key) ?? '0-0', count: readCount,
+          stream: stream.key,
+          group,
+          consumer,
+          minIdleMs: claimIdleMs,
+          cursor: cursors.get(stream.key) ?? '0-0',
+          count: readCount,
         });
         // The cursor carries on where the last call stopped, so live consumers' entries ahead in
         // the PEL never hide a dead one's behind them.
@@ -169,7 +173,18 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
     }
     // The named command, not call(): under RESP3 only it turns the map reply back into [key, entries] pairs.
     const reply = (await callRedis(blocking, (r) =>
-      r.xreadgroup('GROUP', group, consumer, 'COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', ...streams.map((s) => s.key), ...streams.map(() => '>')),
+      r.xreadgroup(
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        readCount,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        ...streams.map((s) => s.key),
+        ...streams.map(() => '>'),
+      ),
     )) as ReadReply;
     const fetchedAt = Date.now();
     const read = (reply ?? []).flatMap(([key, entries]) => {
@@ -196,7 +211,10 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
   function flushAcks() {
     for (const [key, ids] of unacked) {
       const ack: Promise<void> = callRedis(redis, (r) => r.xack(key, group, ...ids))
-        .then(() => {}, (error: unknown) => deps.onError(error))
+        .then(
+          () => {},
+          (error: unknown) => deps.onError(error),
+        )
         .finally(() => acks.delete(ack));
       acks.add(ack);
     }
@@ -205,10 +223,22 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
 
   async function deadLetter(entry: Entry, event: CloudEvent | null, { error, attempts }: { error: string; attempts: number }) {
     const moved = await moveToDeadLetter(redis, {
-      stream: entry.stream.key, deadLetter: keys.deadLetter, group, consumer, id: entry.id, maxLen,
+      stream: entry.stream.key,
+      deadLetter: keys.deadLetter,
+      group,
+      consumer,
+      id: entry.id,
+      maxLen,
       fields: {
-        group, type: entry.stream.type, error, attempts: String(attempts), stream: entry.stream.key, entryId: entry.id,
-        consumer, time: new Date().toISOString(), [eventField]: entry.fields[entry.fields.indexOf(eventField) + 1] ?? '',
+        group,
+        type: entry.stream.type,
+        error,
+        attempts: String(attempts),
+        stream: entry.stream.key,
+        entryId: entry.id,
+        consumer,
+        time: new Date().toISOString(),
+        [eventField]: entry.fields[entry.fields.indexOf(eventField) + 1] ?? '',
       },
     });
     handled(entry);
@@ -225,13 +255,26 @@ export function startStreamConsumer(deps: StreamConsumerDeps): StreamConsumer {
       if (closed) return; // left pending: close() makes it claimable at once
       if (!entry.recheck && Date.now() - entry.fetchedAt > claimIdleMs / 2) entry.recheck = 'stale';
       if (entry.recheck) {
-        const owned = await reclaimOwn(redis, { stream: entry.stream.key, group, consumer, id: entry.id, redeliver: entry.recheck === 'retry' });
+        const owned = await reclaimOwn(redis, {
+          stream: entry.stream.key,
+          group,
+          consumer,
+          id: entry.id,
+          redeliver: entry.recheck === 'retry',
+        });
         if (!owned) return; // a peer took it over (or it was trimmed away)
-        Object.assign(entry, { deliveries: owned.deliveries, fetchedAt: Date.now(), recheck: undefined }, owned.fields ? { fields: owned.fields } : {});
+        Object.assign(
+          entry,
+          { deliveries: owned.deliveries, fetchedAt: Date.now(), recheck: undefined },
+          owned.fields ? { fields: owned.fields } : {},
+        );
       }
       // Delivered more often than allowed: earlier holders failed or died while handling it.
       if (!entry.dead && entry.deliveries > maxDeliveries) {
-        entry.dead = { error: entry.lastError ?? `not acknowledged after ${entry.deliveries - 1} deliveries`, attempts: entry.deliveries - 1 };
+        entry.dead = {
+          error: entry.lastError ?? `not acknowledged after ${entry.deliveries - 1} deliveries`,
+          attempts: entry.deliveries - 1,
+        };
       }
       const event = parseEvent(entry.fields);
       if (!entry.dead && !event) entry.dead = { error: 'unreadable entry: no CloudEvent JSON', attempts: 0 };

@@ -76,7 +76,14 @@ export interface ClaimedEntry {
 /** Takes entries pending longer than `minIdleMs` with any consumer of the group (one that died). */
 export async function claimIdle(
   redis: Redis,
-  { stream, group, consumer, minIdleMs, cursor, count }: { stream: string; group: string; consumer: string; minIdleMs: number; cursor: string; count: number },
+  {
+    stream,
+    group,
+    consumer,
+    minIdleMs,
+    cursor,
+    count,
+  }: { stream: string; group: string; consumer: string; minIdleMs: number; cursor: string; count: number },
 ): Promise<{ cursor: string; entries: ClaimedEntry[] }> {
   const [next, entries] = (await callRedis(redis, (r) => claimScript.run(r, [stream], [group, consumer, minIdleMs, cursor, count]))) as [
     string,
@@ -121,7 +128,15 @@ return 1`);
 /** Moves a pending entry of ours to the dead-letter stream; false when it was not ours to move. */
 export async function moveToDeadLetter(
   redis: Redis,
-  { stream, deadLetter, group, consumer, id, maxLen, fields }: { stream: string; deadLetter: string; group: string; consumer: string; id: string; maxLen: number; fields: Record<string, string> },
+  {
+    stream,
+    deadLetter,
+    group,
+    consumer,
+    id,
+    maxLen,
+    fields,
+  }: { stream: string; deadLetter: string; group: string; consumer: string; id: string; maxLen: number; fields: Record<string, string> },
 ): Promise<boolean> {
   const args = [group, consumer, id, maxLen, ...Object.entries(fields).flat()];
   return Number(await callRedis(redis, (r) => deadLetterScript.run(r, [stream, deadLetter], args))) === 1;
@@ -144,7 +159,6 @@ return #pending`);
 export async function releaseConsumer(redis: Redis, stream: string, group: string, consumer: string, idleMs: number): Promise<void> {
   await callRedis(redis, (r) => releaseScript.run(r, [stream], [group, consumer, idleMs]));
 }
-
 
 // Server time, so instances with skewed clocks agree on who is stale.
 const heartbeatScript = luaScript(`
@@ -174,7 +188,10 @@ export async function sweepInstanceGroups(
 }
 
 /** Destroys a per-instance group and forgets it; a stream that is already gone is fine. */
-export async function destroyInstanceGroup(redis: Redis, { registry, stream, group }: { registry: string; stream: string; group: string }): Promise<void> {
+export async function destroyInstanceGroup(
+  redis: Redis,
+  { registry, stream, group }: { registry: string; stream: string; group: string },
+): Promise<void> {
   await callRedis(redis, (r) => r.xgroup('DESTROY', stream, group)).catch((error: unknown) => {
     if (!(error instanceof Error && /requires the key to exist/.test(error.message))) throw error;
   });

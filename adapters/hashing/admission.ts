@@ -21,7 +21,8 @@ export function withAdmission(hasher: PasswordHasher, { concurrency, queue }: Ha
     try {
       return await slots.execute(work);
     } catch (error) {
-      if (error instanceof BulkheadRejectedError) throw new UnavailableError('Too many password checks at once; try again shortly.', { cause: error });
+      if (error instanceof BulkheadRejectedError)
+        throw new UnavailableError('Too many password checks at once; try again shortly.', { cause: error });
       throw error;
     }
   }

@@ -26,7 +26,15 @@ export interface EndpointProxyOptions {
 
 // What a service needs to answer as the gateway would; everything else stays at the edge.
 const forwardedRequestHeaders = ['content-type', 'accept', 'user-agent', 'traceparent', 'tracestate'];
-const returnedResponseHeaders = ['content-type', 'cache-control', 'retry-after', 'ratelimit', 'ratelimit-policy', 'www-authenticate', 'location'];
+const returnedResponseHeaders = [
+  'content-type',
+  'cache-control',
+  'retry-after',
+  'ratelimit',
+  'ratelimit-policy',
+  'www-authenticate',
+  'location',
+];
 
 /**
  * Forwards a module's public endpoints to the service hosting it. The client's bearer token stays at
@@ -34,7 +42,16 @@ const returnedResponseHeaders = ['content-type', 'cache-control', 'retry-after',
  * request id, trace context, client address, user agent and the time it has to answer (see
  * deadline.ts). Status and body come back unchanged.
  */
-export function createEndpointProxy({ module, definitions, audience, registry, serviceToken, breaker, timeoutMs = 2000, fetch: send = fetch }: EndpointProxyOptions) {
+export function createEndpointProxy({
+  module,
+  definitions,
+  audience,
+  registry,
+  serviceToken,
+  breaker,
+  timeoutMs = 2000,
+  fetch: send = fetch,
+}: EndpointProxyOptions) {
   const forward: Handler<AppEnv> = async (c) => {
     const url = new URL(c.req.url);
     const headers = new Headers();
@@ -55,32 +72,34 @@ export function createEndpointProxy({ module, definitions, audience, registry, s
       // The service's spans go under this one. With tracing off nothing is injected and the
       // caller's own traceparent (copied above) goes on, so the service's logs still share its trace id.
       injectTraceContext(headers);
-      return breaker.execute(async () => {
-        try {
-          const answer = await send(`${registry.pick()}${url.pathname}${url.search}`, {
-            method: c.req.method,
-            headers,
-            body,
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-          // A service that cannot answer at all counts against it; its 503 problem still goes back.
-          if (answer.status === 502 || answer.status === 504) throw new TransportFailure('bad_response');
-          // A refused service token is a deployment fault (secrets differ), not the user's: 503.
-          if (answer.status === 401 && (await answer.clone().text()).includes('"service_unauthenticated"')) {
-            throw new TransportFailure('bad_response');
+      return breaker
+        .execute(async () => {
+          try {
+            const answer = await send(`${registry.pick()}${url.pathname}${url.search}`, {
+              method: c.req.method,
+              headers,
+              body,
+              signal: AbortSignal.timeout(timeoutMs),
+            });
+            // A service that cannot answer at all counts against it; its 503 problem still goes back.
+            if (answer.status === 502 || answer.status === 504) throw new TransportFailure('bad_response');
+            // A refused service token is a deployment fault (secrets differ), not the user's: 503.
+            if (answer.status === 401 && (await answer.clone().text()).includes('"service_unauthenticated"')) {
+              throw new TransportFailure('bad_response');
+            }
+            span.setAttribute('http.response.status_code', answer.status);
+            return answer;
+          } catch (error) {
+            if (error instanceof TransportFailure) throw error;
+            const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+            throw new TransportFailure(timedOut ? 'timeout' : 'unreachable', { cause: error });
           }
-          span.setAttribute('http.response.status_code', answer.status);
-          return answer;
-        } catch (error) {
-          if (error instanceof TransportFailure) throw error;
-          const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-          throw new TransportFailure(timedOut ? 'timeout' : 'unreachable', { cause: error });
-        }
-      }).catch((error: unknown) => {
-        if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
-        if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
-        throw error;
-      });
+        })
+        .catch((error: unknown) => {
+          if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
+          if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
+          throw error;
+        });
     });
     const out = new Headers();
     for (const name of returnedResponseHeaders) {

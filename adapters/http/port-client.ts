@@ -69,7 +69,10 @@ export interface HttpPortClientOptions<Api> {
 
 /** A transport-level failure: counted by the breaker, and worth a retry (when the method is idempotent). */
 export class TransportFailure extends Error {
-  constructor(readonly reason: 'unreachable' | 'timeout' | 'bad_response', options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: 'unreachable' | 'timeout' | 'bad_response',
+    options?: { cause?: unknown },
+  ) {
     super(reason, options);
   }
 }
@@ -85,7 +88,9 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 const transient = handleWhen((error) => error instanceof TransportFailure || error instanceof TaskCancelledError);
 
 /** A breaker that opens after `breakerThreshold` consecutive transport failures or timeouts. */
-export function createBreaker(policy: Pick<RemotePolicy, 'breakerThreshold' | 'halfOpenAfterMs'> = defaultRemotePolicy): CircuitBreakerPolicy {
+export function createBreaker(
+  policy: Pick<RemotePolicy, 'breakerThreshold' | 'halfOpenAfterMs'> = defaultRemotePolicy,
+): CircuitBreakerPolicy {
   return circuitBreaker(transient, { halfOpenAfter: policy.halfOpenAfterMs, breaker: new ConsecutiveBreaker(policy.breakerThreshold) });
 }
 
@@ -101,7 +106,8 @@ export const breakerState = (breaker: CircuitBreakerPolicy): BreakerState => bre
 const kernelErrors: ErrorRegistry = {
   validation_failed: (message, details) => new ValidationError(message, (details.fields as never) ?? []),
   unauthenticated: (message) => new UnauthenticatedError(message),
-  service_unavailable: (message, details) => new UnavailableError(message, { retryAfterSeconds: Number(details.retryAfterSeconds) || undefined }),
+  service_unavailable: (message, details) =>
+    new UnavailableError(message, { retryAfterSeconds: Number(details.retryAfterSeconds) || undefined }),
   rate_limited: (message, details) => new RateLimitedError(Number(details.retryAfterSeconds) || 1, message),
 };
 
@@ -135,7 +141,10 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   const retrying = wrap(
     // Not on timeouts: the first attempt may still be running (an argon2 check, say), and piling
     // more on an overloaded module makes it worse.
-    retry(handleWhen((error) => error instanceof TransportFailure), { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
+    retry(
+      handleWhen((error) => error instanceof TransportFailure),
+      { maxAttempts: policy.attempts - 1, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) },
+    ),
     once,
   );
 
@@ -191,7 +200,8 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new RemoteCallError(module, 'circuit_open', { cause: error });
       if (error instanceof BulkheadRejectedError) throw new RemoteCallError(module, 'bulkhead_full', { cause: error });
-      if (error instanceof TaskCancelledError || error instanceof OutOfBudget) throw new RemoteCallError(module, 'timeout', { cause: error });
+      if (error instanceof TaskCancelledError || error instanceof OutOfBudget)
+        throw new RemoteCallError(module, 'timeout', { cause: error });
       if (error instanceof TransportFailure) throw new RemoteCallError(module, error.reason, { cause: error });
       throw error;
     }

@@ -24,7 +24,12 @@ export interface ServiceIdentityOptions {
 }
 
 /** Lets through only service tokens for `audience` from allowed callers; anything else is 401. */
-export function serviceIdentity({ secret, audience, allowCaller, forwardsUser = false }: ServiceIdentityOptions): MiddlewareHandler<AppEnv> {
+export function serviceIdentity({
+  secret,
+  audience,
+  allowCaller,
+  forwardsUser = false,
+}: ServiceIdentityOptions): MiddlewareHandler<AppEnv> {
   const verify = createServiceTokenVerifier({ secret, audience });
   return async function serviceIdentity(c, next) {
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(c.req.header('Authorization') ?? '')?.[1];

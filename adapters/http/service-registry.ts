@@ -24,7 +24,12 @@ export interface ServiceRegistryOptions {
  * passed; an instance is skipped after `failuresToSkip` failed probes and returns when one passes.
  * When every instance is failing, all are used again (better a fast failure than none to try).
  */
-export function createServiceRegistry({ instances, probe, intervalMs = 2000, failuresToSkip = 2 }: ServiceRegistryOptions): ServiceRegistry {
+export function createServiceRegistry({
+  instances,
+  probe,
+  intervalMs = 2000,
+  failuresToSkip = 2,
+}: ServiceRegistryOptions): ServiceRegistry {
   if (instances.length === 0) throw new Error('a service needs at least one instance URL');
   const failures = new Map(instances.map((url) => [url, 0]));
   let next = 0;

@@ -15,10 +15,11 @@ export function createMemoryAuditRepository(): AuditRepository {
     },
     async deleteByUser(userId) {
       let deleted = 0;
-      for (const [id, e] of entries) if (e.userId === userId) {
-        entries.delete(id);
-        deleted++;
-      }
+      for (const [id, e] of entries)
+        if (e.userId === userId) {
+          entries.delete(id);
+          deleted++;
+        }
       return deleted;
     },
   };

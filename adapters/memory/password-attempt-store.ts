@@ -11,7 +11,13 @@ interface AttemptRecord {
 }
 
 /** Each account's record in this process: the monolith's default, and what unit tests use. */
-export function createMemoryPasswordAttemptStore({ policy, clock = systemClock }: { policy: PasswordThrottlePolicy; clock?: Clock }): PasswordAttemptStore {
+export function createMemoryPasswordAttemptStore({
+  policy,
+  clock = systemClock,
+}: {
+  policy: PasswordThrottlePolicy;
+  clock?: Clock;
+}): PasswordAttemptStore {
   const records = new Map<string, AttemptRecord>();
   const now = () => clock.now().getTime();
 

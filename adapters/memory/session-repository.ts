@@ -73,10 +73,11 @@ export function createMemorySessionRepository({ outbox }: { outbox: MemoryOutbox
         const endedAt = s.revokedAt ?? (s.expiresAt <= before ? s.expiresAt : null);
         if (!endedAt || endedAt >= before) continue;
         sessions.delete(id);
-        for (const [hash, sid] of sessionIdByHash) if (sid === id) {
-          sessionIdByHash.delete(hash);
-          rotatedAtByHash.delete(hash);
-        }
+        for (const [hash, sid] of sessionIdByHash)
+          if (sid === id) {
+            sessionIdByHash.delete(hash);
+            rotatedAtByHash.delete(hash);
+          }
         purged++;
       }
       return purged;

@@ -136,7 +136,11 @@ function socketOpener() {
 type Sql = postgres.Sql<{ int8: number; json: unknown }>;
 
 /** Runs statements through `sql` (the pool or a transaction), each within `ms`. */
-function executor(sql: Sql | postgres.TransactionSql, ms: number, guard: { check?: () => void; onUnavailable?: (error: unknown) => void } = {}) {
+function executor(
+  sql: Sql | postgres.TransactionSql,
+  ms: number,
+  guard: { check?: () => void; onUnavailable?: (error: unknown) => void } = {},
+) {
   async function run(text: string, params?: readonly unknown[]) {
     guard.check?.();
     const wait = waitFor('a statement', ms);
@@ -250,12 +254,10 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
       phase = 'open';
       const inner = executor(t, ms, { check, onUnavailable: doom });
       try {
-        const result = await (async () => fn({ ...inner, notify: (channel) => void signalled.add(channel) }))().catch(
-          (error: unknown) => {
-            fnFailed = { error };
-            throw error;
-          },
-        );
+        const result = await (async () => fn({ ...inner, notify: (channel) => void signalled.add(channel) }))().catch((error: unknown) => {
+          fnFailed = { error };
+          throw error;
+        });
         if (failure) throw failure;
         if (signalled.size > 0) await notifyAll(inner, [...signalled].map(scope));
         // No COMMIT its caller has stopped waiting for: past the call's deadline it rolls back.

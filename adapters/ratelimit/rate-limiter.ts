@@ -11,7 +11,13 @@ export interface RateLimiterOptions {
 }
 
 function stateOf(res: RateLimiterRes, limit: number, allowed: boolean): RateLimitState {
-  return { allowed, limit, remaining: Math.max(0, res.remainingPoints), consumed: res.consumedPoints, resetMs: Math.max(0, res.msBeforeNext) };
+  return {
+    allowed,
+    limit,
+    remaining: Math.max(0, res.remainingPoints),
+    consumed: res.consumedPoints,
+    resetMs: Math.max(0, res.msBeforeNext),
+  };
 }
 
 type StoreCall = <T>(call: () => Promise<T>) => Promise<T>;
@@ -58,7 +64,11 @@ function withFallback(shared: RateLimiter, local: RateLimiter): RateLimiter {
 
 /** Counts in this process only: the monolith's default, and the fallback of the Redis limiter. */
 export function createMemoryRateLimiter(options: RateLimiterOptions): RateLimiter {
-  return wrap(new RateLimiterMemory({ keyPrefix: options.name, points: options.limit, duration: options.windowSeconds }), options, inProcess);
+  return wrap(
+    new RateLimiterMemory({ keyPrefix: options.name, points: options.limit, duration: options.windowSeconds }),
+    options,
+    inProcess,
+  );
 }
 
 /**

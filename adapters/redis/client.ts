@@ -167,7 +167,13 @@ function suspend(redis: Redis): void {
   const probe = (async () => {
     while (redis.status !== 'end') {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if (await redis.ping().then(() => true, () => false)) break;
+      if (
+        await redis.ping().then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     unresponsive.delete(redis);
   })();

@@ -165,10 +165,12 @@ export function createRedisOutbox({
         const batch = await claimSerially(limit);
         if (batch.length === 0) return 0;
         try {
-          await publish(batch.map(([, fields]): OutboxEntry => {
-            const event = eventOf(fields);
-            return { id: event.id, event };
-          }));
+          await publish(
+            batch.map(([, fields]): OutboxEntry => {
+              const event = eventOf(fields);
+              return { id: event.id, event };
+            }),
+          );
           const ids = batch.map(([id]) => id);
           await callRedis(redis, (r) => acknowledge.run(r, [stream, keys.outboxSent], [group, Date.now(), ...ids]));
         } finally {
@@ -184,7 +186,13 @@ export function createRedisOutbox({
 
     async append(events) {
       if (events.length === 0) return;
-      await callRedis(redis, (r) => append.run(r, [stream], events.map((e) => JSON.stringify(e))));
+      await callRedis(redis, (r) =>
+        append.run(
+          r,
+          [stream],
+          events.map((e) => JSON.stringify(e)),
+        ),
+      );
       notifyAppended();
     },
 

@@ -59,7 +59,15 @@ end
 return 1`);
 
 /** Each account's record in Redis, shared by every instance (see PasswordAttemptStore). */
-export function createRedisPasswordAttemptStore({ redis, prefix, policy }: { redis: Redis; prefix: string; policy: PasswordThrottlePolicy }): PasswordAttemptStore {
+export function createRedisPasswordAttemptStore({
+  redis,
+  prefix,
+  policy,
+}: {
+  redis: Redis;
+  prefix: string;
+  policy: PasswordThrottlePolicy;
+}): PasswordAttemptStore {
   const key = (account: string) => [`${prefix}password-attempts:${account}`];
   const run = (script: typeof beginScript, account: string, ...args: Array<string | number>) =>
     callRedis(redis, (r) => script.run(r, key(account), [callerDeadline(r), ...args]));
@@ -69,7 +77,11 @@ export function createRedisPasswordAttemptStore({ redis, prefix, policy }: { red
     async begin(account, holder, holdMs) {
       const [outcome, retryAfterMs] = (await run(beginScript, account, holder, holdMs, policy.lockoutFailures)) as [string, number?];
       if (outcome === 'started') return { started: true };
-      return { started: false, reason: outcome as Extract<PasswordAttemptStart, { started: false }>['reason'], retryAfterMs: Number(retryAfterMs) };
+      return {
+        started: false,
+        reason: outcome as Extract<PasswordAttemptStart, { started: false }>['reason'],
+        retryAfterMs: Number(retryAfterMs),
+      };
     },
     async finish(account, holder, passed) {
       await run(finishScript, account, holder, passed ? 1 : 0, policy.freeFailures, policy.windowMs, policy.maxBlockMs, policy.lockoutMs);

@@ -3,14 +3,7 @@ import { UnavailableError, type CloudEvent } from '../../modules/kernel/mod.ts';
 import { isSessionActive, type RevokeReason, type SessionRecord, type SessionRepository } from '../../modules/session/mod.ts';
 import { callerDeadline, callRedis, keysStartingWith, redisKeys, scanKeys } from './client.ts';
 import type { RedisOutbox } from './outbox.ts';
-import {
-  createScript,
-  findByHashScript,
-  purgeScript,
-  revokeScript,
-  rotateScript,
-  userSessionsScript,
-} from './session-scripts.ts';
+import { createScript, findByHashScript, purgeScript, revokeScript, rotateScript, userSessionsScript } from './session-scripts.ts';
 
 export interface RedisSessionRepositoryDeps {
   redis: Redis;
@@ -134,8 +127,19 @@ export function createRedisSessionRepository({
         revokeScript.run(
           r,
           [keys.session(revoked.id), keys.revokedSessions, outbox.streamKey],
-          withEvents(r, built, revoked.id, reason, at.getTime(), readHash, endedRetentionMs, revokedWindowMs,
-            keys.refresh(''), keys.session(''), keys.userSessions('')),
+          withEvents(
+            r,
+            built,
+            revoked.id,
+            reason,
+            at.getTime(),
+            readHash,
+            endedRetentionMs,
+            revokedWindowMs,
+            keys.refresh(''),
+            keys.session(''),
+            keys.userSessions(''),
+          ),
         ),
       );
       if (outcome === 1) {
@@ -154,8 +158,17 @@ export function createRedisSessionRepository({
         createScript.run(
           r,
           [keys.session(s.id), keys.refresh(s.refreshHash), keys.userSessions(s.userId), outbox.streamKey, keys.revokedSessions],
-          withEvents(r, events, s.id, s.expiresAt.getTime(), s.revokedAt?.getTime() ?? '', endedRetentionMs, revokedWindowMs,
-            keys.session(''), ...toFields(s)),
+          withEvents(
+            r,
+            events,
+            s.id,
+            s.expiresAt.getTime(),
+            s.revokedAt?.getTime() ?? '',
+            endedRetentionMs,
+            revokedWindowMs,
+            keys.session(''),
+            ...toFields(s),
+          ),
         ),
       );
       stored(events);

@@ -73,9 +73,7 @@ export class SqlError extends Error {
 
 /** True when `error` is a unique violation (SQLSTATE 23505), of `constraint` when given. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  return (
-    error instanceof SqlError && error.code === '23505' && (constraint === undefined || error.constraint === constraint)
-  );
+  return error instanceof SqlError && error.code === '23505' && (constraint === undefined || error.constraint === constraint);
 }
 
 /** Runs a statement whose result is one `count` column (e.g. a CTE over DELETE … RETURNING) and returns it. */

@@ -43,11 +43,20 @@ export function createSqlSessionRepository({ db }: { db: SqlDatabase }): Session
   return {
     async create(s, events) {
       await db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO sessions (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [s.id, s.userId, s.createdAt, s.lastUsedAt, s.expiresAt, s.userAgent, s.ip, s.revokedAt, s.revokeReason,
-            s.refreshHash, s.rotationKey, s.rotatedAt],
-        );
+        await tx.query(`INSERT INTO sessions (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
+          s.id,
+          s.userId,
+          s.createdAt,
+          s.lastUsedAt,
+          s.expiresAt,
+          s.userAgent,
+          s.ip,
+          s.revokedAt,
+          s.revokeReason,
+          s.refreshHash,
+          s.rotationKey,
+          s.rotatedAt,
+        ]);
         await insertOutboxEvents(tx, events);
       });
     },
@@ -82,11 +91,7 @@ export function createSqlSessionRepository({ db }: { db: SqlDatabase }): Session
           [sessionId, fromHash, toHash, at, expiresAt],
         );
         if (!row) return null;
-        await tx.query('INSERT INTO session_rotated_hashes (hash, session_id, rotated_at) VALUES ($1, $2, $3)', [
-          fromHash,
-          sessionId,
-          at,
-        ]);
+        await tx.query('INSERT INTO session_rotated_hashes (hash, session_id, rotated_at) VALUES ($1, $2, $3)', [fromHash, sessionId, at]);
         await insertOutboxEvents(tx, events);
         return toRecord(row);
       });

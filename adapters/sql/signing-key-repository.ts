@@ -20,11 +20,16 @@ const toRecord = (r: SigningKeyRow): SigningKeyRecord => ({
 /** Advisory lock key serialising ensure() across processes sharing one database. */
 const ENSURE_LOCK_KEY = 7_361_920_115;
 
-const newestFirst =
-  'SELECT kid, private_jwk, public_jwk, created_at, activates_at FROM signing_keys ORDER BY activates_at DESC, kid DESC';
+const newestFirst = 'SELECT kid, private_jwk, public_jwk, created_at, activates_at FROM signing_keys ORDER BY activates_at DESC, kid DESC';
 
 const insertColumns = 'kid, private_jwk, public_jwk, created_at, activates_at';
-const insertValues = (k: SigningKeyRecord) => [k.kid, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), k.createdAt, k.activatesAt];
+const insertValues = (k: SigningKeyRecord) => [
+  k.kid,
+  JSON.stringify(k.privateJwk),
+  JSON.stringify(k.publicJwk),
+  k.createdAt,
+  k.activatesAt,
+];
 
 async function newest(db: SqlExecutor): Promise<SigningKeyRecord> {
   const [row] = await db.query<SigningKeyRow>(`${newestFirst} LIMIT 1`);

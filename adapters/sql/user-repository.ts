@@ -35,7 +35,16 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
           await tx.query(
             `INSERT INTO users (id, email, email_canonical, display_name, password_hash, status, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [user.id, user.email, canonicalEmail(user.email), user.displayName, user.passwordHash, user.status, user.createdAt, user.updatedAt],
+            [
+              user.id,
+              user.email,
+              canonicalEmail(user.email),
+              user.displayName,
+              user.passwordHash,
+              user.status,
+              user.createdAt,
+              user.updatedAt,
+            ],
           );
           await insertOutboxEvents(tx, events);
         });

@@ -34,9 +34,12 @@ export interface EncryptedSigningKeyRepositoryDeps {
  * gets its own random 96-bit IV; the kid is authenticated with it, so a sealed key moved onto
  * another row does not decrypt. WebCrypto runs unchanged on Node and Deno.
  */
-export function createEncryptedSigningKeyRepository({ keys, encryptionKey, onPlainKey }: EncryptedSigningKeyRepositoryDeps): SigningKeyRepository {
-  const aes =
-    encryptionKey && crypto.subtle.importKey('raw', new Uint8Array(encryptionKey), 'AES-GCM', false, ['encrypt', 'decrypt']);
+export function createEncryptedSigningKeyRepository({
+  keys,
+  encryptionKey,
+  onPlainKey,
+}: EncryptedSigningKeyRepositoryDeps): SigningKeyRepository {
+  const aes = encryptionKey && crypto.subtle.importKey('raw', new Uint8Array(encryptionKey), 'AES-GCM', false, ['encrypt', 'decrypt']);
   const reported = new Set<string>();
   const additionalData = (kid: string) => new TextEncoder().encode(kid);
 

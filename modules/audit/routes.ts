@@ -18,7 +18,13 @@ export const listMyEvents = createRoute({
         .string()
         .regex(/^[0-9]+$/, 'must be a whole number')
         .optional()
-        .openapi({ type: 'integer', minimum: listLimit.min, maximum: listLimit.max, default: listLimit.default, description: 'How many events.' }),
+        .openapi({
+          type: 'integer',
+          minimum: listLimit.min,
+          maximum: listLimit.max,
+          default: listLimit.default,
+          description: 'How many events.',
+        }),
     }),
   },
   responses: apiResponses({

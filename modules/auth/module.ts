@@ -30,6 +30,9 @@ export const authModule = defineModule({
   create({ calls, ...deps }: AuthModuleDeps) {
     const api = createAuthService({ userApi: calls.user, sessionApi: calls.session, ...deps });
     // Creates the signing key on first start, not on the first login.
-    return { api, startup: { name: 'signing-key', pending: 'the signing key is not loaded yet', run: async () => void (await api.jwks()) } };
+    return {
+      api,
+      startup: { name: 'signing-key', pending: 'the signing key is not loaded yet', run: async () => void (await api.jwks()) },
+    };
   },
 });

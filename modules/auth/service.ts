@@ -1,5 +1,12 @@
 import { parseInput, systemClock, type Clock, type Outbox, UnauthenticatedError } from '../kernel/mod.ts';
-import { SessionNotFoundError, RefreshTokenReusedError, InvalidRefreshTokenError, type SessionApi, type IssuedSession, type RevokeReason } from '../session/mod.ts';
+import {
+  SessionNotFoundError,
+  RefreshTokenReusedError,
+  InvalidRefreshTokenError,
+  type SessionApi,
+  type IssuedSession,
+  type RevokeReason,
+} from '../session/mod.ts';
 import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
 import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
 import { authEvent } from './events.ts';

@@ -1,4 +1,10 @@
-import { RateLimitedError, sha256Hex, type PasswordAttemptStore, type PasswordThrottle, type PasswordThrottlePolicy } from '../kernel/mod.ts';
+import {
+  RateLimitedError,
+  sha256Hex,
+  type PasswordAttemptStore,
+  type PasswordThrottle,
+  type PasswordThrottlePolicy,
+} from '../kernel/mod.ts';
 
 /**
  * Brute-force throttling per account (NIST 800-63B): the first 10 failures in 15 minutes cost
@@ -58,7 +64,9 @@ export function createPasswordThrottle({
     while (owed.size > 0) {
       await new Promise((resolve) => setTimeout(resolve, owedReleaseRetryMs));
       await Promise.all(
-        [...owed].map(([key, { holder, freesItselfAt }]) => (freesItselfAt <= Date.now() ? owed.delete(key) : free(key, holder).catch(() => {}))),
+        [...owed].map(([key, { holder, freesItselfAt }]) =>
+          freesItselfAt <= Date.now() ? owed.delete(key) : free(key, holder).catch(() => {}),
+        ),
       );
     }
     retrying = false;

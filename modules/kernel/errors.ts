@@ -49,7 +49,10 @@ export class UnavailableError extends DomainError {
 
 /** Too many requests or attempts; `retryAfterSeconds` says when to try again. */
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterSeconds: number, message = 'Too many requests; try again later.') {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests; try again later.',
+  ) {
     super('rate_limited', message, { retryAfterSeconds });
   }
 }

@@ -30,7 +30,11 @@ export class MalformedEventError extends Error {
  * schema, at compile time. The payload's `userId`, when it has one, is the event's `subject`.
  */
 export function eventFactory<Catalogue extends EventSchemas>(source: string, _catalogue: Catalogue) {
-  return function event<Type extends keyof Catalogue & string>(type: Type, data: z.input<Catalogue[Type]>, time?: Date): EventOf<Catalogue, Type> {
+  return function event<Type extends keyof Catalogue & string>(
+    type: Type,
+    data: z.input<Catalogue[Type]>,
+    time?: Date,
+  ): EventOf<Catalogue, Type> {
     const { userId } = data as { userId?: unknown };
     const subject = typeof userId === 'string' ? { subject: userId } : {};
     return createEvent({ source, type, data: data as Record<string, unknown>, time, ...subject }) as EventOf<Catalogue, Type>;

@@ -20,10 +20,14 @@ export function traceEventBus(bus: EventBus): EventBus {
     publish(event) {
       // Never the active context (a relay or bus loop may still carry the request that woke it):
       // the envelope's, or the root when it has none.
-      return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: contextOf(event), attributes: messageAttributes(event) }, () => {
-        const traceparent = currentTraceparent();
-        return bus.publish(traceparent ? { ...event, traceparent } : event);
-      });
+      return inSpan(
+        `publish ${event.type}`,
+        { kind: SpanKind.PRODUCER, parent: contextOf(event), attributes: messageAttributes(event) },
+        () => {
+          const traceparent = currentTraceparent();
+          return bus.publish(traceparent ? { ...event, traceparent } : event);
+        },
+      );
     },
     subscribe({ group, types, handler }) {
       return bus.subscribe({
@@ -32,7 +36,11 @@ export function traceEventBus(bus: EventBus): EventBus {
         handler: (event) =>
           inSpan(
             `process ${event.type}`,
-            { kind: SpanKind.CONSUMER, parent: contextOf(event), attributes: { ...messageAttributes(event), 'messaging.consumer.group.name': group } },
+            {
+              kind: SpanKind.CONSUMER,
+              parent: contextOf(event),
+              attributes: { ...messageAttributes(event), 'messaging.consumer.group.name': group },
+            },
             () => handler(event),
           ),
       });

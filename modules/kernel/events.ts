@@ -17,10 +17,9 @@ export const cloudEventSchema = z.object({
   traceparent: z.string().optional(),
 });
 
-export type CloudEvent<Data extends Record<string, unknown> = Record<string, unknown>> = Omit<
-  z.infer<typeof cloudEventSchema>,
-  'data'
-> & { data: Data };
+export type CloudEvent<Data extends Record<string, unknown> = Record<string, unknown>> = Omit<z.infer<typeof cloudEventSchema>, 'data'> & {
+  data: Data;
+};
 
 /**
  * Builds an envelope; ids are random UUIDs so consumers can deduplicate by `id`. It carries the

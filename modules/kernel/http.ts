@@ -72,7 +72,10 @@ export const problemSchema = named(
     detail: z.string(),
     code: z.string(),
     instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().openapi({ description: 'The failing fields of a 400.' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'The failing fields of a 400.' }),
   }),
   'Problem',
 );
@@ -123,7 +126,10 @@ export function apiResponses<R extends RouteConfig['responses']>(responses: R) {
   const limited = Object.fromEntries(
     Object.entries(responses).map(([status, response]) => [status, { ...response, headers: rateLimitHeaders }]),
   ) as { [Status in keyof R]: R[Status] & { headers: typeof rateLimitHeaders } };
-  const retryLater = (description: string) => ({ ...problem(description), headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') } });
+  const retryLater = (description: string) => ({
+    ...problem(description),
+    headers: { ...rateLimitHeaders, 'Retry-After': header('Retry-After') },
+  });
   return {
     ...limited,
     429: retryLater('Too many requests from this address, or too many failed logins for this account.'),

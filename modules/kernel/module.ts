@@ -78,15 +78,21 @@ export interface ModuleDescriptor<
 }
 
 /** A module's settings, as its `settings.from` makes them (undefined when it has none). */
-export type SettingsOf<Descriptor extends ModuleDescriptor> = NonNullable<Descriptor['settings']> extends ModuleSettings<infer Settings> ? Settings : undefined;
+export type SettingsOf<Descriptor extends ModuleDescriptor> =
+  NonNullable<Descriptor['settings']> extends ModuleSettings<infer Settings> ? Settings : undefined;
 
 /** Defines a module's configuration slice, its variables' types carried into `from`. */
-export function defineSettings<Variables extends z.ZodObject, Settings>(variables: Variables, from: (variables: z.output<Variables>) => Settings): ModuleSettings<Settings> {
+export function defineSettings<Variables extends z.ZodObject, Settings>(
+  variables: Variables,
+  from: (variables: z.output<Variables>) => Settings,
+): ModuleSettings<Settings> {
   return { variables, from: (values) => from(values as z.output<Variables>) };
 }
 
 /** The ports a module calls, as its `create` takes them (`deps.calls`), by module name. */
-export type CallsOf<Descriptor extends ModuleDescriptor> = Parameters<Descriptor['create']>[0] extends { calls: infer Calls } ? Calls : Record<string, never>;
+export type CallsOf<Descriptor extends ModuleDescriptor> = Parameters<Descriptor['create']>[0] extends { calls: infer Calls }
+  ? Calls
+  : Record<string, never>;
 
 /** A descriptor, its types checked and kept (an identity function for inference). */
 export function defineModule<

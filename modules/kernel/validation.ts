@@ -4,7 +4,8 @@ import { ValidationError } from './errors.ts';
 /** Turns zod issues into the field list a problem+json body carries. */
 export function validationErrorFrom(
   error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
-  message = 'The request is invalid.'): ValidationError {
+  message = 'The request is invalid.',
+): ValidationError {
   return new ValidationError(
     message,
     error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message })),

@@ -9,7 +9,10 @@ export class InvalidRefreshTokenError extends DomainError {
 
 /** A rotated token came back: the session has been revoked. Details are for the auth module's audit. */
 export class RefreshTokenReusedError extends DomainError {
-  constructor(readonly sessionId: string, readonly userId: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly userId: string,
+  ) {
     super('refresh_token_reused', 'The refresh token is invalid or has expired.', { sessionId, userId });
   }
 }

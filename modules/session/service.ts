@@ -150,11 +150,7 @@ export function createSessionService({
 
     async revokeAll(input) {
       const { userId, exceptSessionId, reason } = parseInput(revokeAllInputSchema, input);
-      const revoked = await sessions.revokeAllForUser(
-        userId,
-        { exceptSessionId, reason, at: clock.now() },
-        revokedEvent(reason),
-      );
+      const revoked = await sessions.revokeAllForUser(userId, { exceptSessionId, reason, at: clock.now() }, revokedEvent(reason));
       return { revoked: revoked.length };
     },
 

@@ -25,8 +25,6 @@ export function hashToken(token: string): Promise<string> {
  * old token does not reveal its successors.
  */
 export async function successorOf(token: string, rotationKey: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(rotationKey), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  const key = await crypto.subtle.importKey('raw', encoder.encode(rotationKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(token))));
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
-import { createEncryptedSigningKeyRepository, SigningKeyDecryptionError } from '../../adapters/webcrypto/encrypted-signing-key-repository.ts';
+import {
+  createEncryptedSigningKeyRepository,
+  SigningKeyDecryptionError,
+} from '../../adapters/webcrypto/encrypted-signing-key-repository.ts';
 import { rotateSigningKey } from '../../modules/auth/mod.ts';
 
 const newKey = () => crypto.getRandomValues(new Uint8Array(32));

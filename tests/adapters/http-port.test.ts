@@ -18,7 +18,17 @@ function fakeSessions(overrides: Partial<SessionApi> = {}): SessionApi {
   const fail = async () => {
     throw new Error('not in this test');
   };
-  return { create: fail, refresh: fail, ownerOf: async () => null, get: async () => null, listActive: async () => [], revoke: fail, revokeAll: fail, listRevokedSince: async () => ['s1'], ...overrides };
+  return {
+    create: fail,
+    refresh: fail,
+    ownerOf: async () => null,
+    get: async () => null,
+    listActive: async () => [],
+    revoke: fail,
+    revokeAll: fail,
+    listRevokedSince: async () => ['s1'],
+    ...overrides,
+  };
 }
 
 function client(fetch: (url: string, init: RequestInit) => Response | Promise<Response>, policy = {}) {
@@ -60,18 +70,27 @@ describe('internal routes', () => {
   });
 
   it('answer a greeting (GET on the port) with 204 only to a caller whose token they accept', async () => {
-    const greet = async (token?: string) => (await app.request('/internal/session', { headers: token ? { Authorization: `Bearer ${token}` } : {} })).status;
+    const greet = async (token?: string) =>
+      (await app.request('/internal/session', { headers: token ? { Authorization: `Bearer ${token}` } : {} })).status;
     expect(await greet(await createServiceTokenIssuer({ secret, caller: 'gateway' })('session'))).toBe(204);
-    expect(await greet(await createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session'))).toBe(401);
+    expect(
+      await greet(await createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session')),
+    ).toBe(401);
     expect(await greet()).toBe(401);
   });
 
   it.each([
     ['no token', async () => undefined],
     ['a token for another module', () => createServiceTokenIssuer({ secret, caller: 'gateway' })('user')],
-    ['a token signed with another secret', () => createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session')],
+    [
+      'a token signed with another secret',
+      () => createServiceTokenIssuer({ secret: 'another-secret-that-is-long-enough-99', caller: 'gateway' })('session'),
+    ],
     ['a token from a service that does not call this module', () => createServiceTokenIssuer({ secret, caller: 'audit' })('session')],
-    ['a token the gateway made for forwarded public routes', () => createServiceTokenIssuer({ secret, caller: 'gateway' })('session:edge', { userId: 'u', sessionId: 's' })],
+    [
+      'a token the gateway made for forwarded public routes',
+      () => createServiceTokenIssuer({ secret, caller: 'gateway' })('session:edge', { userId: 'u', sessionId: 's' }),
+    ],
   ])('refuse %s with 401', async (_, token) => {
     expect((await call(await token())).status).toBe(401);
   });
@@ -79,13 +98,18 @@ describe('internal routes', () => {
 
 describe('HTTP port client', () => {
   it('treats a refused service token as a deployment fault (RemoteCallError), not as the user being logged out', async () => {
-    const app = internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: 'the-server-has-another-secret-0123456789', onError });
+    const app = internalEndpoints({
+      ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }],
+      secret: 'the-server-has-another-secret-0123456789',
+      onError,
+    });
     const sessions = client((url, init) => app.request(url, init), { attempts: 1 });
     await expect(sessions.get('s1')).rejects.toMatchObject({ constructor: RemoteCallError, reason: 'bad_response' });
   });
 
   it('greets: accepted by a module with the same secret, refused by one with another, unreachable when nothing answers', async () => {
-    const serving = (serverSecret: string) => internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: serverSecret, onError });
+    const serving = (serverSecret: string) =>
+      internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl: fakeSessions() }], secret: serverSecret, onError });
     const same = serving(secret);
     const other = serving('the-server-has-another-secret-0123456789');
     expect(await client((url, init) => same.request(url, init)).greet()).toBe('accepted');
@@ -94,7 +118,11 @@ describe('HTTP port client', () => {
     // A process that does not serve the module (a wrong URL), or one from before greetings.
     const elsewhere = internalEndpoints({ ports: [{ module: 'user', spec: userApiSpec, impl: {} as never }], secret, onError });
     expect(await client((url, init) => elsewhere.request(url, init)).greet()).toBe('not-the-module');
-    expect(await client(async () => { throw new TypeError('fetch failed'); }).greet()).toBe('unreachable');
+    expect(
+      await client(async () => {
+        throw new TypeError('fetch failed');
+      }).greet(),
+    ).toBe('unreachable');
   });
 
   it('turns an unreachable module into RemoteCallError', async () => {
@@ -134,10 +162,13 @@ describe('HTTP port client', () => {
   });
 
   it('gives up on a call after its timeout', async () => {
-    const sessions = client((_, init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))), {
-      timeoutMs: 50,
-      attempts: 1,
-    });
+    const sessions = client(
+      (_, init) => new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+      {
+        timeoutMs: 50,
+        attempts: 1,
+      },
+    );
     const started = performance.now();
     await expect(sessions.get('s1')).rejects.toMatchObject({ reason: 'timeout' });
     expect(performance.now() - started).toBeLessThan(500);
@@ -166,10 +197,13 @@ describe('HTTP port client', () => {
 
   it('sends its own timeout as the budget of a call made outside any other', async () => {
     let budget = '';
-    const sessions = client(async (_, init) => {
-      budget = new Headers(init.headers).get(budgetHeader) ?? '';
-      return Response.json({ output: null });
-    }, { timeoutMs: 700 });
+    const sessions = client(
+      async (_, init) => {
+        budget = new Headers(init.headers).get(budgetHeader) ?? '';
+        return Response.json({ output: null });
+      },
+      { timeoutMs: 700 },
+    );
     await sessions.get('s1');
     expect(Number(budget)).toBeGreaterThan(0);
     expect(Number(budget)).toBeLessThan(700);
@@ -200,7 +234,11 @@ describe('HTTP port client', () => {
     const app = internalEndpoints({ ports: [{ module: 'session', spec: sessionApiSpec, impl }], secret, onError });
     const sessions = client((url, init) => app.request(url, init), { breakerThreshold: 1 });
     for (let i = 0; i < 2; i++) {
-      await expect(sessions.refresh({ refreshToken: 'abc' })).rejects.toMatchObject({ constructor: RefreshTokenReusedError, sessionId: 's9', userId: 'u9' });
+      await expect(sessions.refresh({ refreshToken: 'abc' })).rejects.toMatchObject({
+        constructor: RefreshTokenReusedError,
+        sessionId: 's9',
+        userId: 'u9',
+      });
     }
     expect(sessions.breakerState()).toBe('closed');
   });
@@ -208,10 +246,13 @@ describe('HTTP port client', () => {
   describe('a 503 problem the module chose to answer (its hashing is full)', () => {
     const detail = 'Too many password checks at once; try again shortly.';
     const overloaded = () =>
-      new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'service_unavailable', detail }), {
-        status: 503,
-        headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '7' },
-      });
+      new Response(
+        JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'service_unavailable', detail }),
+        {
+          status: 503,
+          headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '7' },
+        },
+      );
 
     it('goes to the caller as it came, Retry-After included, without a retry and without tripping the breaker', async () => {
       let calls = 0;

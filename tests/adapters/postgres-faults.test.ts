@@ -22,7 +22,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long `work` took to settle, and what it settled with. */
 async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown }> {
   const started = performance.now();
-  const error = await work.then(() => null, (e: unknown) => e);
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
   return { ms: Math.round(performance.now() - started), error };
 }
 
@@ -30,7 +33,10 @@ async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown 
 async function recovery(timeoutMs = 5000): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const ok = await db.query('SELECT 1 AS one').then(() => true, () => false);
+    const ok = await db.query('SELECT 1 AS one').then(
+      () => true,
+      () => false,
+    );
     if (ok) return Math.round(performance.now() - started);
     if (performance.now() - started > timeoutMs) throw new Error(`no recovery within ${timeoutMs} ms`);
     await sleep(50);
@@ -73,7 +79,9 @@ describe('Postgres database when the server goes away', () => {
     proxy.resume();
     const recoveredMs = await recovery();
     expect(recoveredMs).toBeLessThan(5000);
-    console.info(`server gone: UnavailableError after ${single.ms} ms (max of 11 concurrent: ${Math.max(...many.map((c) => c.ms))} ms); recovered ${recoveredMs} ms after it came back`);
+    console.info(
+      `server gone: UnavailableError after ${single.ms} ms (max of 11 concurrent: ${Math.max(...many.map((c) => c.ms))} ms); recovered ${recoveredMs} ms after it came back`,
+    );
   });
 
   it('survives outages that cut queries in flight: afterwards every caller gets its own answer', async () => {

@@ -37,7 +37,10 @@ afterAll(async () => {
 /** How long `call` takes to reject, and with what. */
 async function timeToFailure(call: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const started = performance.now();
-  const error = await call().then(() => new Error('expected a rejection'), (e: unknown) => e);
+  const error = await call().then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  );
   return { ms: performance.now() - started, error };
 }
 
@@ -69,7 +72,14 @@ describe('Redis session repository when Redis is unreachable', () => {
     proxy.stall();
     const toHash = crypto.randomUUID();
     const rotate = await timeToFailure(() =>
-      repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash, at: new Date(), expiresAt: secondsFrom(new Date(), 3600), events: [] }),
+      repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash,
+        at: new Date(),
+        expiresAt: secondsFrom(new Date(), 3600),
+        events: [],
+      }),
     );
     console.info(`stalled: rotate failed after ${rotate.ms.toFixed(0)} ms`);
     expect(rotate.error).toBeInstanceOf(UnavailableError);

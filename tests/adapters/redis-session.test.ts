@@ -53,14 +53,27 @@ describe('Redis session repository', () => {
     const session = newSession(now);
     await repo.create(session, [testEvent('session.created')]);
     const [first, second] = [randomHash(), randomHash()];
-    await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: first, at: now, expiresAt: secondsFrom(now, 5400), events: [] });
+    await repo.rotate({
+      sessionId: session.id,
+      fromHash: session.refreshHash,
+      toHash: first,
+      at: now,
+      expiresAt: secondsFrom(now, 5400),
+      events: [],
+    });
     const slid = secondsFrom(now, 7200);
     await repo.rotate({ sessionId: session.id, fromHash: first, toHash: second, at: now, expiresAt: slid, events: [] });
 
     const found = await expiries(prefix);
     const sessionKeys = [...found.keys()].filter((k) => k !== keys.outbox);
     expect(sessionKeys.sort()).toEqual(
-      [keys.session(session.id), keys.refresh(second), keys.rotated(session.refreshHash), keys.rotated(first), keys.userSessions(session.userId)].sort(),
+      [
+        keys.session(session.id),
+        keys.refresh(second),
+        keys.rotated(session.refreshHash),
+        keys.rotated(first),
+        keys.userSessions(session.userId),
+      ].sort(),
     );
     for (const key of sessionKeys) {
       expect(found.get(key), key).toBeGreaterThan(Date.now());
@@ -127,7 +140,14 @@ describe('Redis session repository', () => {
         const racers = [a, b].map((side) => ({ side, toHash: randomHash(), event: testEvent('session.refreshed') }));
         const results = await Promise.all(
           racers.map((r) =>
-            r.side.repo.rotate({ sessionId: s.id, fromHash: s.refreshHash, toHash: r.toHash, at: now, expiresAt: secondsFrom(now, 3600), events: [r.event] }),
+            r.side.repo.rotate({
+              sessionId: s.id,
+              fromHash: s.refreshHash,
+              toHash: r.toHash,
+              at: now,
+              expiresAt: secondsFrom(now, 3600),
+              events: [r.event],
+            }),
           ),
         );
         return { s, racers, results };
@@ -151,7 +171,14 @@ describe('Redis session repository', () => {
     const toHash = randomHash();
     const seen: SessionRecord[] = [];
     const [rotated, revoked] = await Promise.all([
-      a.repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash, at: now, expiresAt: secondsFrom(now, 7200), events: [] }),
+      a.repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash,
+        at: now,
+        expiresAt: secondsFrom(now, 7200),
+        events: [],
+      }),
       b.repo.revoke(session.id, 'logout', now, (s) => {
         seen.push(s);
         return [];

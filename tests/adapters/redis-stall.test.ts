@@ -67,7 +67,15 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     const toHash = crypto.randomUUID();
     const eventsBefore = await observer.xlen('stall:outbox');
     await duringStall([
-      () => sessions.rotate({ sessionId: existing.id, fromHash: existing.refreshHash, toHash, at: new Date(), expiresAt: secondsFrom(new Date(), 3600), events: [] }),
+      () =>
+        sessions.rotate({
+          sessionId: existing.id,
+          fromHash: existing.refreshHash,
+          toHash,
+          at: new Date(),
+          expiresAt: secondsFrom(new Date(), 3600),
+          events: [],
+        }),
       () => sessions.create(unborn, []),
     ]);
     await duringStall([() => sessions.revoke(existing.id, 'logout', new Date(), () => [])]);
@@ -84,8 +92,18 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     server.pause();
     // The caller (another process) waits 150 ms; the stall outlasts that, not the 400 ms command timeout.
     const rotation = withBudget(150, () =>
-      sessions.rotate({ sessionId: existing.id, fromHash: existing.refreshHash, toHash, at: new Date(), expiresAt: secondsFrom(new Date(), 3600), events: [] }),
-    ).then(() => 'rotated', (error: unknown) => error);
+      sessions.rotate({
+        sessionId: existing.id,
+        fromHash: existing.refreshHash,
+        toHash,
+        at: new Date(),
+        expiresAt: secondsFrom(new Date(), 3600),
+        events: [],
+      }),
+    ).then(
+      () => 'rotated',
+      (error: unknown) => error,
+    );
     await new Promise((resolve) => setTimeout(resolve, 250));
     server.resume();
     expect(await rotation).toBeInstanceOf(UnavailableError);
@@ -133,7 +151,11 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     const answered = performance.now();
     expect(await throttle.attempt(mine, passing, (ok) => ok)).toBe(true);
     await expect
-      .poll(() => elsewhere.attempt(theirs, passing, (ok) => ok).catch((error: unknown) => (error instanceof RateLimitedError ? 'busy' : error)), { interval: 20, timeout: 2000 })
+      .poll(
+        () =>
+          elsewhere.attempt(theirs, passing, (ok) => ok).catch((error: unknown) => (error instanceof RateLimitedError ? 'busy' : error)),
+        { interval: 20, timeout: 2000 },
+      )
       .toBe(true);
     expect(performance.now() - answered).toBeLessThan(1000); // not the slot's 5 s
   });

@@ -6,7 +6,14 @@ afterEach(() => vi.useRealTimers());
 describe('service registry', () => {
   it('round-robins over every instance', () => {
     const registry = createServiceRegistry({ instances: ['http://a', 'http://b', 'http://c'] });
-    expect(Array.from({ length: 6 }, () => registry.pick())).toEqual(['http://a', 'http://b', 'http://c', 'http://a', 'http://b', 'http://c']);
+    expect(Array.from({ length: 6 }, () => registry.pick())).toEqual([
+      'http://a',
+      'http://b',
+      'http://c',
+      'http://a',
+      'http://b',
+      'http://c',
+    ]);
   });
 
   it('skips an instance after failed probes and takes it back when a probe passes', async () => {
@@ -31,7 +38,12 @@ describe('service registry', () => {
 
   it('uses every instance again when all of them fail, rather than none', async () => {
     vi.useFakeTimers();
-    const registry = createServiceRegistry({ instances: ['http://a', 'http://b'], probe: async () => false, intervalMs: 100, failuresToSkip: 1 });
+    const registry = createServiceRegistry({
+      instances: ['http://a', 'http://b'],
+      probe: async () => false,
+      intervalMs: 100,
+      failuresToSkip: 1,
+    });
     await vi.advanceTimersByTimeAsync(100);
     expect(registry.unhealthy()).toEqual(['http://a', 'http://b']);
     expect(new Set([registry.pick(), registry.pick()])).toEqual(new Set(['http://a', 'http://b']));

@@ -33,13 +33,29 @@ describe('signing keys on Postgres', () => {
   it('auth processes whose rotation falls due together store exactly one next key and all publish it', async () => {
     const clock = manualClock();
     const outbox = createMemoryOutbox();
-    const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createArgon2PasswordHasher(), commonPasswords: createCommonPasswordList() });
-    const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, reuseGraceSeconds: 0, maxAgeSeconds: 30 * 24 * 3600 });
+    const users = createUserService({
+      users: createMemoryUserRepository({ outbox }),
+      hasher: createArgon2PasswordHasher(),
+      commonPasswords: createCommonPasswordList(),
+    });
+    const sessions = createSessionService({
+      sessions: createMemorySessionRepository({ outbox }),
+      refreshTtlSeconds: 3600,
+      reuseGraceSeconds: 0,
+      maxAgeSeconds: 30 * 24 * 3600,
+    });
     const tokens = { issuer: 'iss', audience: 'aud', accessTokenTtlSeconds: 900, keyRotationDays: 30 };
     // Each "process" has its own connections, so their statements really run at once.
     const processes = await Promise.all(
       Array.from({ length: 4 }, async () =>
-        createAuthService({ userApi: users, sessionApi: sessions, keys: createSqlSigningKeyRepository({ db: await open() }), outbox, tokens, clock }),
+        createAuthService({
+          userApi: users,
+          sessionApi: sessions,
+          keys: createSqlSigningKeyRepository({ db: await open() }),
+          outbox,
+          tokens,
+          clock,
+        }),
       ),
     );
     const [first] = (await processes[0]!.jwks()).keys;
@@ -57,7 +73,10 @@ describe('signing keys on Postgres', () => {
   it('with an encryption key, the private_jwk column holds ciphertext, never the private key', async () => {
     const db = await open();
     await db.exec('DELETE FROM signing_keys');
-    const keys = createEncryptedSigningKeyRepository({ keys: createSqlSigningKeyRepository({ db }), encryptionKey: crypto.getRandomValues(new Uint8Array(32)) });
+    const keys = createEncryptedSigningKeyRepository({
+      keys: createSqlSigningKeyRepository({ db }),
+      encryptionKey: crypto.getRandomValues(new Uint8Array(32)),
+    });
     const [key] = await rotateSigningKey(keys, new Date());
     const rows = await db.query<{ kid: string; private_jwk: Record<string, unknown> }>('SELECT kid, private_jwk FROM signing_keys');
     expect(rows).toEqual([{ kid: key!.kid, private_jwk: { enc: 'A256GCM', iv: expect.any(String), ciphertext: expect.any(String) } }]);

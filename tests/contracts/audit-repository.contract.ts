@@ -24,7 +24,11 @@ function newEntry(userId: string, time: Date, overrides: Partial<AuditEntry> = {
 }
 
 /** The AuditRepository contract (modules/audit/ports.ts): every adapter passes it. */
-export function describeAuditRepositoryContract(name: string, makeAdapter: MakeAdapter<AuditRepository>, storeDown: StoreDown<MakeAdapter<AuditRepository>>) {
+export function describeAuditRepositoryContract(
+  name: string,
+  makeAdapter: MakeAdapter<AuditRepository>,
+  storeDown: StoreDown<MakeAdapter<AuditRepository>>,
+) {
   describe(`AuditRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<AuditRepository>;
     let repo: AuditRepository;

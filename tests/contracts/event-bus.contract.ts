@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEvent, MalformedEventError, type CloudEvent, type EventBus, type EventHandler, type Subscription } from '../../modules/kernel/mod.ts';
+import {
+  createEvent,
+  MalformedEventError,
+  type CloudEvent,
+  type EventBus,
+  type EventHandler,
+  type Subscription,
+} from '../../modules/kernel/mod.ts';
 import { expectUnavailable, itWhenStoreIsDown, recovered, timed, type StoreDown } from './support.ts';
 
 /**
@@ -41,7 +48,11 @@ function recorder(delayMs = 0) {
 const idsOf = (events: readonly CloudEvent[]) => events.map((e) => e.id);
 
 /** The suite every EventBus adapter must pass, one case per rule documented on the port. */
-export function describeEventBusContract(name: string, makeBus: () => Promise<EventBusFixture>, storeDown: StoreDown<() => Promise<EventBusFixture>>) {
+export function describeEventBusContract(
+  name: string,
+  makeBus: () => Promise<EventBusFixture>,
+  storeDown: StoreDown<() => Promise<EventBusFixture>>,
+) {
   describe(`EventBus contract: ${name}`, () => {
     let fixture: EventBusFixture;
     let bus: EventBus;
@@ -50,8 +61,7 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     let typeB: string;
     let group: (label: string) => string;
 
-    const event = (type: string, data: Record<string, unknown> = {}) =>
-      createEvent({ source: 'contract', type, subject: 'user-1', data });
+    const event = (type: string, data: Record<string, unknown> = {}) => createEvent({ source: 'contract', type, subject: 'user-1', data });
 
     const publishAll = async (events: readonly CloudEvent[]) => {
       for (const e of events) await bus.publish(e);
@@ -173,10 +183,12 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
       const handledBy: Record<'x' | 'y', string[]> = { x: [], y: [] };
       const busy = gate();
       const first = event(typeA, { n: 0 });
-      const worker = (name: 'x' | 'y'): EventHandler => async (e) => {
-        handledBy[name].push(e.id);
-        if (e.id === first.id) await busy.wait();
-      };
+      const worker =
+        (name: 'x' | 'y'): EventHandler =>
+        async (e) => {
+          handledBy[name].push(e.id);
+          if (e.id === first.id) await busy.wait();
+        };
       bus.subscribe({ group: shared, types: [typeA], handler: worker('x') });
       bus.subscribe({ group: shared, types: [typeA], handler: worker('y') });
 
@@ -250,9 +262,7 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
       if (!fixture.deadLetters) return;
 
       const deadLetters = fixture.deadLetters;
-      await eventually(() =>
-        expect(deadLetters()).toContainEqual(expect.objectContaining({ group: group('failing'), event: poison })),
-      );
+      await eventually(() => expect(deadLetters()).toContainEqual(expect.objectContaining({ group: group('failing'), event: poison })));
       // Bounded: once dead-lettered, the event is not attempted again (a later event marks "later").
       const attemptsWhenDeadLettered = attempts.length;
       const marker = event(typeA, { n: 4 });
@@ -282,7 +292,13 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
       if (!fixture.deadLetters) return;
       const deadLetters = fixture.deadLetters;
       await eventually(() =>
-        expect(deadLetters()).toContainEqual(expect.objectContaining({ group: group('strict'), event: malformed, error: expect.stringContaining('does not match its schema') })),
+        expect(deadLetters()).toContainEqual(
+          expect.objectContaining({
+            group: group('strict'),
+            event: malformed,
+            error: expect.stringContaining('does not match its schema'),
+          }),
+        ),
       );
     });
 

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRedisStreamsEventBus, type RedisDeadLetter, type RedisStreamsEventBusOptions } from '../../adapters/bus/redis-streams-bus.ts';
+import {
+  createRedisStreamsEventBus,
+  type RedisDeadLetter,
+  type RedisStreamsEventBusOptions,
+} from '../../adapters/bus/redis-streams-bus.ts';
 import { callRedis, createRedisClient, keysStartingWith, scanKeys } from '../../adapters/redis/client.ts';
 import { createEvent, type CloudEvent, type EventBus } from '../../modules/kernel/mod.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
@@ -42,7 +46,11 @@ describeEventBusContract(
   async () => {
     const letters: RedisDeadLetter[] = [];
     const bus = createRedisStreamsEventBus({ redis, prefix: nextPrefix(), ...fast, onDeadLetter: (letter) => letters.push(letter) });
-    return { bus, deadLetters: () => letters.flatMap((l) => (l.event ? [{ group: l.group, event: l.event, error: l.error }] : [])), close: () => bus.close() };
+    return {
+      bus,
+      deadLetters: () => letters.flatMap((l) => (l.event ? [{ group: l.group, event: l.event, error: l.error }] : [])),
+      close: () => bus.close(),
+    };
   },
   {
     // The command client's timeout (500 ms), the wait for a reconnect as long again, and a margin.
@@ -62,8 +70,7 @@ const gate = () => {
   return { wait: () => opened, open };
 };
 const fieldsOf = (flat: string[]) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]));
-const groupNames = async (stream: string) =>
-  ((await redis.xinfo('GROUPS', stream)) as string[][]).map((g) => fieldsOf(g).name);
+const groupNames = async (stream: string) => ((await redis.xinfo('GROUPS', stream)) as string[][]).map((g) => fieldsOf(g).name);
 
 // Every bus a case starts is closed after it, also when the case fails: a loop left running would
 // create its group (and stream) again after the file's keys are deleted.
@@ -241,7 +248,9 @@ describe('Redis Streams EventBus, beyond the contract', () => {
     const leaving = bus.subscribe({ group: 'gateway.leaving', types: [type], handler: async () => {} });
     const shared = bus.subscribe({ group: 'audit', types: [type], handler: async () => {} });
     await bus.publish(event(type));
-    await eventually(async () => expect((await groupNames(stream)).sort()).toEqual(['audit', 'gateway.dead', 'gateway.leaving', 'gateway.live']));
+    await eventually(async () =>
+      expect((await groupNames(stream)).sort()).toEqual(['audit', 'gateway.dead', 'gateway.leaving', 'gateway.live']),
+    );
     await eventually(async () => expect(await redis.zcard(`${prefix}instance-groups`)).toBe(3));
 
     await Promise.all([leaving.close(), shared.close()]);

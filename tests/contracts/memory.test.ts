@@ -18,33 +18,56 @@ import { describeUserRepositoryContract } from './user-repository.contract.ts';
 // Their store-down cases are not run: the data lives in this process, with nothing to lose.
 const inProcess = { noStore: 'in-memory: the data lives in this process, there is no store to lose' };
 
-describeUserRepositoryContract('memory', () => {
-  const outbox = createMemoryOutbox();
-  return { repo: createMemoryUserRepository({ outbox }), outbox };
-}, inProcess);
+describeUserRepositoryContract(
+  'memory',
+  () => {
+    const outbox = createMemoryOutbox();
+    return { repo: createMemoryUserRepository({ outbox }), outbox };
+  },
+  inProcess,
+);
 
-describeSessionRepositoryContract('memory', () => {
-  const outbox = createMemoryOutbox();
-  return { repo: createMemorySessionRepository({ outbox }), outbox };
-}, inProcess);
+describeSessionRepositoryContract(
+  'memory',
+  () => {
+    const outbox = createMemoryOutbox();
+    return { repo: createMemorySessionRepository({ outbox }), outbox };
+  },
+  inProcess,
+);
 
 describeAuditRepositoryContract('memory', () => ({ repo: createMemoryAuditRepository(), outbox: createMemoryOutbox() }), inProcess);
 
-describeSigningKeyRepositoryContract('memory', () => ({
-  repo: createMemorySigningKeyRepository(),
-  outbox: createMemoryOutbox(),
-}), inProcess);
+describeSigningKeyRepositoryContract(
+  'memory',
+  () => ({
+    repo: createMemorySigningKeyRepository(),
+    outbox: createMemoryOutbox(),
+  }),
+  inProcess,
+);
 
 // The encrypting decorator must be invisible to the signer: the same contract, over memory.
-describeSigningKeyRepositoryContract('memory, encrypted at rest', () => ({
-  repo: createEncryptedSigningKeyRepository({ keys: createMemorySigningKeyRepository(), encryptionKey: crypto.getRandomValues(new Uint8Array(32)) }),
-  outbox: createMemoryOutbox(),
-}), inProcess);
+describeSigningKeyRepositoryContract(
+  'memory, encrypted at rest',
+  () => ({
+    repo: createEncryptedSigningKeyRepository({
+      keys: createMemorySigningKeyRepository(),
+      encryptionKey: crypto.getRandomValues(new Uint8Array(32)),
+    }),
+    outbox: createMemoryOutbox(),
+  }),
+  inProcess,
+);
 
-describeOutboxContract('memory', () => {
-  const outbox = createMemoryOutbox();
-  return { repo: outbox, outbox };
-}, inProcess);
+describeOutboxContract(
+  'memory',
+  () => {
+    const outbox = createMemoryOutbox();
+    return { repo: outbox, outbox };
+  },
+  inProcess,
+);
 
 let limiters = 0;
 describeRateLimiterContract('memory', (options) => createMemoryRateLimiter({ name: `contract-${++limiters}`, ...options }), inProcess);

@@ -152,23 +152,30 @@ export function describeOutboxContract(name: string, makeAdapter: MakeAdapter<Ou
       }
     });
 
-    itWhenStoreIsDown('drain() rejects when the store goes away during publish, and the entries stay unsent for the next drain', storeDown, async (make, outage) => {
-      const { repo: down, close } = await make();
-      try {
-        const events = [testEvent(), testEvent()];
-        await down.append(events);
-        const failure = await down
-          .drain(10, async () => {
-            outage.cut(); // published, but the store is gone before they are marked sent
-          })
-          .then(() => null, (error: unknown) => error);
-        outage.restore();
-        expect(failure).toBeInstanceOf(UnavailableError);
-        await recovered(() => down.backlog());
-        expect((await drainAll(down)).map((e) => e.id)).toEqual(events.map((e) => e.id));
-      } finally {
-        await close?.();
-      }
-    });
+    itWhenStoreIsDown(
+      'drain() rejects when the store goes away during publish, and the entries stay unsent for the next drain',
+      storeDown,
+      async (make, outage) => {
+        const { repo: down, close } = await make();
+        try {
+          const events = [testEvent(), testEvent()];
+          await down.append(events);
+          const failure = await down
+            .drain(10, async () => {
+              outage.cut(); // published, but the store is gone before they are marked sent
+            })
+            .then(
+              () => null,
+              (error: unknown) => error,
+            );
+          outage.restore();
+          expect(failure).toBeInstanceOf(UnavailableError);
+          await recovered(() => down.backlog());
+          expect((await drainAll(down)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+        } finally {
+          await close?.();
+        }
+      },
+    );
   });
 }

@@ -9,7 +9,11 @@ const policy: PasswordThrottlePolicy = { freeFailures: 3, windowMs: 60_000, maxB
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The PasswordAttemptStore contract (modules/kernel/password-throttle.ts): every adapter passes it. */
-export function describePasswordAttemptStoreContract(name: string, make: MakePasswordAttemptStore, storeDown: StoreDown<MakePasswordAttemptStore>) {
+export function describePasswordAttemptStoreContract(
+  name: string,
+  make: MakePasswordAttemptStore,
+  storeDown: StoreDown<MakePasswordAttemptStore>,
+) {
   describe(`PasswordAttemptStore contract: ${name}`, () => {
     const account = () => crypto.randomUUID();
     const holder = () => crypto.randomUUID();

@@ -53,7 +53,15 @@ export function describePasswordHasherContract(name: string, make: MakePasswordH
       const hasher = make();
       const hash = await hasher.hash(password);
       const [, id] = hash.split('$');
-      const malformed = ['', 'not a hash', `$${id}$`, hash.slice(0, -4), `${hash}x`, hash.replace(/\$[^$]*$/, '$'), `$${id}$${'$'.repeat(4)}`];
+      const malformed = [
+        '',
+        'not a hash',
+        `$${id}$`,
+        hash.slice(0, -4),
+        `${hash}x`,
+        hash.replace(/\$[^$]*$/, '$'),
+        `$${id}$${'$'.repeat(4)}`,
+      ];
       for (const each of malformed) expect(await hasher.verify(each, password)).toBe(false);
     });
 
@@ -81,7 +89,12 @@ export function describePasswordHasherContract(name: string, make: MakePasswordH
           [stored, password],
           [stored, 'wrong'],
           ['malformed', password],
-        ].map(([hash, attempt]) => hasher.verify(hash!, attempt!).then(() => null, (error: unknown) => error)),
+        ].map(([hash, attempt]) =>
+          hasher.verify(hash!, attempt!).then(
+            () => null,
+            (error: unknown) => error,
+          ),
+        ),
       );
       expect(refusals.every((error) => error instanceof UnavailableError)).toBe(true);
       expect(new Set(refusals.map((error) => (error as Error).message)).size).toBe(1);

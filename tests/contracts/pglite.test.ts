@@ -26,10 +26,12 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.close());
 
-const withOutbox = <Repo>(repo: (deps: { db: SqlDatabase }) => Repo) => () => ({
-  repo: repo({ db }),
-  outbox: createSqlOutbox({ db }),
-});
+const withOutbox =
+  <Repo>(repo: (deps: { db: SqlDatabase }) => Repo) =>
+  () => ({
+    repo: repo({ db }),
+    outbox: createSqlOutbox({ db }),
+  });
 const emptied = (table: string) => async () => void (await db.exec(`DELETE FROM ${table}`));
 // PGlite runs inside this process: no server or link that can fail apart from the process itself
 // (close() ends it for good). The same SQL meets a real outage in postgres.test.ts.
@@ -43,16 +45,24 @@ describeSessionRepositoryContract('pglite', withOutbox(createSqlSessionRepositor
 
 describeAuditRepositoryContract('pglite', withOutbox(createSqlAuditRepository), embedded);
 
-describeSigningKeyRepositoryContract('pglite', async () => {
-  await emptied('signing_keys')();
-  return withOutbox(createSqlSigningKeyRepository)();
-}, embedded);
+describeSigningKeyRepositoryContract(
+  'pglite',
+  async () => {
+    await emptied('signing_keys')();
+    return withOutbox(createSqlSigningKeyRepository)();
+  },
+  embedded,
+);
 
-describeOutboxContract('pglite', async () => {
-  await emptied('outbox')();
-  const outbox = createSqlOutbox({ db });
-  return { repo: outbox, outbox };
-}, embedded);
+describeOutboxContract(
+  'pglite',
+  async () => {
+    await emptied('outbox')();
+    const outbox = createSqlOutbox({ db });
+    return { repo: outbox, outbox };
+  },
+  embedded,
+);
 
 describe('PGlite database', () => {
   it('a directory database keeps its data across close and reopen', async () => {

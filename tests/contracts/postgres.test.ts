@@ -47,10 +47,12 @@ afterAll(async () => {
   await admin.end();
 });
 
-const withOutbox = <Repo>(repo: (deps: { db: SqlDatabase }) => Repo) => () => ({
-  repo: repo({ db }),
-  outbox: createSqlOutbox({ db }),
-});
+const withOutbox =
+  <Repo>(repo: (deps: { db: SqlDatabase }) => Repo) =>
+  () => ({
+    repo: repo({ db }),
+    outbox: createSqlOutbox({ db }),
+  });
 const emptied = (table: string) => async () => void (await db.exec(`DELETE FROM ${table}`));
 
 // queryTimeoutMs (1000) and a margin.

@@ -55,16 +55,24 @@ const emptyOutbox = (client: () => Redis) => () => {
   const outbox = createRedisOutbox({ redis: client(), prefix: `${prefix}outbox-test-${++outboxTests}:` });
   return { repo: outbox, outbox };
 };
-describeOutboxContract('redis', emptyOutbox(() => redis), { outage, make: emptyOutbox(() => viaProxy) });
+describeOutboxContract(
+  'redis',
+  emptyOutbox(() => redis),
+  { outage, make: emptyOutbox(() => viaProxy) },
+);
 
 let limiters = 0;
 for (const fallBackToMemory of [false, true]) {
   const limiter = (client: () => Redis) => (options: { limit: number; windowSeconds: number }) =>
     createRedisRateLimiter({ redis: client(), prefix, fallBackToMemory, name: `contract-${++limiters}`, ...options });
-  describeRateLimiterContract(`redis${fallBackToMemory ? ', memory fallback' : ''}`, limiter(() => redis), {
-    outage,
-    make: { limiter: limiter(() => viaProxy), degrades: fallBackToMemory },
-  });
+  describeRateLimiterContract(
+    `redis${fallBackToMemory ? ', memory fallback' : ''}`,
+    limiter(() => redis),
+    {
+      outage,
+      make: { limiter: limiter(() => viaProxy), degrades: fallBackToMemory },
+    },
+  );
 }
 
 describePasswordAttemptStoreContract('redis', (policy) => createRedisPasswordAttemptStore({ redis, prefix, policy }), {

@@ -35,7 +35,11 @@ export function newSession(createdAt: Date, overrides: Partial<SessionRecord> = 
 }
 
 /** The SessionRepository contract (modules/session/ports.ts): every adapter passes it. */
-export function describeSessionRepositoryContract(name: string, makeAdapter: MakeAdapter<SessionRepository>, storeDown: StoreDown<MakeAdapter<SessionRepository>>) {
+export function describeSessionRepositoryContract(
+  name: string,
+  makeAdapter: MakeAdapter<SessionRepository>,
+  storeDown: StoreDown<MakeAdapter<SessionRepository>>,
+) {
   describe(`SessionRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<SessionRepository>;
     let repo: SessionRepository;
@@ -83,7 +87,14 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
       const first = randomHash();
       const second = randomHash();
       const at1 = secondsFrom(now, -30);
-      await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: first, at: at1, expiresAt: secondsFrom(now, 3600), events: [] });
+      await repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash: first,
+        at: at1,
+        expiresAt: secondsFrom(now, 3600),
+        events: [],
+      });
       await repo.rotate({ sessionId: session.id, fromHash: first, toHash: second, at: now, expiresAt: secondsFrom(now, 3600), events: [] });
       const original = await repo.findByRefreshHash(session.refreshHash);
       expect(original).toMatchObject({ state: 'rotated', rotatedAt: at1, session: { id: session.id, refreshHash: second } });
@@ -100,7 +111,14 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
       const toHash = randomHash();
       const expiresAt = secondsFrom(now, 7200);
       const event = testEvent('session.refreshed');
-      const rotated = await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash, at: now, expiresAt, events: [event] });
+      const rotated = await repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash,
+        at: now,
+        expiresAt,
+        events: [event],
+      });
       const expected = { ...session, refreshHash: toHash, lastUsedAt: now, rotatedAt: now, expiresAt };
       expect(rotated).toEqual(expected);
       expect(await repo.findById(session.id)).toEqual(expected);
@@ -110,9 +128,23 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
     it('rotate() returns null and stores no events when fromHash is no longer current', async () => {
       const session = await stored();
       const next = randomHash();
-      await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: next, at: now, expiresAt: secondsFrom(now, 3600), events: [] });
+      await repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash: next,
+        at: now,
+        expiresAt: secondsFrom(now, 3600),
+        events: [],
+      });
       const event = testEvent('session.refreshed');
-      const again = await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: randomHash(), at: now, expiresAt: secondsFrom(now, 3600), events: [event] });
+      const again = await repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash: randomHash(),
+        at: now,
+        expiresAt: secondsFrom(now, 3600),
+        events: [event],
+      });
       expect(again).toBeNull();
       expect((await repo.findById(session.id))?.refreshHash).toBe(next);
       expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
@@ -121,13 +153,27 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
     it('rotate() returns null for a revoked session', async () => {
       const session = await stored();
       await repo.revoke(session.id, 'logout', now, () => []);
-      const rotated = await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: randomHash(), at: now, expiresAt: secondsFrom(now, 3600), events: [] });
+      const rotated = await repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash: randomHash(),
+        at: now,
+        expiresAt: secondsFrom(now, 3600),
+        events: [],
+      });
       expect(rotated).toBeNull();
     });
 
     it('rotate() returns null for a session expired at `at`', async () => {
       const session = await stored({ expiresAt: secondsFrom(now, -1) });
-      const rotated = await repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: randomHash(), at: now, expiresAt: secondsFrom(now, 3600), events: [] });
+      const rotated = await repo.rotate({
+        sessionId: session.id,
+        fromHash: session.refreshHash,
+        toHash: randomHash(),
+        at: now,
+        expiresAt: secondsFrom(now, 3600),
+        events: [],
+      });
       expect(rotated).toBeNull();
       expect((await repo.findById(session.id))?.refreshHash).toBe(session.refreshHash);
     });
@@ -137,7 +183,14 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
       const racers = Array.from({ length: 10 }, () => ({ toHash: randomHash(), event: testEvent('session.refreshed') }));
       const results = await Promise.all(
         racers.map((r) =>
-          repo.rotate({ sessionId: session.id, fromHash: session.refreshHash, toHash: r.toHash, at: now, expiresAt: secondsFrom(now, 3600), events: [r.event] }),
+          repo.rotate({
+            sessionId: session.id,
+            fromHash: session.refreshHash,
+            toHash: r.toHash,
+            at: now,
+            expiresAt: secondsFrom(now, 3600),
+            events: [r.event],
+          }),
         ),
       );
       const winners = results.filter((r) => r !== null);
@@ -186,7 +239,11 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
       await stored({ userId, expiresAt: secondsFrom(now, -1) });
       const otherUsers = await stored();
       const log: CloudEvent[] = [];
-      const revoked = await repo.revokeAllForUser(userId, { exceptSessionId: keep!.id, reason: 'password_changed', at: now }, revokedEvents(log));
+      const revoked = await repo.revokeAllForUser(
+        userId,
+        { exceptSessionId: keep!.id, reason: 'password_changed', at: now },
+        revokedEvents(log),
+      );
       expect(revoked.map((s) => s.id).sort()).toEqual([a!.id, b!.id].sort());
       for (const s of revoked) expect(s).toMatchObject({ revokedAt: now, revokeReason: 'password_changed' });
       expect((await repo.listActive(userId, now)).map((s) => s.id)).toEqual([keep!.id]);
@@ -236,7 +293,14 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
       const endsLater = newSession(at(0), { expiresAt: at(100) });
       for (const s of [expired, revoked, endsLater]) await repo.create(s, []);
       const rotatedTo = randomHash();
-      await repo.rotate({ sessionId: revoked.id, fromHash: revoked.refreshHash, toHash: rotatedTo, at: at(5), expiresAt: at(1000), events: [] });
+      await repo.rotate({
+        sessionId: revoked.id,
+        fromHash: revoked.refreshHash,
+        toHash: rotatedTo,
+        at: at(5),
+        expiresAt: at(1000),
+        events: [],
+      });
       await repo.revoke(revoked.id, 'logout', at(20), () => []);
       expect(await repo.purgeEnded(at(50))).toBe(2);
       expect(await repo.findById(expired.id)).toBeNull();
@@ -255,7 +319,13 @@ export function describeSessionRepositoryContract(name: string, makeAdapter: Mak
         const log: CloudEvent[] = [];
         const created = testEvent('session.created');
         const refreshed = testEvent('session.refreshed');
-        const rotation = { sessionId: session.id, fromHash: session.refreshHash, toHash: randomHash(), at: now, expiresAt: secondsFrom(now, 7200) };
+        const rotation = {
+          sessionId: session.id,
+          fromHash: session.refreshHash,
+          toHash: randomHash(),
+          at: now,
+          expiresAt: secondsFrom(now, 7200),
+        };
         await expectUnavailableWhileDown(
           outage,
           {

@@ -123,34 +123,38 @@ export function describeSqlDatabaseContract(name: string, getDb: () => SqlDataba
       }
     });
 
-    itWhenStoreIsDown('query(), exec() and transaction() reject with UnavailableError in time, write nothing, and work again once the server is back', storeDown, async (make, outage) => {
-      const down = make();
-      const id = (label: string) => `down-${label}`;
-      const insert = (executor: SqlExecutor, label: string) => executor.query(`INSERT INTO ${table} (id) VALUES ($1)`, [id(label)]);
-      await insert(down, 'before');
-      await expectUnavailableWhileDown(
-        outage,
-        {
-          query: () => insert(down, 'query'),
-          exec: () => down.exec(`INSERT INTO ${table} (id) VALUES ('${id('exec')}')`),
-          transaction: () => down.transaction((tx) => insert(tx, 'transaction')),
-        },
-        () => down.query('SELECT 1'),
-      );
-      // Gone between two statements: the first one's write must not commit either.
-      const midway = await timed(() =>
-        down.transaction(async (tx) => {
-          await insert(tx, 'midway');
-          outage.cut();
-          await insert(tx, 'midway-2');
-        }),
-      );
-      outage.restore();
-      expect(midway.error).toBeInstanceOf(UnavailableError);
-      expect(midway.ms).toBeLessThan(outage.failsWithinMs);
-      await recovered(() => down.query('SELECT 1'));
-      const rows = await down.query<{ id: string }>(`SELECT id FROM ${table} WHERE id LIKE 'down-%'`);
-      expect(rows.map((r) => r.id)).toEqual([id('before')]);
-    });
+    itWhenStoreIsDown(
+      'query(), exec() and transaction() reject with UnavailableError in time, write nothing, and work again once the server is back',
+      storeDown,
+      async (make, outage) => {
+        const down = make();
+        const id = (label: string) => `down-${label}`;
+        const insert = (executor: SqlExecutor, label: string) => executor.query(`INSERT INTO ${table} (id) VALUES ($1)`, [id(label)]);
+        await insert(down, 'before');
+        await expectUnavailableWhileDown(
+          outage,
+          {
+            query: () => insert(down, 'query'),
+            exec: () => down.exec(`INSERT INTO ${table} (id) VALUES ('${id('exec')}')`),
+            transaction: () => down.transaction((tx) => insert(tx, 'transaction')),
+          },
+          () => down.query('SELECT 1'),
+        );
+        // Gone between two statements: the first one's write must not commit either.
+        const midway = await timed(() =>
+          down.transaction(async (tx) => {
+            await insert(tx, 'midway');
+            outage.cut();
+            await insert(tx, 'midway-2');
+          }),
+        );
+        outage.restore();
+        expect(midway.error).toBeInstanceOf(UnavailableError);
+        expect(midway.ms).toBeLessThan(outage.failsWithinMs);
+        await recovered(() => down.query('SELECT 1'));
+        const rows = await down.query<{ id: string }>(`SELECT id FROM ${table} WHERE id LIKE 'down-%'`);
+        expect(rows.map((r) => r.id)).toEqual([id('before')]);
+      },
+    );
   });
 }

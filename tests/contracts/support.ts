@@ -66,7 +66,11 @@ export const unavailableChangesNothing =
   'every method rejects with UnavailableError in time, changes nothing, and works again once the store is back';
 
 /** Registers a store-down case, "store down: `title`", run or skipped as `storeDown` says. */
-export function itWhenStoreIsDown<Make>(title: string, storeDown: StoreDown<Make>, body: (make: Make, outage: StoreOutage) => Promise<void>) {
+export function itWhenStoreIsDown<Make>(
+  title: string,
+  storeDown: StoreDown<Make>,
+  body: (make: Make, outage: StoreOutage) => Promise<void>,
+) {
   if ('noStore' in storeDown) return it.skip(`store down: ${title} (not run: ${storeDown.noStore})`, () => {});
   const { make, outage } = storeDown;
   it(`store down: ${title}`, async () => {
@@ -81,7 +85,10 @@ export function itWhenStoreIsDown<Make>(title: string, storeDown: StoreDown<Make
 /** How long `work` took to settle, and its rejection (null when it resolved). */
 export async function timed(work: () => Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const started = performance.now();
-  const error = await work().then(() => null, (e: unknown) => e);
+  const error = await work().then(
+    () => null,
+    (e: unknown) => e,
+  );
   return { ms: performance.now() - started, error };
 }
 
@@ -110,7 +117,11 @@ export async function recovered(probe: () => Promise<unknown>, withinMs = 5000):
  * UnavailableError in time; with it back, `probe` succeeds again within a few seconds. The suite
  * then reads back that nothing changed.
  */
-export async function expectUnavailableWhileDown(outage: StoreOutage, calls: Record<string, () => Promise<unknown>>, probe: () => Promise<unknown>): Promise<void> {
+export async function expectUnavailableWhileDown(
+  outage: StoreOutage,
+  calls: Record<string, () => Promise<unknown>>,
+  probe: () => Promise<unknown>,
+): Promise<void> {
   outage.cut();
   try {
     await expectUnavailable(outage.failsWithinMs, calls);

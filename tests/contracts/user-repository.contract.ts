@@ -27,7 +27,11 @@ function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
 }
 
 /** The UserRepository contract (modules/user/ports.ts): every adapter passes it. */
-export function describeUserRepositoryContract(name: string, makeAdapter: MakeAdapter<UserRepository>, storeDown: StoreDown<MakeAdapter<UserRepository>>) {
+export function describeUserRepositoryContract(
+  name: string,
+  makeAdapter: MakeAdapter<UserRepository>,
+  storeDown: StoreDown<MakeAdapter<UserRepository>>,
+) {
   describe(`UserRepository contract: ${name}`, () => {
     let adapter: ContractAdapter<UserRepository>;
     let repo: UserRepository;

@@ -19,7 +19,10 @@ export function accountScenarios(start: StartTarget) {
     it.each([
       ['no token', undefined],
       ['a malformed token', 'not.a.jwt'],
-      ['a token with alg none', `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"sub":"x","sid":"y"}').toString('base64url')}.`],
+      [
+        'a token with alg none',
+        `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"sub":"x","sid":"y"}').toString('base64url')}.`,
+      ],
     ])('GET /api/users/me answers 401 for %s', async (_, token) => {
       const res = await read(ctx.api.users.me.$get({}, token === undefined ? {} : bearer(token)));
       expect(res.status).toBe(401);
@@ -32,8 +35,12 @@ export function accountScenarios(start: StartTarget) {
       const s = await ctx.api.signedUp();
       const forged = await new SignJWT({ sid: s.sessionId })
         .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'forged' })
-        .setSubject(s.user.id).setIssuedAt().setExpirationTime('5m').setJti('x')
-        .setIssuer('modular-auth').setAudience('modular-auth-api')
+        .setSubject(s.user.id)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .setJti('x')
+        .setIssuer('modular-auth')
+        .setAudience('modular-auth-api')
         .sign(privateKey);
       expect((await ctx.api.users.me.$get({}, bearer(forged))).status).toBe(401);
     });
@@ -74,7 +81,10 @@ export function accountScenarios(start: StartTarget) {
         bearer(s.accessToken),
       );
       expect(wrong.status).toBe(401);
-      const short = await ctx.api.users.me.password.$post({ json: { currentPassword: s.password, newPassword: 'short' } }, bearer(s.accessToken));
+      const short = await ctx.api.users.me.password.$post(
+        { json: { currentPassword: s.password, newPassword: 'short' } },
+        bearer(s.accessToken),
+      );
       expect(short.status).toBe(400);
       await ctx.api.login(s.email);
     });
@@ -100,8 +110,18 @@ export function accountScenarios(start: StartTarget) {
       expect(res.status).toBe(200);
       expect(res.body.sessions).toHaveLength(2);
       const current = res.body.sessions.find((x: { current: boolean }) => x.current);
-      expect(current).toEqual({ id: s.sessionId, createdAt: expect.any(String), lastUsedAt: expect.any(String), userAgent: 'scenario-test/1.0', ip: ctx.target.clientIp, current: true });
-      expect(res.body.sessions.find((x: { id: string }) => x.id === second.sessionId)).toMatchObject({ current: false, userAgent: 'second-device/2.0' });
+      expect(current).toEqual({
+        id: s.sessionId,
+        createdAt: expect.any(String),
+        lastUsedAt: expect.any(String),
+        userAgent: 'scenario-test/1.0',
+        ip: ctx.target.clientIp,
+        current: true,
+      });
+      expect(res.body.sessions.find((x: { id: string }) => x.id === second.sessionId)).toMatchObject({
+        current: false,
+        userAgent: 'second-device/2.0',
+      });
     });
 
     it('DELETE /api/sessions/{id} revokes that session only', async () => {
@@ -143,8 +163,18 @@ export function accountScenarios(start: StartTarget) {
       const second = await ctx.api.login(s.email);
       await ctx.api.auth.refresh.$post({ json: { refreshToken: second.refreshToken } });
       await ctx.api.auth.refresh.$post({ json: { refreshToken: second.refreshToken } });
-      await ctx.api.users.me.password.$post({ json: { currentPassword: s.password, newPassword: 'a brand new passphrase' } }, bearer(s.accessToken));
-      const expected = ['user.registered', 'user.login', 'user.login_failed', 'session.refresh_reuse_detected', 'session.revoked', 'user.password_changed'];
+      await ctx.api.users.me.password.$post(
+        { json: { currentPassword: s.password, newPassword: 'a brand new passphrase' } },
+        bearer(s.accessToken),
+      );
+      const expected = [
+        'user.registered',
+        'user.login',
+        'user.login_failed',
+        'session.refresh_reuse_detected',
+        'session.revoked',
+        'user.password_changed',
+      ];
       const events = await eventually(async () => {
         const res = await read(ctx.api.audit.me.$get({ query: {} }, bearer(s.accessToken)));
         expect(res.status).toBe(200);
@@ -154,7 +184,11 @@ export function accountScenarios(start: StartTarget) {
       }, 2000);
       const times = events.map((e: { time: string }) => Date.parse(e.time));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
-      expect(events.find((e: { type: string }) => e.type === 'user.login')).toMatchObject({ ip: ctx.target.clientIp, userAgent: 'scenario-test/1.0', sessionId: expect.any(String) });
+      expect(events.find((e: { type: string }) => e.type === 'user.login')).toMatchObject({
+        ip: ctx.target.clientIp,
+        userAgent: 'scenario-test/1.0',
+        sessionId: expect.any(String),
+      });
     });
 
     it('GET /api/audit/me honours limit, rejects a bad one, and shows only the caller’s events', async () => {
@@ -167,11 +201,14 @@ export function accountScenarios(start: StartTarget) {
         expect(r.body.events).toHaveLength(2);
         return r;
       });
-      expect(res.body.events.every((e: { sessionId?: string }) => !e.sessionId || [s.sessionId, fresh.sessionId].includes(e.sessionId))).toBe(true);
+      expect(
+        res.body.events.every((e: { sessionId?: string }) => !e.sessionId || [s.sessionId, fresh.sessionId].includes(e.sessionId)),
+      ).toBe(true);
       expect((await ctx.api.audit.me.$get({ query: { limit: '0' } }, bearer(fresh.accessToken))).status).toBe(400);
       expect((await ctx.api.audit.me.$get({ query: { limit: 'abc' } }, bearer(fresh.accessToken))).status).toBe(400);
       // Only digits: Number() would take these as 16, 100 and 5.
-      for (const limit of ['0x10', '1e2', ' 5']) expect((await ctx.api.audit.me.$get({ query: { limit } }, bearer(fresh.accessToken))).status).toBe(400);
+      for (const limit of ['0x10', '1e2', ' 5'])
+        expect((await ctx.api.audit.me.$get({ query: { limit } }, bearer(fresh.accessToken))).status).toBe(400);
       expect((await ctx.api.audit.me.$get({ query: {} })).status).toBe(401);
     });
   });

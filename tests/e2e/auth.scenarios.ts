@@ -13,7 +13,12 @@ export function authScenarios(start: StartTarget) {
         json: { email: `  ${email.toUpperCase()} `, password: ctx.api.password, displayName: 'Ada', role: 'admin' },
       });
       expect(res.status).toBe(201);
-      expect(res.body.user).toEqual({ id: expect.any(String), email: email.toUpperCase(), displayName: 'Ada', createdAt: expect.any(String) });
+      expect(res.body.user).toEqual({
+        id: expect.any(String),
+        email: email.toUpperCase(),
+        displayName: 'Ada',
+        createdAt: expect.any(String),
+      });
       expect(new Date(res.body.user.createdAt).toISOString()).toBe(res.body.user.createdAt);
     });
 
@@ -62,7 +67,13 @@ export function authScenarios(start: StartTarget) {
       expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: expect.any(Number), sessionId: expect.any(String), user });
       const { header, payload } = decodeJwt(res.body.accessToken);
       expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt', kid: expect.any(String) });
-      expect(payload).toMatchObject({ sub: user.id, sid: res.body.sessionId, iss: expect.any(String), aud: expect.any(String), jti: expect.any(String) });
+      expect(payload).toMatchObject({
+        sub: user.id,
+        sid: res.body.sessionId,
+        iss: expect.any(String),
+        aud: expect.any(String),
+        jti: expect.any(String),
+      });
       expect(payload.exp - payload.iat).toBe(900);
       // Seconds left at answer time: 900, or a second less when issuing crossed a second boundary.
       expect(res.body.expiresIn).toBeGreaterThanOrEqual(898);

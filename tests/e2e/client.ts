@@ -18,7 +18,11 @@ export interface ProblemBody {
 
 /** Every field any answer of a route may carry, typed as the contract types it: check the status first. */
 type Fields<Answer> = {
-  [Key in Answer extends unknown ? keyof Answer : never]: Answer extends unknown ? (Key extends keyof Answer ? Required<Answer>[Key] : never) : never;
+  [Key in Answer extends unknown ? keyof Answer : never]: Answer extends unknown
+    ? Key extends keyof Answer
+      ? Required<Answer>[Key]
+      : never
+    : never;
 };
 type BodyOf<Res> = Fields<Res extends ClientResponse<infer Answer, number, string> ? Answer : never>;
 
@@ -74,7 +78,8 @@ export function createClient(target: Target) {
   });
 
   let counter = 0;
-  const uniqueEmail = () => `user${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+  const uniqueEmail = () =>
+    `user${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
   const password = 'a sturdy passphrase 42';
 
   async function register(email = uniqueEmail(), pw = password, displayName?: string) {

@@ -46,15 +46,22 @@ async function render(url: string): Promise<{ dom: string; console: string[] }> 
 }
 
 describe('GET /docs in a browser', () => {
-  it.skipIf(!installed && !process.env.CI)('renders every operation of /openapi.json under its own policy, with nothing on the console', async () => {
-    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+  it.skipIf(!installed && !process.env.CI)(
+    'renders every operation of /openapi.json under its own policy, with nothing on the console',
+    async () => {
+      const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      );
 
-    const page = await render(`${server.url}/docs`);
+      const page = await render(`${server.url}/docs`);
 
-    // Swagger UI builds these from the document with its script: an empty page means it never ran.
-    const rendered = [...page.dom.matchAll(/opblock-summary-method">([A-Z]+)<\/span>.*?data-path="([^"]+)"/g)].map(([, method, path]) => `${method} ${path}`);
-    expect(rendered.sort()).toEqual(documented.sort());
-    expect(page.console).toEqual([]);
-  });
+      // Swagger UI builds these from the document with its script: an empty page means it never ran.
+      const rendered = [...page.dom.matchAll(/opblock-summary-method">([A-Z]+)<\/span>.*?data-path="([^"]+)"/g)].map(
+        ([, method, path]) => `${method} ${path}`,
+      );
+      expect(rendered.sort()).toEqual(documented.sort());
+      expect(page.console).toEqual([]);
+    },
+  );
 });

@@ -29,7 +29,11 @@ export function edgeScenarios(start: StartTarget) {
     it('allows CORS with credentials for listed origins only, never *', async () => {
       const allowed = await ctx.target.request('/api/auth/login', {
         method: 'OPTIONS',
-        headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+        headers: {
+          Origin: 'https://app.example.com',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type',
+        },
       });
       expect(allowed.status).toBeLessThan(300);
       expect(allowed.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example.com');

@@ -77,7 +77,9 @@ describe('when a store goes away', () => {
     const s = await api.signedUp();
     redis.pause();
     try {
-      const { result: refresh, ms } = await timed(() => api.call<ProblemBody>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } }));
+      const { result: refresh, ms } = await timed(() =>
+        api.call<ProblemBody>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } }),
+      );
       expect(refresh.status).toBe(503);
       expect(refresh.body.code).toBe('service_unavailable');
       expect(ms).toBeLessThan(1500);

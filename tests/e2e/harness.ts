@@ -24,7 +24,13 @@ const inProcessClientIp = '203.0.113.7';
 export function monolith(baseEnv: Record<string, string> | (() => Record<string, string>)): StartTarget {
   return async (env = {}) => {
     const base = typeof baseEnv === 'function' ? baseEnv() : baseEnv;
-    const config = loadConfig({ LOG_LEVEL: 'silent', CORS_ORIGINS: 'https://app.example.com', DATABASE_POOL_SIZE: testPoolSize, ...base, ...env });
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      CORS_ORIGINS: 'https://app.example.com',
+      DATABASE_POOL_SIZE: testPoolSize,
+      ...base,
+      ...env,
+    });
     const system = await createSystem(config, { clientIp: () => inProcessClientIp });
     return {
       clientIp: inProcessClientIp,

@@ -21,7 +21,9 @@ describe('a burst of logins past the user service’s hashing bounds, in the spl
     expect((await api.call('POST', '/api/auth/register', { json: account })).status).toBe(201);
 
     const burst = await Promise.all(
-      Array.from({ length: 24 }, () => api.call('POST', '/api/auth/login', { json: { email: api.uniqueEmail(), password: 'a wrong passphrase' } })),
+      Array.from({ length: 24 }, () =>
+        api.call('POST', '/api/auth/login', { json: { email: api.uniqueEmail(), password: 'a wrong passphrase' } }),
+      ),
     );
     expect(burst.filter((answer) => answer.status !== 401 && answer.status !== 503).map((answer) => answer.status)).toEqual([]);
     const refused = burst.filter((answer) => answer.status === 503);

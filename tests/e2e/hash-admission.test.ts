@@ -22,7 +22,9 @@ describe('a burst of logins past the password hashing bounds', () => {
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ email: `nobody-${i}-${crypto.randomUUID()}@example.com`, password: 'a wrong passphrase' }),
         })
-        .then(async (res) => answered.push({ status: res.status, retryAfter: res.headers.get('Retry-After'), code: (await res.json()).code })),
+        .then(async (res) =>
+          answered.push({ status: res.status, retryAfter: res.headers.get('Retry-After'), code: (await res.json()).code }),
+        ),
     );
     await Promise.all(burst);
 

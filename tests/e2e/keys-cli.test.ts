@@ -20,7 +20,11 @@ const withKey = { SIGNING_KEY_ENCRYPTION_KEY: btoa(String.fromCharCode(...crypto
 
 describe('npm run keys', () => {
   it('list of a new database says there is no key yet; rotate creates the first one, signing at once', async () => {
-    expect(await keys(['list'], withKey)).toEqual({ code: 0, stdout: 'No signing keys yet: the first auth process to start creates one.\n', stderr: '' });
+    expect(await keys(['list'], withKey)).toEqual({
+      code: 0,
+      stdout: 'No signing keys yet: the first auth process to start creates one.\n',
+      stderr: '',
+    });
     const { code, stdout } = await keys(['rotate'], withKey);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Created the first signing key \S{43}; it signs from now.\n\S{43} {2}active {2}signs from \S+Z\n$/);
@@ -33,7 +37,10 @@ describe('npm run keys', () => {
     expect(first.stdout).not.toMatch(/"d"|ciphertext/);
     const kid = /^Published (\S+);/.exec(first.stdout)![1];
     const listed = (await keys(['list'], withKey)).stdout.trim().split('\n');
-    expect(listed.map((l) => l.split(/\s+/).slice(0, 2))).toEqual([[kid, 'next'], [expect.any(String), 'active']]);
+    expect(listed.map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      [kid, 'next'],
+      [expect.any(String), 'active'],
+    ]);
 
     const again = await keys(['rotate'], withKey);
     expect(again.stdout).toMatch(new RegExp(`^A next key is published already: ${kid} signs from`));

@@ -47,9 +47,13 @@ export function limitScenarios(start: StartTarget) {
       const shouted = await ctx.api.auth.login.$post({ json: { email: ` ${victim.email.toUpperCase()} `, password: victim.password } });
       expect(shouted.status).toBe(429);
       // Postgres' lower() folds İ to i; were it to find the account, this spelling would have ten free guesses of its own.
-      const dotted = await read(ctx.api.auth.login.$post({ json: { email: victim.email.replaceAll('i', 'İ'), password: victim.password } }));
+      const dotted = await read(
+        ctx.api.auth.login.$post({ json: { email: victim.email.replaceAll('i', 'İ'), password: victim.password } }),
+      );
       expect([dotted.status, dotted.body.code]).toEqual([400, 'validation_failed']);
-      const fullWidth = await read(ctx.api.auth.login.$post({ json: { email: victim.email.replace('v', 'ｖ'), password: victim.password } }));
+      const fullWidth = await read(
+        ctx.api.auth.login.$post({ json: { email: victim.email.replace('v', 'ｖ'), password: victim.password } }),
+      );
       expect(fullWidth.status).toBe(400);
     });
 
@@ -57,7 +61,9 @@ export function limitScenarios(start: StartTarget) {
       const victim = await ctx.api.register();
       let checked = 0;
       for (let burst = 0; burst < 14; burst++) {
-        const guesses = Array.from({ length: 8 }, (_, i) => ctx.api.auth.login.$post({ json: { email: victim.email, password: `guess ${burst}-${i}` } }));
+        const guesses = Array.from({ length: 8 }, (_, i) =>
+          ctx.api.auth.login.$post({ json: { email: victim.email, password: `guess ${burst}-${i}` } }),
+        );
         const statuses = (await Promise.all(guesses)).map((res) => res.status);
         expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
         checked += statuses.filter((status) => status === 401).length;
@@ -72,11 +78,19 @@ export function limitScenarios(start: StartTarget) {
       for (let i = 0; i < 11; i++) {
         const wrong =
           i % 2 === 0
-            ? ctx.api.users.me.password.$post({ json: { currentPassword: `wrong guess ${i}`, newPassword: 'another sturdy passphrase' } }, bearer(s.accessToken))
+            ? ctx.api.users.me.password.$post(
+                { json: { currentPassword: `wrong guess ${i}`, newPassword: 'another sturdy passphrase' } },
+                bearer(s.accessToken),
+              )
             : ctx.api.users.me.$delete({ json: { password: `wrong guess ${i}` } }, bearer(s.accessToken));
         expect((await wrong).status).toBe(401);
       }
-      const right = await read(ctx.api.users.me.password.$post({ json: { currentPassword: s.password, newPassword: 'another sturdy passphrase' } }, bearer(s.accessToken)));
+      const right = await read(
+        ctx.api.users.me.password.$post(
+          { json: { currentPassword: s.password, newPassword: 'another sturdy passphrase' } },
+          bearer(s.accessToken),
+        ),
+      );
       expect([right.status, right.body.detail]).toEqual([429, expect.stringContaining('failed logins')]);
       const login = await read(ctx.api.auth.login.$post({ json: { email: s.email, password: s.password } }));
       expect([login.status, login.body.detail]).toEqual([429, expect.stringContaining('failed logins')]);

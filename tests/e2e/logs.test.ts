@@ -13,7 +13,10 @@ import { dropTestStores, testRedisUrl, uniqueName } from '../support/services.ts
 
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
-  const write = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ level, msg, ...fields });
+  const write =
+    (level: string) =>
+    (msg: string, fields: Record<string, unknown> = {}) =>
+      void lines.push({ level, msg, ...fields });
   const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
   return { logger, lines };
 }
@@ -34,9 +37,19 @@ describe('logs', () => {
     try {
       const s = await api.signedUp();
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      await api.call('DELETE', `/api/sessions/${crypto.randomUUID()}`, { token: s.accessToken, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'X-Request-Id': 'req-42' } });
+      await api.call('DELETE', `/api/sessions/${crypto.randomUUID()}`, {
+        token: s.accessToken,
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'X-Request-Id': 'req-42' },
+      });
       const line = lines.find((l) => l.msg === 'request' && l.requestId === 'req-42');
-      expect(line).toMatchObject({ level: 'info', method: 'DELETE', route: '/api/sessions/:id', status: 404, traceId, durationMs: expect.any(Number) });
+      expect(line).toMatchObject({
+        level: 'info',
+        method: 'DELETE',
+        route: '/api/sessions/:id',
+        status: 404,
+        traceId,
+        durationMs: expect.any(Number),
+      });
       const all = JSON.stringify(lines);
       for (const secret of [s.password, s.accessToken, s.refreshToken]) expect(all).not.toContain(secret);
       expect(lines.filter((l) => l.msg === 'request')).toHaveLength(3); // register, login, the DELETE
@@ -55,7 +68,9 @@ describe('logs', () => {
         ['debug', '/metrics'],
         ['info', '/openapi.json'],
       ]);
-      expect(await (await request('/metrics')).text()).toMatch(/http_requests_total\{method="GET",route="\/health\/live",status="200",service="[^"]+"\} 1/);
+      expect(await (await request('/metrics')).text()).toMatch(
+        /http_requests_total\{method="GET",route="\/health\/live",status="200",service="[^"]+"\} 1/,
+      );
     } finally {
       await close();
     }
@@ -65,7 +80,14 @@ describe('logs', () => {
     const { logger, lines } = capturingLogger();
     const secret = 'logs-test-secret-0123456789-abcdefghij';
     const prefix = uniqueName('logs');
-    const env = { SERVICES: 'user', DATABASE_URL: 'memory', EVENT_BUS: 'redis', REDIS_URL: testRedisUrl, REDIS_PREFIX: `${prefix}:`, SERVICE_TOKEN_SECRET: secret };
+    const env = {
+      SERVICES: 'user',
+      DATABASE_URL: 'memory',
+      EVENT_BUS: 'redis',
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: `${prefix}:`,
+      SERVICE_TOKEN_SECRET: secret,
+    };
     const system = await createSystem(loadConfig(env), { clientIp: () => clientIp, logger });
     try {
       const token = await createServiceTokenIssuer({ secret, caller: 'auth' })('user');
@@ -90,7 +112,11 @@ describe('logs', () => {
           ['warn', 'user.login_failed'],
         ]);
       });
-      expect(lines.find((l) => l.msg === 'user.login')).toMatchObject({ sessionId: s.sessionId, ip: clientIp, eventId: expect.any(String) });
+      expect(lines.find((l) => l.msg === 'user.login')).toMatchObject({
+        sessionId: s.sessionId,
+        ip: clientIp,
+        eventId: expect.any(String),
+      });
       const all = JSON.stringify(lines);
       for (const secret of [s.password, s.accessToken, s.refreshToken, s.email]) expect(all).not.toContain(secret);
     } finally {

@@ -35,7 +35,9 @@ describe('GET /metrics', () => {
       return body;
     });
     expect(text).toMatch(/http_requests_total\{method="DELETE",route="\/api\/sessions\/:id",status="404",service="[^"]+"\} 1/);
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",service="[^"]+",method="POST",route="\/api\/auth\/login",status="200"\}/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",service="[^"]+",method="POST",route="\/api\/auth\/login",status="200"\}/,
+    );
     expect(text).toContain('outbox_backlog');
     expect(text).toMatch(/event_bus_lag\{group="audit",type="user.login",service="[^"]+"\} 0/);
     expect(text).toContain('process_cpu_user_seconds_total');

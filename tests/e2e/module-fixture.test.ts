@@ -65,7 +65,12 @@ describe('a module added by its descriptor alone', () => {
   it('runs forced-remote: in a process of its own, reached by the gateway over HTTP and fed by Redis Streams', async () => {
     const name = uniqueName('notes');
     closers.push(() => dropTestStores([name]));
-    const split = { REDIS_URL: testRedisUrl, REDIS_PREFIX: `${name}:`, EVENT_BUS: 'redis', SERVICE_TOKEN_SECRET: 'notes-fixture-secret-0123456789-abcdefgh' };
+    const split = {
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: `${name}:`,
+      EVENT_BUS: 'redis',
+      SERVICE_TOKEN_SECRET: 'notes-fixture-secret-0123456789-abcdefgh',
+    };
     const notes = await start({ ...split, SERVICES: 'notes' });
     const server: ServerType = serve({ fetch: notes.app.fetch, hostname: '127.0.0.1', port: 0 });
     closers.push(() => new Promise((resolve) => server.close(resolve)));

@@ -27,7 +27,12 @@ function contractRoutes(markdown: string): ContractRoute[] {
     if (line.startsWith('#')) bearerSection = line.includes('(Bearer)');
     if (!line.startsWith('|')) continue;
     const [request = '', ...answers] = line.split('|').slice(1, -1);
-    const statuses = [...answers.join(';').replaceAll('`', '').matchAll(/(?:^|[;,])\s*([1-5]\d\d)\b/g)].map((m) => m[1]!);
+    const statuses = [
+      ...answers
+        .join(';')
+        .replaceAll('`', '')
+        .matchAll(/(?:^|[;,])\s*([1-5]\d\d)\b/g),
+    ].map((m) => m[1]!);
     for (const [, method, path] of request.matchAll(/`(GET|POST|PUT|PATCH|DELETE) ([^`?\s]+)[^`]*`/g)) {
       routes.push({ method: method!.toLowerCase(), path: path!, statuses, bearer: bearerSection || request.includes('(Bearer)') });
     }
@@ -72,7 +77,8 @@ describe('the OpenAPI document', () => {
           if (!op.responses[status]?.headers?.['Retry-After']) gaps.push(`${method} ${path}: no ${status} with Retry-After`);
         }
         for (const [status, answer] of Object.entries(op.responses)) {
-          if (!answer.headers?.RateLimit || !answer.headers['RateLimit-Policy']) gaps.push(`${method} ${path} ${status}: no RateLimit headers`);
+          if (!answer.headers?.RateLimit || !answer.headers['RateLimit-Policy'])
+            gaps.push(`${method} ${path} ${status}: no RateLimit headers`);
         }
       }
     }
@@ -83,8 +89,10 @@ describe('the OpenAPI document', () => {
     const gaps: string[] = [];
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       for (const [method, op] of Object.entries(item as Record<string, Operation>)) {
-        if (!op.parameters?.some((p) => (p as { $ref?: string }).$ref === '#/components/parameters/RequestId')) gaps.push(`${method} ${path}: no X-Request-Id parameter`);
-        for (const [status, answer] of Object.entries(op.responses)) if (!answer.headers?.['X-Request-Id']) gaps.push(`${method} ${path} ${status}: no X-Request-Id header`);
+        if (!op.parameters?.some((p) => (p as { $ref?: string }).$ref === '#/components/parameters/RequestId'))
+          gaps.push(`${method} ${path}: no X-Request-Id parameter`);
+        for (const [status, answer] of Object.entries(op.responses))
+          if (!answer.headers?.['X-Request-Id']) gaps.push(`${method} ${path} ${status}: no X-Request-Id header`);
       }
     }
     expect(gaps).toEqual([]);

@@ -7,7 +7,17 @@ export type RuntimeName = 'node' | 'deno';
 
 const commands: Record<RuntimeName, string[]> = {
   node: ['node', '--import', 'tsx', 'src/main.ts'], // as `npm start` runs it
-  deno: ['node_modules/.bin/deno', 'run', '--allow-env', '--allow-net', '--allow-read', '--allow-write', '--allow-ffi', '--allow-sys', 'src/main.ts'],
+  deno: [
+    'node_modules/.bin/deno',
+    'run',
+    '--allow-env',
+    '--allow-net',
+    '--allow-read',
+    '--allow-write',
+    '--allow-ffi',
+    '--allow-sys',
+    'src/main.ts',
+  ],
 };
 
 export interface ServerProcess extends Target {
@@ -55,14 +65,18 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
   let timer: NodeJS.Timeout | undefined;
   try {
     const listening = await new Promise<{ port: number; startupMs: number }>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${runtime} did not start within ${startTimeoutMs} ms:\n${output.join('\n')}`)), startTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${runtime} did not start within ${startTimeoutMs} ms:\n${output.join('\n')}`)),
+        startTimeoutMs,
+      );
       let listened: { port: number; startupMs: number } | undefined;
       let ready = until === 'listening';
       createInterface({ input: started.child.stderr! }).on('line', (line) => {
         output.push(line);
         if (output.length > 200) output.shift(); // request logs keep coming; keep the recent ones
         if (line.includes('"msg":"listening"')) listened = JSON.parse(line);
-        else if (line.includes('"msg":"started"')) ready = true; // may come first: nothing to wait for
+        else if (line.includes('"msg":"started"'))
+          ready = true; // may come first: nothing to wait for
         else return;
         if (listened && ready) resolve(listened);
       });
@@ -96,7 +110,11 @@ export async function startProcess(runtime: RuntimeName, env: Record<string, str
  * Runs the real entry point expecting it to stop by itself (a start it must refuse), and resolves
  * with its exit code and stderr; kills it and rejects if it is still running after `timeoutMs`.
  */
-export async function runUntilExit(runtime: RuntimeName, env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string }> {
+export async function runUntilExit(
+  runtime: RuntimeName,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stderr: string }> {
   const [command, ...args] = commands[runtime];
   const started = spawnOwned(command!, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },

@@ -72,7 +72,11 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
   it('a SIGTERM under steady traffic on kept-alive connections: it answers no 5xx and exits within seconds', async () => {
     const dir = await mkdtemp(join(tmpdir(), `auth-${runtime}-drain-`));
     dirs.push(dir);
-    const server = await startProcess(runtime, { DATABASE_URL: `pglite://${dir}/db`, RATE_LIMIT_API_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000' });
+    const server = await startProcess(runtime, {
+      DATABASE_URL: `pglite://${dir}/db`,
+      RATE_LIMIT_API_PER_MINUTE: '1000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+    });
     try {
       const statuses: Array<number | 'error'> = [];
       let running = true;

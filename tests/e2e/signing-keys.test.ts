@@ -11,7 +11,10 @@ const start = monolith(env);
 afterAll(() => dropTestStores([schema]));
 
 const rotate = () =>
-  promisify(execFile)('node_modules/.bin/tsx', ['src/keys-cli.ts', 'rotate'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, timeout: 60_000 });
+  promisify(execFile)('node_modules/.bin/tsx', ['src/keys-cli.ts', 'rotate'], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    timeout: 60_000,
+  });
 
 describe('signing-key rotation over HTTP', () => {
   it('after `npm run keys -- rotate` the JWKS (cacheable 5 min) lists the next key beside the active one, and tokens signed before keep working', async () => {

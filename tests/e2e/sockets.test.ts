@@ -7,7 +7,11 @@ import { startProcess, type RuntimeName, type ServerProcess } from './process.ts
 // points serve through src/node-server.ts (Deno 2 with its node:http), so both answer alike.
 
 /** Writes `chunks` (with `pauseMs` between them) on a fresh connection to `port`; resolves with all it read when the server closes it, or after `closeAfterMs`. */
-function raw(port: number, chunks: Array<string | Buffer>, { pauseMs = 0, closeAfterMs = 5000 } = {}): Promise<{ text: string; ms: number }> {
+function raw(
+  port: number,
+  chunks: Array<string | Buffer>,
+  { pauseMs = 0, closeAfterMs = 5000 } = {},
+): Promise<{ text: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const socket = connect(port, '127.0.0.1');
@@ -42,7 +46,9 @@ function answersIn(text: string): RawAnswer[] {
     const end = rest.indexOf('\r\n\r\n');
     if (end < 0) throw new Error(`an answer cut off in its head: ${JSON.stringify(rest)}`);
     const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
-    const headers = new Headers(lines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]));
+    const headers = new Headers(
+      lines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]),
+    );
     const length = Number(headers.get('content-length') ?? NaN);
     if (!Number.isInteger(length)) throw new Error(`an answer without Content-Length: ${statusLine}`);
     answers.push({ status: statusOf(statusLine!), headers, body: rest.slice(end + 4, end + 4 + length) });
@@ -79,7 +85,11 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s server on raw sockets', (ru
 
   it.each([
     ['a Host with a space', 'GET /health/live HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
-    ['Content-Length beside Transfer-Encoding', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    [
+      'Content-Length beside Transfer-Encoding',
+      'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
     ['a bad chunk size', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
     ['headers over 16 KiB', `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
   ])('answers HTTP it cannot parse (%s) with problem+json and closes', async (_, request, status) => {
@@ -115,7 +125,9 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s server on raw sockets', (ru
   });
 
   it('gives up on a request whose body never arrives (408 problem+json after REQUEST_TIMEOUT_MS)', async () => {
-    const { text, ms } = await raw(server.port, ['POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}']);
+    const { text, ms } = await raw(server.port, [
+      'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}',
+    ]);
     expect(statusOf(text)).toBe(408);
     expect(text).toMatch(/application\/problem\+json/i);
     await expectAppSecurityHeaders(server, answersIn(text)[0]!.headers);
@@ -137,7 +149,9 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s server on raw sockets', (ru
     const before = await abandoned();
     const socket = connect(server.port, '127.0.0.1');
     await new Promise((resolve) => socket.on('connect', resolve));
-    socket.write('POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"ema\r\n');
+    socket.write(
+      'POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"ema\r\n',
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
     await eventually(async () => expect(await abandoned()).toBe(before + 1));

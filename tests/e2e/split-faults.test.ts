@@ -42,14 +42,22 @@ describe('split deployment edge', () => {
     expect((await fetch(`${deployment.processes.auth.url}/health/ready`)).status).toBe(200);
     // Stores of its own, so its relays and consumers take nothing from the deployment's auth process.
     const own = uniqueName('misconfigured');
-    const env = { ...deployment.envOf('auth'), DATABASE_SCHEMA: own, REDIS_PREFIX: `${own}:`, SERVICE_TOKEN_SECRET: 'not-the-deployment-secret-0123456789' };
+    const env = {
+      ...deployment.envOf('auth'),
+      DATABASE_SCHEMA: own,
+      REDIS_PREFIX: `${own}:`,
+      SERVICE_TOKEN_SECRET: 'not-the-deployment-secret-0123456789',
+    };
     const misconfigured = await startProcess('node', env);
     try {
       const res = await misconfigured.request('/health/ready');
       expect(res.status).toBe(503);
       const checks = (await res.json()).checks;
       for (const module of ['user', 'session']) {
-        expect(checks[`remote:${module}:responseTime`][0]).toMatchObject({ status: 'fail', output: expect.stringContaining('SERVICE_TOKEN_SECRET') });
+        expect(checks[`remote:${module}:responseTime`][0]).toMatchObject({
+          status: 'fail',
+          output: expect.stringContaining('SERVICE_TOKEN_SECRET'),
+        });
       }
     } finally {
       await misconfigured.stop();
@@ -77,12 +85,20 @@ describe('split deployment when the session service dies', () => {
     expect((await api.call('GET', '/api/users/me', { token: s.accessToken })).status).toBe(200);
 
     await deployment.restart('session');
-    const refreshed = await eventually(async () => {
-      const res = await api.call<{ accessToken: string }>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
-      expect(res.status).toBe(200);
-      return res.body;
-    }, 15_000, 250);
-    await eventually(async () => expect((await api.call('GET', '/api/sessions', { token: refreshed.accessToken })).status).toBe(200), 15_000, 250);
+    const refreshed = await eventually(
+      async () => {
+        const res = await api.call<{ accessToken: string }>('POST', '/api/auth/refresh', { json: { refreshToken: s.refreshToken } });
+        expect(res.status).toBe(200);
+        return res.body;
+      },
+      15_000,
+      250,
+    );
+    await eventually(
+      async () => expect((await api.call('GET', '/api/sessions', { token: refreshed.accessToken })).status).toBe(200),
+      15_000,
+      250,
+    );
     await eventually(async () => expect((await readiness()).status).toBe(200), 15_000, 250);
   }, 60_000);
 });

@@ -59,12 +59,19 @@ describe('the split placement started in any order', () => {
 
     // The gateway first, alone.
     const gateway = await start('gateway');
-    await eventually(async () => expect((await readiness(gateway)).failing['startup:revocations']).toMatch(/revoked sessions not loaded yet/), 20_000, 200);
+    await eventually(
+      async () => expect((await readiness(gateway)).failing['startup:revocations']).toMatch(/revoked sessions not loaded yet/),
+      20_000,
+      200,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500)); // several failed priming attempts
     expect((await gateway.request('/health/live')).status).toBe(200);
     const waiting = await readiness(gateway);
     expect(waiting.status).toBe(503);
-    expect(waiting.failing).toMatchObject({ 'startup:revocations': expect.stringMatching(/session module/), 'remote:session': expect.any(String) });
+    expect(waiting.failing).toMatchObject({
+      'startup:revocations': expect.stringMatching(/session module/),
+      'remote:session': expect.any(String),
+    });
 
     // Then its peers, in reverse order of need (one by one: each start is CPU-bound, and the machine may be shared).
     for (const service of ['auth', 'audit', 'session', 'user'] as const) await start(service);

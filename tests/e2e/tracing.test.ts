@@ -114,7 +114,8 @@ describe('a login is one trace', () => {
     it('leaves probes and scrapes out: they start no span, even under a caller’s trace', async () => {
       const traceId = crypto.randomUUID().replaceAll('-', '');
       const headers = { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` };
-      for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json']) expect((await target.request(path, { headers })).status).toBe(200);
+      for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json'])
+        expect((await target.request(path, { headers })).status).toBe(200);
       const trace = () => renderTrace(exporter.getFinishedSpans().map(collected), traceId, describeSpan());
       await eventually(async () => expect(trace()).toEqual(['server GET /openapi.json']));
     });
@@ -187,10 +188,19 @@ describe('a login is one trace', () => {
 
   describe('sampled as OTEL_TRACES_SAMPLER says', () => {
     /** Runs `work` against a monolith whose spans, sampled as `env` says, go to an in-memory exporter. */
-    async function withSampledMonolith<T>(env: Record<string, string>, edge: boolean, work: (target: Target, exporter: InMemorySpanExporter) => Promise<T>) {
+    async function withSampledMonolith<T>(
+      env: Record<string, string>,
+      edge: boolean,
+      work: (target: Target, exporter: InMemorySpanExporter) => Promise<T>,
+    ) {
       const exporter = new InMemorySpanExporter();
       const { traceSampler } = loadConfig(env);
-      const tracing = await startTracing({ service: 'test', sampler: traceSampler, edge, processor: new SimpleSpanProcessor({ exporter }) });
+      const tracing = await startTracing({
+        service: 'test',
+        sampler: traceSampler,
+        edge,
+        processor: new SimpleSpanProcessor({ exporter }),
+      });
       const target = await monolith({ DATABASE_URL: 'memory' })();
       try {
         return await work(target, exporter);
@@ -263,7 +273,8 @@ describe('a login is one trace', () => {
         }
         const recordedIds = new Set(exporter.getFinishedSpans().map((span) => span.spanContext().traceId));
         // A fair draw of 100 at 0.5 falls outside 20..80 with a probability near 1e-9.
-        for (const ids of Object.values(picks)) expect(ids.filter((id) => recordedIds.has(id)).length).toSatisfy((n: number) => n >= 20 && n <= 80);
+        for (const ids of Object.values(picks))
+          expect(ids.filter((id) => recordedIds.has(id)).length).toSatisfy((n: number) => n >= 20 && n <= 80);
       });
     });
   });

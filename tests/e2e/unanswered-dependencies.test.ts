@@ -17,7 +17,10 @@ async function failingChecks(target: ServerProcess) {
   const res = await target.request('/health/ready');
   const body = (await res.json()) as { checks: Record<string, Array<{ status: string; output?: string }>> };
   const failing = Object.entries(body.checks).filter(([, [result]]) => result!.status === 'fail');
-  return { status: res.status, failing: Object.fromEntries(failing.map(([name, [result]]) => [name.replace(/:responseTime$/, ''), result!.output])) };
+  return {
+    status: res.status,
+    failing: Object.fromEntries(failing.map(([name, [result]]) => [name.replace(/:responseTime$/, ''), result!.output])),
+  };
 }
 
 // A dependency whose address parses but that does not answer: a misconfiguration stops the
@@ -47,7 +50,9 @@ describe('a dependency that does not answer at start', () => {
     await writeFile(join(dir, 'db'), 'not a directory');
     const { code, stderr } = await runUntilExit('node', { DATABASE_URL: `pglite://${dir}/db` }, 90_000);
     expect(code).toBe(1);
-    expect(messages(stderr)).toContainEqual(expect.stringMatching(`^cannot start: DATABASE_URL \\(pglite://${dir}/db\\): cannot use "${dir}/db" as the data directory: EEXIST`));
+    expect(messages(stderr)).toContainEqual(
+      expect.stringMatching(`^cannot start: DATABASE_URL \\(pglite://${dir}/db\\): cannot use "${dir}/db" as the data directory: EEXIST`),
+    );
     expect(stderr).not.toMatch(stackTrace);
   }, 120_000);
 
@@ -64,8 +69,18 @@ describe('a dependency that does not answer at start', () => {
 
     const waiting = await failingChecks(server);
     expect(waiting.status).toBe(503);
-    expect(waiting.failing).toMatchObject({ 'startup:database': 'the database (DATABASE_URL) has not answered yet', 'startup:signing-key': expect.any(String) });
-    await eventually(async () => expect(server.output().join('\n')).toContain(`DATABASE_URL (postgres://****@127.0.0.1:${proxy.port}${url.pathname}) is not answering`), 10_000, 100);
+    expect(waiting.failing).toMatchObject({
+      'startup:database': 'the database (DATABASE_URL) has not answered yet',
+      'startup:signing-key': expect.any(String),
+    });
+    await eventually(
+      async () =>
+        expect(server.output().join('\n')).toContain(
+          `DATABASE_URL (postgres://****@127.0.0.1:${proxy.port}${url.pathname}) is not answering`,
+        ),
+      10_000,
+      100,
+    );
     const api = createClient(server);
     expect((await api.call('POST', '/api/auth/register', { json: { email: api.uniqueEmail(), password: api.password } })).status).toBe(503);
 
@@ -83,13 +98,21 @@ describe('a dependency that does not answer at start', () => {
     url.port = String(proxy.port);
     const prefix = uniqueName('unanswered_redis');
     cleanups.push(() => dropTestStores([prefix]));
-    const server = await startProcess('node', { DATABASE_URL: 'memory', REDIS_URL: url.href, REDIS_PREFIX: `${prefix}:`, EVENT_BUS: 'redis' }, { until: 'listening' });
+    const server = await startProcess(
+      'node',
+      { DATABASE_URL: 'memory', REDIS_URL: url.href, REDIS_PREFIX: `${prefix}:`, EVENT_BUS: 'redis' },
+      { until: 'listening' },
+    );
     cleanups.push(() => server.stop());
 
     const waiting = await failingChecks(server);
     expect(waiting.status).toBe(503);
     expect(waiting.failing).toMatchObject({ redis: expect.any(String), 'startup:revocations': expect.any(String) });
-    await eventually(async () => expect(server.output().join('\n')).toContain(`REDIS_URL (redis://127.0.0.1:${proxy.port}) is not answering`), 10_000, 100);
+    await eventually(
+      async () => expect(server.output().join('\n')).toContain(`REDIS_URL (redis://127.0.0.1:${proxy.port}) is not answering`),
+      10_000,
+      100,
+    );
 
     proxy.resume();
     await eventually(async () => expect(await failingChecks(server)).toEqual({ status: 200, failing: {} }), 30_000, 200);

@@ -28,7 +28,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function runFaults(
   faults: readonly Fault[],
-  { ready, onAnswersMayBeLost = () => {}, settleMs = 1000, withinMs = 30_000 }: { ready: () => Request[]; onAnswersMayBeLost?: () => void; settleMs?: number; withinMs?: number },
+  {
+    ready,
+    onAnswersMayBeLost = () => {},
+    settleMs = 1000,
+    withinMs = 30_000,
+  }: { ready: () => Request[]; onAnswersMayBeLost?: () => void; settleMs?: number; withinMs?: number },
 ) {
   const timeToReady: Record<string, number> = {};
   for (const fault of faults) {
@@ -105,5 +110,6 @@ export function expectUnharmed(report: LoadReport, lostEvents: string[]) {
   expect(report.wronglyRevoked).toEqual([]);
   expect(report.happenedAfterFailure).toEqual([]);
   expect(report.wronglyRefused).toEqual([]);
-  for (const operation of ['register 201', 'login 200', 'read 200', 'refresh 200', 'logout 204']) expect(report.answers[operation]).toBeGreaterThan(0);
+  for (const operation of ['register 201', 'login 200', 'read 200', 'refresh 200', 'logout 204'])
+    expect(report.answers[operation]).toBeGreaterThan(0);
 }

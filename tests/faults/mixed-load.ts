@@ -46,8 +46,27 @@ interface AnswerBody {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 25 }: { request: Request; clients?: number; slowMs?: number; pauseMs?: number }) {
-  const report: LoadReport = { answers: {}, slow: [], slowestMs: 0, registered: [], wronglyRevoked: [], happenedAfterFailure: [], lostAnswers: [], wronglyRefused: [] };
+export function startMixedLoad({
+  request,
+  clients = 6,
+  slowMs = 2000,
+  pauseMs = 25,
+}: {
+  request: Request;
+  clients?: number;
+  slowMs?: number;
+  pauseMs?: number;
+}) {
+  const report: LoadReport = {
+    answers: {},
+    slow: [],
+    slowestMs: 0,
+    registered: [],
+    wronglyRevoked: [],
+    happenedAfterFailure: [],
+    lostAnswers: [],
+    wronglyRefused: [],
+  };
   let running = true;
   const answersLostAt: number[] = [];
 
@@ -60,7 +79,12 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     let body: AnswerBody | null = null;
     let retryAfter = 0;
     try {
-      const res = await request(path, { method: init.method, headers, body: init.json === undefined ? undefined : JSON.stringify(init.json), signal: AbortSignal.timeout(10_000) });
+      const res = await request(path, {
+        method: init.method,
+        headers,
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+        signal: AbortSignal.timeout(10_000),
+      });
       status = res.status;
       retryAfter = Number(res.headers.get('Retry-After') ?? 0);
       const text = await res.text();
@@ -70,7 +94,12 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     }
     const ms = performance.now() - started;
     // Refused for sure (503 from a process that lives on), or maybe done with the answer lost.
-    const failure: Failure = status === 'error' || (status === 503 && answersLostAt.some((at) => at >= started)) ? 'answer lost' : status === 503 ? 'refused' : null;
+    const failure: Failure =
+      status === 'error' || (status === 503 && answersLostAt.some((at) => at >= started))
+        ? 'answer lost'
+        : status === 503
+          ? 'refused'
+          : null;
     // A real client waits as it is told before it retries (503 and 429 carry Retry-After).
     if (failure) await sleep(Math.min(retryAfter || 1, 2) * 1000);
     const key = `${operation} ${status}`;
@@ -89,7 +118,12 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
     const failedBefore: Record<'register' | 'refresh' | 'logout', Failure> = { register: null, refresh: null, logout: null };
     let tokens: { accessToken: string; refreshToken: string } | null = null;
     let cycle = 0;
-    const retryOf = (failure: Failure) => (failure === 'refused' ? ' on the retry of a 503' : failure === 'answer lost' ? ' on the retry of a request whose answer was lost' : '');
+    const retryOf = (failure: Failure) =>
+      failure === 'refused'
+        ? ' on the retry of a 503'
+        : failure === 'answer lost'
+          ? ' on the retry of a request whose answer was lost'
+          : '';
 
     while (running) {
       await sleep(pauseMs);
@@ -112,7 +146,8 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         if (status === 200) {
           tokens = { accessToken: body!.accessToken, refreshToken: body!.refreshToken };
           failedBefore.refresh = null;
-        } else if (status === 401 || (status === 429 && /failed logins/.test(body?.detail ?? ''))) report.wronglyRefused.push(`${email}: login ${status}`);
+        } else if (status === 401 || (status === 429 && /failed logins/.test(body?.detail ?? '')))
+          report.wronglyRefused.push(`${email}: login ${status}`);
         if (status === 429) await sleep(Math.min(retryAfter, 2) * 1000);
         continue;
       }
@@ -122,7 +157,8 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         // Logout, retried with the same token while it fails; then a new account.
         const { status, failure } = await send('logout', '/api/auth/logout', { method: 'POST', token: tokens.accessToken });
         const before = failedBefore.logout;
-        if (status === 401) (before === 'answer lost' ? report.lostAnswers : report.wronglyRevoked).push(`${email}: logout 401${retryOf(before)}`);
+        if (status === 401)
+          (before === 'answer lost' ? report.lostAnswers : report.wronglyRevoked).push(`${email}: logout 401${retryOf(before)}`);
         failedBefore.logout = retried(before, failure);
         if (!failedBefore.logout) {
           tokens = null;
@@ -139,7 +175,10 @@ export function startMixedLoad({ request, clients = 6, slowMs = 2000, pauseMs = 
         }
         continue;
       }
-      const { status, body, failure } = await send('refresh', '/api/auth/refresh', { method: 'POST', json: { refreshToken: tokens.refreshToken } });
+      const { status, body, failure } = await send('refresh', '/api/auth/refresh', {
+        method: 'POST',
+        json: { refreshToken: tokens.refreshToken },
+      });
       if (status === 200) tokens = { accessToken: body!.accessToken, refreshToken: body!.refreshToken };
       else if (status === 401) {
         report.wronglyRevoked.push(`${email}: refresh 401${retryOf(failedBefore.refresh)}`);
@@ -237,5 +276,7 @@ export function formatReport(title: string, report: LoadReport, extra: Record<st
     'right password refused': report.wronglyRefused.length,
     ...extra,
   };
-  return [`${title}`, ...rows, ...Object.entries(facts).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)].join('\n');
+  return [`${title}`, ...rows, ...Object.entries(facts).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)].join(
+    '\n',
+  );
 }

@@ -21,7 +21,8 @@ const holder = async () => JSON.parse(await readFile(lockFile(), 'utf8')) as { p
 // A refresh whose rotation committed but whose answer a SIGKILL cut off comes back from its client
 // after the restart: REFRESH_REUSE_GRACE_SECONDS (README) is what makes that retry get its pair
 // instead of revoking the session, and it must span a restart (seconds on a busy machine).
-const start = () => startProcess('node', { DATABASE_URL: `pglite://${dir}/db`, PORT: String(port), REFRESH_REUSE_GRACE_SECONDS: '30', ...unlimitedRates });
+const start = () =>
+  startProcess('node', { DATABASE_URL: `pglite://${dir}/db`, PORT: String(port), REFRESH_REUSE_GRACE_SECONDS: '30', ...unlimitedRates });
 const request: Request = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init);
 const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 

@@ -31,7 +31,12 @@ describe('fault suite: the monolith on Postgres + Redis', () => {
     const { report, lost } = await runFaultSuite({
       title: 'monolith, Postgres + Redis',
       request: server.request,
-      faults: [redisStall(stores, 'Redis SIGSTOP 1.5 s (1)'), redisStall(stores, 'Redis SIGSTOP 1.5 s (2)'), redisCrash(stores), postgresStop(stores)],
+      faults: [
+        redisStall(stores, 'Redis SIGSTOP 1.5 s (1)'),
+        redisStall(stores, 'Redis SIGSTOP 1.5 s (2)'),
+        redisCrash(stores),
+        postgresStop(stores),
+      ],
       ready: () => [server.request],
     });
     expectUnharmed(report, lost);

@@ -39,7 +39,16 @@ describe('fault suite: the split deployment', () => {
       title: 'split, Postgres + Redis',
       // Follows the gateway process, restarted or not.
       request: deployment.request,
-      faults: [crash('auth'), crash('user'), crash('session'), crash('audit'), crash('gateway'), redisStall(stores), redisCrash(stores), postgresStop(stores)],
+      faults: [
+        crash('auth'),
+        crash('user'),
+        crash('session'),
+        crash('audit'),
+        crash('gateway'),
+        redisStall(stores),
+        redisCrash(stores),
+        postgresStop(stores),
+      ],
       ready: () => Object.values(deployment.processes).map((process) => process.request),
     });
     expectUnharmed(report, lost);

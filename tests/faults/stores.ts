@@ -35,6 +35,24 @@ export async function startBreakableStores(): Promise<BreakableStores> {
 // Each fault may lose the answers of requests in flight when it strikes: a stopped Redis may have
 // run a command and not yet replied (it replies after its fsync); a killed one may have run it and
 // never reply; a COMMIT Postgres had read when its connection was reset still commits.
-export const redisStall = ({ redis }: BreakableStores, name = 'Redis SIGSTOP 1.5 s'): Fault => ({ name, inject: redis.pause, outageMs: 1500, repair: redis.resume, losesAnswers: true });
-export const redisCrash = ({ redis }: BreakableStores): Fault => ({ name: 'Redis SIGKILL, restart after 1 s', inject: redis.crash, outageMs: 1000, repair: redis.restart, losesAnswers: true });
-export const postgresStop = ({ postgres }: BreakableStores): Fault => ({ name: 'Postgres stopped 1.5 s', inject: postgres.pause, outageMs: 1500, repair: postgres.resume, losesAnswers: true });
+export const redisStall = ({ redis }: BreakableStores, name = 'Redis SIGSTOP 1.5 s'): Fault => ({
+  name,
+  inject: redis.pause,
+  outageMs: 1500,
+  repair: redis.resume,
+  losesAnswers: true,
+});
+export const redisCrash = ({ redis }: BreakableStores): Fault => ({
+  name: 'Redis SIGKILL, restart after 1 s',
+  inject: redis.crash,
+  outageMs: 1000,
+  repair: redis.restart,
+  losesAnswers: true,
+});
+export const postgresStop = ({ postgres }: BreakableStores): Fault => ({
+  name: 'Postgres stopped 1.5 s',
+  inject: postgres.pause,
+  outageMs: 1500,
+  repair: postgres.resume,
+  losesAnswers: true,
+});

@@ -20,15 +20,29 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
   function setup({ maxAgeSeconds = 86_400, clock }: { maxAgeSeconds?: number; clock?: Clock } = {}) {
     const { outbox, written } = observedOutbox();
     const users = wrap(
-      createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() }),
+      createUserService({
+        users: createMemoryUserRepository({ outbox }),
+        hasher: createMemoryPasswordHasher(),
+        commonPasswords: createCommonPasswordList(),
+      }),
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds, reuseGraceSeconds: 0, clock }),
+      createSessionService({
+        sessions: createMemorySessionRepository({ outbox }),
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds,
+        reuseGraceSeconds: 0,
+        clock,
+      }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
-    const auth = wrap(createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens, clock }), { module: 'auth', spec: authApiSpec, errors: authErrors });
+    const auth = wrap(createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens, clock }), {
+      module: 'auth',
+      spec: authApiSpec,
+      errors: authErrors,
+    });
     return { auth, sessions, keys, written };
   }
 
@@ -66,31 +80,49 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
   it.each([
     ['before the session existed', false],
     ['after the session existed, revoking it', true],
-  ])('login() of an account deleted while it ran (its revocation ran %s) answers 401, leaving no live session or user.login event', async (_, revokedMeanwhile) => {
-    const { outbox, written } = observedOutbox();
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
-    const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
-      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
-    );
-    // The deletion commits after the password check passed.
-    const deletedMeanwhile = wrap(
-      {
-        ...userService,
-        async getById(userId: string) {
-          if (revokedMeanwhile) await sessions.revokeAll({ userId, reason: 'user_deleted' });
-          return null;
+  ])(
+    'login() of an account deleted while it ran (its revocation ran %s) answers 401, leaving no live session or user.login event',
+    async (_, revokedMeanwhile) => {
+      const { outbox, written } = observedOutbox();
+      const userService = createUserService({
+        users: createMemoryUserRepository({ outbox }),
+        hasher: createMemoryPasswordHasher(),
+        commonPasswords: createCommonPasswordList(),
+      });
+      const sessions = wrap(
+        createSessionService({
+          sessions: createMemorySessionRepository({ outbox }),
+          refreshTtlSeconds: 3600,
+          maxAgeSeconds: 86_400,
+          reuseGraceSeconds: 0,
+        }),
+        { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+      );
+      // The deletion commits after the password check passed.
+      const deletedMeanwhile = wrap(
+        {
+          ...userService,
+          async getById(userId: string) {
+            if (revokedMeanwhile) await sessions.revokeAll({ userId, reason: 'user_deleted' });
+            return null;
+          },
         },
-      },
-      { module: 'user', spec: userApiSpec, errors: userErrors },
-    );
-    const auth = createAuthService({ userApi: deletedMeanwhile, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
-    const user = await userService.register({ email: 'ada@example.com', password });
+        { module: 'user', spec: userApiSpec, errors: userErrors },
+      );
+      const auth = createAuthService({
+        userApi: deletedMeanwhile,
+        sessionApi: sessions,
+        keys: createMemorySigningKeyRepository(),
+        outbox,
+        tokens,
+      });
+      const user = await userService.register({ email: 'ada@example.com', password });
 
-    await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
-    expect(await sessions.listActive(user.id)).toEqual([]);
-    expect((await written()).map((e) => e.type)).not.toContain('user.login');
-  });
+      await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
+      expect(await sessions.listActive(user.id)).toEqual([]);
+      expect((await written()).map((e) => e.type)).not.toContain('user.login');
+    },
+  );
 
   it('login() emits user.login on success and user.login_failed on failure', async () => {
     const { auth, written } = setup();
@@ -119,7 +151,11 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
 
   it('refresh() that fails for want of the user module leaves the refresh token good for a retry', async () => {
     const { outbox } = observedOutbox();
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({
+      users: createMemoryUserRepository({ outbox }),
+      hasher: createMemoryPasswordHasher(),
+      commonPasswords: createCommonPasswordList(),
+    });
     let userModuleDown = false;
     const users = wrap(
       {
@@ -132,7 +168,12 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
+      createSessionService({
+        sessions: createMemorySessionRepository({ outbox }),
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds: 86_400,
+        reuseGraceSeconds: 0,
+      }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const auth = createAuthService({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
@@ -149,10 +190,19 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
 
   it('refresh() in a process that cannot load its signing key yet leaves the refresh token good for a retry', async () => {
     const { outbox } = observedOutbox();
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({
+      users: createMemoryUserRepository({ outbox }),
+      hasher: createMemoryPasswordHasher(),
+      commonPasswords: createCommonPasswordList(),
+    });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
+      createSessionService({
+        sessions: createMemorySessionRepository({ outbox }),
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds: 86_400,
+        reuseGraceSeconds: 0,
+      }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
     const keys = createMemorySigningKeyRepository();
@@ -162,7 +212,10 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
 
     // A second auth process, started while the key store does not answer.
     let keysDown = true;
-    const flakyKeys = { ...keys, list: async () => (keysDown ? Promise.reject(new UnavailableError('The database is unavailable.')) : keys.list()) };
+    const flakyKeys = {
+      ...keys,
+      list: async () => (keysDown ? Promise.reject(new UnavailableError('The database is unavailable.')) : keys.list()),
+    };
     const second = createAuthService({ userApi: users, sessionApi: sessions, keys: flakyKeys, outbox, tokens });
     await expect(second.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(UnavailableError);
     keysDown = false;
@@ -179,13 +232,28 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         return outbox.append(events);
       },
     };
-    const userService = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
+    const userService = createUserService({
+      users: createMemoryUserRepository({ outbox }),
+      hasher: createMemoryPasswordHasher(),
+      commonPasswords: createCommonPasswordList(),
+    });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = wrap(
-      createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 }),
+      createSessionService({
+        sessions: createMemorySessionRepository({ outbox }),
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds: 86_400,
+        reuseGraceSeconds: 0,
+      }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    const auth = createAuthService({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox: failingOutbox, tokens });
+    const auth = createAuthService({
+      userApi: users,
+      sessionApi: sessions,
+      keys: createMemorySigningKeyRepository(),
+      outbox: failingOutbox,
+      tokens,
+    });
     const user = await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 
@@ -211,7 +279,10 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const { auth, sessions } = setup();
     const user = await auth.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
-    await Promise.all([auth.logout({ userId: user.id, sessionId: res.sessionId }), auth.logout({ userId: user.id, sessionId: res.sessionId })]);
+    await Promise.all([
+      auth.logout({ userId: user.id, sessionId: res.sessionId }),
+      auth.logout({ userId: user.id, sessionId: res.sessionId }),
+    ]);
     expect(await sessions.get(res.sessionId)).toBeNull();
   });
 

@@ -51,7 +51,7 @@ describe('config', () => {
     ]);
   });
 
-  it('bounds password hashing by default to the cores (at most libuv\'s 4 threads) and 8 waiting, and reads both variables', () => {
+  it("bounds password hashing by default to the cores (at most libuv's 4 threads) and 8 waiting, and reads both variables", () => {
     expect(loadConfig({}).passwordHashing).toEqual({ concurrency: Math.min(availableParallelism(), 4), queue: 8 });
     expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3', PASSWORD_HASH_QUEUE: '0' }).passwordHashing).toEqual({ concurrency: 3, queue: 0 });
     expect(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' })).toThrow(/PASSWORD_HASH_CONCURRENCY/);
@@ -62,7 +62,8 @@ describe('config', () => {
     // The session module's own variable (its descriptor's settings), validated with every other.
     expect(loadConfig({}).settings.session.maxAgeSeconds).toBe(2_592_000);
     expect(loadConfig({ SESSION_MAX_AGE_SECONDS: '3600' }).settings.session.maxAgeSeconds).toBe(3600);
-    for (const bad of ['0', '-1', '1.5', 'week']) expect(() => loadConfig({ SESSION_MAX_AGE_SECONDS: bad })).toThrow(/SESSION_MAX_AGE_SECONDS/);
+    for (const bad of ['0', '-1', '1.5', 'week'])
+      expect(() => loadConfig({ SESSION_MAX_AGE_SECONDS: bad })).toThrow(/SESSION_MAX_AGE_SECONDS/);
   });
 
   it('accepts an idle timeout longer than the absolute lifetime: the lifetime simply caps it', () => {
@@ -102,7 +103,9 @@ describe('config', () => {
     ['not base64', `${'!'.repeat(43)}=`],
     ['a passphrase', 'correct horse battery staple'],
   ])('refuses a SIGNING_KEY_ENCRYPTION_KEY of %s, naming the variable', (_, value) => {
-    expect(() => loadConfig({ SIGNING_KEY_ENCRYPTION_KEY: value })).toThrow(/SIGNING_KEY_ENCRYPTION_KEY: must be 32 random bytes in base64/);
+    expect(() => loadConfig({ SIGNING_KEY_ENCRYPTION_KEY: value })).toThrow(
+      /SIGNING_KEY_ENCRYPTION_KEY: must be 32 random bytes in base64/,
+    );
   });
 
   it('masks credentials anywhere in a URL: user info and secret query parameters', () => {
@@ -186,7 +189,14 @@ describe('placement', () => {
   });
 
   it('reads the remote-call policy, with defaults', () => {
-    expect(loadConfig({}).remotePolicy).toEqual({ timeoutMs: 1000, attempts: 3, breakerThreshold: 5, halfOpenAfterMs: 1000, bulkheadLimit: 64, bulkheadQueue: 256 });
+    expect(loadConfig({}).remotePolicy).toEqual({
+      timeoutMs: 1000,
+      attempts: 3,
+      breakerThreshold: 5,
+      halfOpenAfterMs: 1000,
+      bulkheadLimit: 64,
+      bulkheadQueue: 256,
+    });
     expect(loadConfig({ REMOTE_TIMEOUT_MS: '250', REMOTE_ATTEMPTS: '1' }).remotePolicy).toMatchObject({ timeoutMs: 250, attempts: 1 });
     expect(() => loadConfig({ REMOTE_ATTEMPTS: '0' })).toThrow(/REMOTE_ATTEMPTS/);
   });

@@ -17,7 +17,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const heldBy = (lockFile: string, pid: number) => writeFile(lockFile, JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString() }));
+const heldBy = (lockFile: string, pid: number) =>
+  writeFile(lockFile, JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString() }));
 
 /** A process that has exited but that its parent (a `sleep`, which never waits) has not collected. */
 async function zombie(): Promise<number> {

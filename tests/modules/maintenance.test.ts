@@ -15,7 +15,12 @@ describe('maintenance', () => {
     const ended = await sessions.create({ userId: 'u1' });
     await sessions.revoke({ userId: 'u1', sessionId: ended.session.id, reason: 'logout' });
     const active = await sessions.create({ userId: 'u1' });
-    const stop = startMaintenance({ sessions: repository, logger: createLogger({ level: 'silent', service: 'test' }), intervalMs: 60_000, keepEndedMs: 30_000 });
+    const stop = startMaintenance({
+      sessions: repository,
+      logger: createLogger({ level: 'silent', service: 'test' }),
+      intervalMs: 60_000,
+      keepEndedMs: 30_000,
+    });
     await vi.advanceTimersByTimeAsync(60_000);
     stop();
     expect(await repository.findById(ended.session.id)).toBeNull();

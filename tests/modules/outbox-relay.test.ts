@@ -7,8 +7,7 @@ import { createEvent, type CloudEvent, type EventBus, type Outbox } from '../../
 
 const TYPE = 'user.registered';
 
-const eventually = (assertion: () => void | Promise<void>, timeout = 2_000) =>
-  vi.waitFor(assertion, { timeout, interval: 5 });
+const eventually = (assertion: () => void | Promise<void>, timeout = 2_000) => vi.waitFor(assertion, { timeout, interval: 5 });
 
 /** Only to give a wrong implementation the chance to misbehave before a negative check. */
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -61,7 +60,9 @@ describe('outbox relay', () => {
   it('publishes what a call woke it for under no deadline of that call (which may run out first)', async () => {
     const { outbox, bus, received } = setup();
     const budgets: number[] = [];
-    const watched: Outbox = { ...outbox, drain: (limit, publish) => {
+    const watched: Outbox = {
+      ...outbox,
+      drain: (limit, publish) => {
         budgets.push(remainingMs());
         return outbox.drain(limit, publish);
       },

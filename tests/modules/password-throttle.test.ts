@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
-import { RateLimitedError, sha256Hex as sha256, UnavailableError, type PasswordAttemptStore, type PasswordThrottle } from '../../modules/kernel/mod.ts';
+import {
+  RateLimitedError,
+  sha256Hex as sha256,
+  UnavailableError,
+  type PasswordAttemptStore,
+  type PasswordThrottle,
+} from '../../modules/kernel/mod.ts';
 
 // The throttle's own logic over the memory store; the stores' behaviour is their contract's
 // (tests/contracts/password-attempt-store.contract.ts), run on memory and Redis.
@@ -10,7 +16,11 @@ describe('password throttle', () => {
   const throttle = (s: PasswordAttemptStore = store()) => createPasswordThrottle({ store: s });
   const matches = (password: string) => async () => password === 'right';
   const guess = (t: PasswordThrottle, account: string, password = 'wrong') => t.attempt(account, matches(password), (ok) => ok);
-  const refusal = (attempt: Promise<unknown>) => attempt.then(() => null, (error: unknown) => error as Error);
+  const refusal = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => null,
+      (error: unknown) => error as Error,
+    );
 
   it('lets 10 failures through, then blocks the account, even for the right password', async () => {
     const t = throttle();

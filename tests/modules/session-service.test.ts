@@ -73,22 +73,24 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     const lookups: Array<() => void> = [];
     const barrier = new Promise<void>((resolve) => lookups.push(resolve));
     let looked = 0;
-    return remote(createSessionService({
-      sessions: {
-        ...repository,
-        async findByRefreshHash(hash) {
-          const match = await repository.findByRefreshHash(hash);
-          if (++looked === racing) {
-            for (const release of lookups) release();
-          }
-          await barrier;
-          return match;
+    return remote(
+      createSessionService({
+        sessions: {
+          ...repository,
+          async findByRefreshHash(hash) {
+            const match = await repository.findByRefreshHash(hash);
+            if (++looked === racing) {
+              for (const release of lookups) release();
+            }
+            await barrier;
+            return match;
+          },
         },
-      },
-      refreshTtlSeconds: 3600,
-      maxAgeSeconds: 86_400,
-      reuseGraceSeconds,
-    }));
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds: 86_400,
+        reuseGraceSeconds,
+      }),
+    );
   }
 
   it('refresh() that loses the race to a concurrent refresh fails without revoking: the winner keeps the session', async () => {
@@ -123,27 +125,34 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     const loserMayLook = new Promise<void>((resolve) => (reopen = resolve));
     let firstHash: string | undefined;
     let looksAtFirst = 0;
-    const sessions = remote(createSessionService({
-      sessions: {
-        ...repository,
-        async findByRefreshHash(hash) {
-          firstHash ??= hash;
-          if (hash === firstHash) {
-            const look = ++looksAtFirst;
-            if (look === 2) release();
-            if (look <= 2) await bothLooked;
-            else await loserMayLook;
-          }
-          return repository.findByRefreshHash(hash);
+    const sessions = remote(
+      createSessionService({
+        sessions: {
+          ...repository,
+          async findByRefreshHash(hash) {
+            firstHash ??= hash;
+            if (hash === firstHash) {
+              const look = ++looksAtFirst;
+              if (look === 2) release();
+              if (look <= 2) await bothLooked;
+              else await loserMayLook;
+            }
+            return repository.findByRefreshHash(hash);
+          },
         },
-      },
-      refreshTtlSeconds: 3600,
-      maxAgeSeconds: 86_400,
-      reuseGraceSeconds: 10,
-    }));
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds: 86_400,
+        reuseGraceSeconds: 10,
+      }),
+    );
     const first = await sessions.create({ userId: 'u1' });
     const racers = [0, 1].map(() => sessions.refresh({ refreshToken: first.refreshToken }));
-    const outcomes = racers.map((racer) => racer.then((pair) => ({ pair }), (error: unknown) => ({ error })));
+    const outcomes = racers.map((racer) =>
+      racer.then(
+        (pair) => ({ pair }),
+        (error: unknown) => ({ error }),
+      ),
+    );
     const winner = await Promise.race(racers);
     const newer = await sessions.refresh({ refreshToken: winner.refreshToken });
     reopen();
@@ -228,16 +237,22 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     expect(await lowered.listActive('u1')).toEqual([]);
     expect(await lowered.ownerOf(second.refreshToken)).toBeNull();
     await expect(lowered.refresh({ refreshToken: second.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
-    await expect(lowered.revoke({ userId: 'u1', sessionId: first.session.id, reason: 'logout' })).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(lowered.revoke({ userId: 'u1', sessionId: first.session.id, reason: 'logout' })).rejects.toBeInstanceOf(
+      SessionNotFoundError,
+    );
   });
 
   it('revoke() ends only a session of the caller, and only once', async () => {
     const { sessions } = setup();
     const mine = await sessions.create({ userId: 'u1' });
     const theirs = await sessions.create({ userId: 'u2' });
-    await expect(sessions.revoke({ userId: 'u1', sessionId: theirs.session.id, reason: 'user_revoked' })).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(sessions.revoke({ userId: 'u1', sessionId: theirs.session.id, reason: 'user_revoked' })).rejects.toBeInstanceOf(
+      SessionNotFoundError,
+    );
     await sessions.revoke({ userId: 'u1', sessionId: mine.session.id, reason: 'user_revoked' });
-    await expect(sessions.revoke({ userId: 'u1', sessionId: mine.session.id, reason: 'user_revoked' })).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(sessions.revoke({ userId: 'u1', sessionId: mine.session.id, reason: 'user_revoked' })).rejects.toBeInstanceOf(
+      SessionNotFoundError,
+    );
     expect(await sessions.get(theirs.session.id)).not.toBeNull();
   });
 
@@ -246,7 +261,9 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     const keep = await sessions.create({ userId: 'u1' });
     await sessions.create({ userId: 'u1' });
     await sessions.create({ userId: 'u1' });
-    expect(await sessions.revokeAll({ userId: 'u1', exceptSessionId: keep.session.id, reason: 'password_changed' })).toEqual({ revoked: 2 });
+    expect(await sessions.revokeAll({ userId: 'u1', exceptSessionId: keep.session.id, reason: 'password_changed' })).toEqual({
+      revoked: 2,
+    });
     expect((await sessions.listActive('u1')).map((s) => s.id)).toEqual([keep.session.id]);
     expect((await written()).filter((e) => e.type === 'session.revoked')).toHaveLength(2);
   });

@@ -20,8 +20,18 @@ const password = 'a sturdy passphrase 42';
 /** An auth service (one "process") over shared stores, all on one clock the test moves. */
 function system(clock = manualClock(), keys: SigningKeyRepository = createMemorySigningKeyRepository()) {
   const { outbox } = observedOutbox();
-  const users = createUserService({ users: createMemoryUserRepository({ outbox }), hasher: createMemoryPasswordHasher(), commonPasswords: createCommonPasswordList() });
-  const sessions = createSessionService({ sessions: createMemorySessionRepository({ outbox }), refreshTtlSeconds: 90 * 24 * 3600, reuseGraceSeconds: 0, maxAgeSeconds: 90 * 24 * 3600, clock });
+  const users = createUserService({
+    users: createMemoryUserRepository({ outbox }),
+    hasher: createMemoryPasswordHasher(),
+    commonPasswords: createCommonPasswordList(),
+  });
+  const sessions = createSessionService({
+    sessions: createMemorySessionRepository({ outbox }),
+    refreshTtlSeconds: 90 * 24 * 3600,
+    reuseGraceSeconds: 0,
+    maxAgeSeconds: 90 * 24 * 3600,
+    clock,
+  });
   const process = (store = keys) => createAuthService({ userApi: users, sessionApi: sessions, keys: store, outbox, tokens, clock });
   const auth = process();
   let refreshToken = '';
@@ -137,7 +147,10 @@ describe('signing-key rotation', () => {
     const clock = manualClock();
     const memory = createMemorySigningKeyRepository();
     let down = false;
-    const flaky: SigningKeyRepository = { ...memory, list: () => (down ? Promise.reject(new UnavailableError('The database is unavailable.')) : memory.list()) };
+    const flaky: SigningKeyRepository = {
+      ...memory,
+      list: () => (down ? Promise.reject(new UnavailableError('The database is unavailable.')) : memory.list()),
+    };
     const { auth, token, keys } = system(clock, flaky);
     const first = kidOf(await token());
     await rotateSigningKey(memory, clock.now());

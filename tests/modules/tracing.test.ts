@@ -38,7 +38,11 @@ describe('inSpan and tracePort', () => {
     for (const method of ['refuse', 'unavailable', 'bug'] as const) await expect(port[method]()).rejects.toThrow();
     const outcome = (name: string) => {
       const span = spanNamed(name)!;
-      return { status: span.status.code, errorType: span.attributes['error.type'], exception: span.events.some((e) => e.name === 'exception') };
+      return {
+        status: span.status.code,
+        errorType: span.attributes['error.type'],
+        exception: span.events.some((e) => e.name === 'exception'),
+      };
     };
     expect(outcome('DemoApi.refuse')).toEqual({ status: 0, errorType: 'validation_failed', exception: false });
     expect(outcome('DemoApi.unavailable')).toEqual({ status: 2, errorType: 'service_unavailable', exception: true });

@@ -29,7 +29,14 @@ describe.each(runners)('user service ($name)', ({ wrap }) => {
   it("register() stores the hasher's hash, never the password, and emits user.registered", async () => {
     const hashes: string[] = [];
     const real = createMemoryPasswordHasher();
-    const { users, repo, written } = setup({ hash: async (p) => { const h = await real.hash(p); hashes.push(h); return h; }, verify: real.verify });
+    const { users, repo, written } = setup({
+      hash: async (p) => {
+        const h = await real.hash(p);
+        hashes.push(h);
+        return h;
+      },
+      verify: real.verify,
+    });
     const user = await users.register({ email: ' Ada@Example.com ', password });
     expect(user.email).toBe('Ada@Example.com');
     expect(hashes).toContain((await repo.findById(user.id))?.passwordHash);
@@ -57,7 +64,13 @@ describe.each(runners)('user service ($name)', ({ wrap }) => {
   it('verifyCredentials() runs as many password verifications for an unknown email as for a known one', async () => {
     const real = createMemoryPasswordHasher();
     let verifications = 0;
-    const { users } = setup({ hash: real.hash, verify: async (h, p) => { verifications++; return real.verify(h, p); } });
+    const { users } = setup({
+      hash: real.hash,
+      verify: async (h, p) => {
+        verifications++;
+        return real.verify(h, p);
+      },
+    });
     await users.register({ email: 'ada@example.com', password });
     await users.verifyCredentials({ email: 'ada@example.com', password: 'wrong password' });
     const forKnown = verifications;
@@ -69,7 +82,9 @@ describe.each(runners)('user service ($name)', ({ wrap }) => {
   it('changePassword() needs the current password and emits user.password_changed with the kept session', async () => {
     const { users, written } = setup();
     const user = await users.register({ email: 'ada@example.com', password });
-    await expect(users.changePassword({ userId: user.id, sessionId: 's1', currentPassword: 'wrong', newPassword: 'another passphrase' })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(
+      users.changePassword({ userId: user.id, sessionId: 's1', currentPassword: 'wrong', newPassword: 'another passphrase' }),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
     await users.changePassword({ userId: user.id, sessionId: 's1', currentPassword: password, newPassword: 'another passphrase' });
     expect((await users.verifyCredentials({ email: 'ada@example.com', password: 'another passphrase' })).ok).toBe(true);
     const changed = (await written()).find((e) => e.type === 'user.password_changed');
@@ -92,10 +107,18 @@ describe.each(runners)('user service ($name)', ({ wrap }) => {
 describe('user service under hashing overload', () => {
   it('verifyCredentials() is refused alike for a known and an unknown email while hashing is overloaded', async () => {
     const hasher = createArgon2PasswordHasher({ admission: { concurrency: 1, queue: 1 } });
-    const users = createUserService({ users: createMemoryUserRepository({ outbox: observedOutbox().outbox }), hasher, commonPasswords: createCommonPasswordList() });
+    const users = createUserService({
+      users: createMemoryUserRepository({ outbox: observedOutbox().outbox }),
+      hasher,
+      commonPasswords: createCommonPasswordList(),
+    });
     await users.register({ email: 'ada@example.com', password });
     const busy = [hasher.hash('takes the running slot'), hasher.hash('takes the waiting slot')];
-    const refusal = (email: string) => users.verifyCredentials({ email, password }).then(() => null, (error: unknown) => error);
+    const refusal = (email: string) =>
+      users.verifyCredentials({ email, password }).then(
+        () => null,
+        (error: unknown) => error,
+      );
     const [known, unknown] = await Promise.all([refusal('ada@example.com'), refusal('who@example.com')]);
     await Promise.all(busy);
     expect(known).toBeInstanceOf(UnavailableError);

@@ -24,7 +24,10 @@ export async function ensureTestDatabase(url: string): Promise<void> {
       if (error.code !== '42P04' && error.code !== '23505') throw error;
     });
   } catch (error) {
-    throw new Error(`The test database "${name}" (TEST_DATABASE_URL) is missing and could not be created on ${maintenance.host}: ${String(error)}`, { cause: error });
+    throw new Error(
+      `The test database "${name}" (TEST_DATABASE_URL) is missing and could not be created on ${maintenance.host}: ${String(error)}`,
+      { cause: error },
+    );
   } finally {
     await sql.end();
   }
@@ -69,6 +72,7 @@ export async function setup() {
   return () => {
     const stragglers = killStragglers(dir);
     rmSync(dir, { recursive: true, force: true });
-    if (stragglers.length > 0) console.error(`Killed ${stragglers.length} process group(s) the tests left running:\n${stragglers.join('\n')}`);
+    if (stragglers.length > 0)
+      console.error(`Killed ${stragglers.length} process group(s) the tests left running:\n${stragglers.join('\n')}`);
   };
 }

@@ -76,7 +76,11 @@ export async function startOtlpCollector() {
  * A trace as indented lines (`<kind> <name>` unless `label` says otherwise): the tree a trace
  * viewer shows. Siblings are sorted by label, not time, since concurrent ones start in any order.
  */
-export function renderTrace(spans: readonly CollectedSpan[], traceId: string, label: (span: CollectedSpan) => string = (s) => `${s.kind} ${s.name}`): string[] {
+export function renderTrace(
+  spans: readonly CollectedSpan[],
+  traceId: string,
+  label: (span: CollectedSpan) => string = (s) => `${s.kind} ${s.name}`,
+): string[] {
   const ofTrace = spans.filter((s) => s.traceId === traceId);
   const ids = new Set(ofTrace.map((s) => s.spanId));
   const childrenOf = (parent?: string) =>

@@ -34,7 +34,8 @@ export async function startOwnRedis({ durable = false }: { durable?: boolean } =
   let child: ChildProcess = start();
   const killOnExit = () => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve)));
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', resolve));
   const kill = async () => {
     child.kill('SIGCONT'); // a stopped process takes SIGKILL too, but say it plainly
     child.kill('SIGKILL');
