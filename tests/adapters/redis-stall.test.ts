@@ -7,7 +7,7 @@ import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
 import { RateLimitedError, UnavailableError } from '../../modules/kernel/mod.ts';
-import type { SessionRepository } from '../../modules/session/mod.ts';
+import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
 import { newSession } from '../contracts/session-repository.contract.ts';
 import { secondsFrom } from '../contracts/support.ts';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
@@ -41,6 +41,17 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Rotates `session`'s refresh token to `toHash`, as a refresh does. */
+const rotate = (session: SessionRecord, toHash: string) =>
+  sessions.rotate({
+    sessionId: session.id,
+    fromHash: session.refreshHash,
+    toHash,
+    at: new Date(),
+    expiresAt: secondsFrom(new Date(), 3600),
+    events: [],
+  });
+
 /** Runs `calls` while the server is stopped; each must fail for its caller; then lets the server run them. */
 async function duringStall(calls: Array<() => Promise<unknown>>) {
   server.pause();
@@ -66,18 +77,7 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     const unborn = newSession(new Date());
     const toHash = crypto.randomUUID();
     const eventsBefore = await observer.xlen('stall:outbox');
-    await duringStall([
-      () =>
-        sessions.rotate({
-          sessionId: existing.id,
-          fromHash: existing.refreshHash,
-          toHash,
-          at: new Date(),
-          expiresAt: secondsFrom(new Date(), 3600),
-          events: [],
-        }),
-      () => sessions.create(unborn, []),
-    ]);
+    await duringStall([() => rotate(existing, toHash), () => sessions.create(unborn, [])]);
     await duringStall([() => sessions.revoke(existing.id, 'logout', new Date(), () => [])]);
     expect(await sessions.findById(existing.id)).toEqual(existing);
     expect(await sessions.findByRefreshHash(toHash)).toBeNull();
@@ -91,16 +91,7 @@ describe('Redis writes that reach a stalled server after their caller gave up', 
     const toHash = crypto.randomUUID();
     server.pause();
     // The caller (another process) waits 150 ms; the stall outlasts that, not the 400 ms command timeout.
-    const rotation = withBudget(150, () =>
-      sessions.rotate({
-        sessionId: existing.id,
-        fromHash: existing.refreshHash,
-        toHash,
-        at: new Date(),
-        expiresAt: secondsFrom(new Date(), 3600),
-        events: [],
-      }),
-    ).then(
+    const rotation = withBudget(150, () => rotate(existing, toHash)).then(
       () => 'rotated',
       (error: unknown) => error,
     );

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
+import type { MemoryOutbox } from '../../adapters/memory/outbox.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
@@ -17,6 +18,19 @@ const password = 'a sturdy passphrase 42';
 
 // The auth service and both of its collaborators run in-process, or each behind its own HTTP routes.
 describe.each(runners)('auth service ($name)', ({ wrap }) => {
+  /** The session module on a memory repository, reached through this runner. */
+  const sessionApiOver = (outbox: MemoryOutbox, { maxAgeSeconds = 86_400, clock }: { maxAgeSeconds?: number; clock?: Clock } = {}) =>
+    wrap(
+      createSessionService({
+        sessions: createMemorySessionRepository({ outbox }),
+        refreshTtlSeconds: 3600,
+        maxAgeSeconds,
+        reuseGraceSeconds: 0,
+        clock,
+      }),
+      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
+    );
+
   function setup({ maxAgeSeconds = 86_400, clock }: { maxAgeSeconds?: number; clock?: Clock } = {}) {
     const { outbox, written } = observedOutbox();
     const users = wrap(
@@ -27,16 +41,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       }),
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
-    const sessions = wrap(
-      createSessionService({
-        sessions: createMemorySessionRepository({ outbox }),
-        refreshTtlSeconds: 3600,
-        maxAgeSeconds,
-        reuseGraceSeconds: 0,
-        clock,
-      }),
-      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
-    );
+    const sessions = sessionApiOver(outbox, { maxAgeSeconds, clock });
     const keys = createMemorySigningKeyRepository();
     const auth = wrap(createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens, clock }), {
       module: 'auth',
@@ -89,15 +94,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         hasher: createMemoryPasswordHasher(),
         commonPasswords: createCommonPasswordList(),
       });
-      const sessions = wrap(
-        createSessionService({
-          sessions: createMemorySessionRepository({ outbox }),
-          refreshTtlSeconds: 3600,
-          maxAgeSeconds: 86_400,
-          reuseGraceSeconds: 0,
-        }),
-        { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
-      );
+      const sessions = sessionApiOver(outbox);
       // The deletion commits after the password check passed.
       const deletedMeanwhile = wrap(
         {
@@ -167,15 +164,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       },
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
-    const sessions = wrap(
-      createSessionService({
-        sessions: createMemorySessionRepository({ outbox }),
-        refreshTtlSeconds: 3600,
-        maxAgeSeconds: 86_400,
-        reuseGraceSeconds: 0,
-      }),
-      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
-    );
+    const sessions = sessionApiOver(outbox);
     const auth = createAuthService({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
     await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
@@ -196,15 +185,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       commonPasswords: createCommonPasswordList(),
     });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
-    const sessions = wrap(
-      createSessionService({
-        sessions: createMemorySessionRepository({ outbox }),
-        refreshTtlSeconds: 3600,
-        maxAgeSeconds: 86_400,
-        reuseGraceSeconds: 0,
-      }),
-      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
-    );
+    const sessions = sessionApiOver(outbox);
     const keys = createMemorySigningKeyRepository();
     const first = createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens });
     await userService.register({ email: 'ada@example.com', password });
@@ -238,15 +219,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       commonPasswords: createCommonPasswordList(),
     });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
-    const sessions = wrap(
-      createSessionService({
-        sessions: createMemorySessionRepository({ outbox }),
-        refreshTtlSeconds: 3600,
-        maxAgeSeconds: 86_400,
-        reuseGraceSeconds: 0,
-      }),
-      { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
-    );
+    const sessions = sessionApiOver(outbox);
     const auth = createAuthService({
       userApi: users,
       sessionApi: sessions,
