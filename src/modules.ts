@@ -34,8 +34,8 @@ export interface ModuleBinding<Descriptor extends ModuleDescriptor = ModuleDescr
   descriptor: Descriptor;
   /** The module's dependencies from the infrastructure, the ports it calls (local or remote) and its own settings. */
   deps(infra: Infrastructure, calls: CallsOf<Descriptor>, settings: SettingsOf<Descriptor>): Parameters<Descriptor['create']>[0];
-  /** Background work its storage needs while the module runs; returns a stop function. */
-  maintain?(infra: Infrastructure): () => void;
+  /** Background work its storage needs while the module runs, over the dependencies `deps` made; returns a stop function. */
+  maintain?(infra: Infrastructure, deps: Parameters<Descriptor['create']>[0]): () => void;
 }
 
 const bind = <Descriptor extends ModuleDescriptor>(binding: ModuleBinding<Descriptor>) => binding;
@@ -86,9 +86,8 @@ export const modules = [
   bind({
     descriptor: sessionModule,
     deps: ({ storage }, _calls, settings) => ({ sessions: sessionRepository(storage), ...settings }),
-    // Redis session keys expire by themselves; SQL rows need the sweep.
-    maintain: ({ config, storage, logger }) =>
-      config.redis ? () => {} : startMaintenance({ sessions: sessionRepository(storage), logger }),
+    // Redis session keys expire by themselves; SQL rows (and memory's) need the sweep.
+    maintain: ({ config, logger }, { sessions }) => (config.redis ? () => {} : startMaintenance({ sessions, logger })),
   }),
   bind({
     descriptor: auditModule,

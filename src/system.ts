@@ -121,7 +121,8 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     for (const binding of inCallOrder(hosted, ports)) {
       const { descriptor } = binding;
       const calls = Object.fromEntries(descriptor.calls.map((module) => [module, portOf(module)]));
-      const instance = descriptor.create(binding.deps(infra, calls, config.settings[descriptor.name]));
+      const deps = binding.deps(infra, calls, config.settings[descriptor.name]);
+      const instance = descriptor.create(deps);
       // Every port call is a span: local ones here, remote ones in their port clients.
       const port = tracePort(descriptor.port.name, descriptor.port.spec, instance.api, { remote: false });
       ports.set(descriptor.name, port);
@@ -129,7 +130,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
       if (instance.handlers) subscriptions.push(subscribeHandlers(bus.bus, descriptor.name, instance.handlers(port)));
       const task = instance.startup;
       if (task) void startup.run({ name: task.name, pending: task.pending, attempt: () => storage.opened.then(task.run) });
-      const stopMaintenance = binding.maintain?.(infra);
+      const stopMaintenance = binding.maintain?.(infra, deps);
       if (stopMaintenance) closers.push(async () => stopMaintenance());
     }
   }
