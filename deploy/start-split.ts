@@ -1,6 +1,6 @@
 // `npm run start:split`: the split deployment on this machine: one process per module from the same
-// entry point (gateway on PORT, default 3000; the other modules on the ports after it), on the
-// Postgres and Redis given by DATABASE_URL and REDIS_URL. Ctrl-C stops them all.
+// compiled entry point as `npm start` (gateway on PORT, default 3000; the other modules on the ports
+// after it), on the Postgres and Redis given by DATABASE_URL and REDIS_URL. Ctrl-C stops them all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { moduleNames, serviceUrlEnv, startWaves, type ModuleName } from '../config/mod.ts';
@@ -24,7 +24,7 @@ const isLive = (module: ModuleName) =>
 const children: ChildProcess[] = [];
 for (const wave of startWaves()) {
   for (const name of wave) {
-    const child = spawn('node', ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
       env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: new URL(url(name)).port },
       stdio: ['ignore', 'inherit', 'pipe'],
     });

@@ -7,7 +7,7 @@ const run = promisify(execFile);
 const schema = uniqueName('keys_cli');
 afterAll(() => dropTestStores([schema]));
 
-/** `npm run keys -- <args>` as an operator runs it, on this file's own schema. */
+/** `npm run keys -- <args>` as an operator runs it, from its sources rather than dist/, on this file's own schema. */
 async function keys(args: string[], env: Record<string, string> = {}) {
   const result = await run('node_modules/.bin/tsx', ['src/keys-cli.ts', ...args], {
     env: { ...process.env, DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', ...env },

@@ -4,9 +4,13 @@ import { testPoolSize } from '../support/connection-budget.ts';
 import type { Target } from './harness.ts';
 
 export type RuntimeName = 'node' | 'deno';
+/** A runtime on the sources, or the compiled entry point: directly, or through `npm start`, which compiles it first when needed. */
+export type EntryPoint = RuntimeName | 'compiled' | 'npm start';
 
-const commands: Record<RuntimeName, string[]> = {
-  node: ['node', '--import', 'tsx', 'src/main.ts'], // as `npm start` runs it
+const commands: Record<EntryPoint, string[]> = {
+  node: ['node', '--import', 'tsx', 'src/main.ts'], // the sources, as `npm run dev` runs them
+  compiled: ['node', 'dist/src/main.js'], // as the image runs it, once `npm run build` has made it
+  'npm start': ['npm', 'start'],
   deno: [
     'node_modules/.bin/deno',
     'run',
@@ -46,6 +50,8 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before it SIGKILLs. Default 15 s (a shutdown drains requests for up to 10 s). */
   stopGraceMs?: number;
+  /** The directory to run it in (a copy of the project). Default: this one. */
+  cwd?: string;
 }
 
 /**
@@ -53,12 +59,13 @@ export interface StartOptions {
  * If it does not get there, the process is stopped before this rejects: a failed start leaves
  * nothing running.
  */
-export async function startProcess(runtime: RuntimeName, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000 } = options;
+export async function startProcess(runtime: EntryPoint, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
+  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd } = options;
   const [command, ...args] = commands[runtime];
   const started = spawnOwned(command!, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
+    cwd,
   });
   const stop = () => started.stop(stopGraceMs);
   const output: string[] = [];

@@ -9,7 +9,8 @@ import { startProcess, type RuntimeName } from './process.ts';
 /** The JWKS as these tests read it: the ids of the published keys. */
 type Jwks = { keys: Array<{ kid: string }> };
 
-// The real entry points, as `npm start` and `npm run start:deno` run them, on embedded storage.
+// The real entry point on its sources, as `npm run dev` and `npm run start:deno` run it, on embedded storage
+// (tests/e2e/build.test.ts runs the compiled one).
 describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => {
   const dirs: string[] = [];
   afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

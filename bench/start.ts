@@ -1,0 +1,65 @@
+// `npm run bench:start [rounds]`: how long the monolith takes from spawn to ready, and its memory
+// (resident set once idle, and its peak), compiled (`npm start`, the image) vs on its sources under
+// tsx (`npm run dev`), on the memory store and on the embedded default (warm, and a first start).
+// The two entry points take turns, so both see the same machine.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProcess } from '../tests/e2e/process.ts';
+
+const rounds = Number(process.argv[2] ?? 5);
+const entries = { compiled: 'compiled', tsx: 'node' } as const;
+type Entry = keyof typeof entries;
+
+/** A /proc/<pid>/status field in MiB. */
+const mib = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+async function once(entry: Entry, databaseUrl: string) {
+  const spawned = performance.now();
+  const server = await startProcess(entries[entry], { DATABASE_URL: databaseUrl });
+  const readyMs = performance.now() - spawned;
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // a second idle: what it holds while it waits for requests
+    return { readyMs, idleMiB: mib(server.pid, 'VmRSS'), peakMiB: mib(server.pid, 'VmHWM') };
+  } finally {
+    await server.stop();
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+const scratch = await mkdtemp(join(tmpdir(), 'bench-start-'));
+const warm = `pglite://${join(scratch, 'warm')}`;
+await once('compiled', warm); // makes the warm database, untimed
+
+const stores: Array<{ store: string; url: () => string }> = [
+  { store: 'memory', url: () => 'memory' },
+  { store: 'embedded, warm', url: () => warm },
+  { store: 'embedded, first start', url: () => `pglite://${join(scratch, crypto.randomUUID())}` },
+];
+const rows = [];
+for (const { store, url } of stores) {
+  const samples: Record<Entry, Array<Awaited<ReturnType<typeof once>>>> = { compiled: [], tsx: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const entry of round % 2 ? (['tsx', 'compiled'] as const) : (['compiled', 'tsx'] as const)) {
+      samples[entry].push(await once(entry, url()));
+    }
+  }
+  for (const entry of Object.keys(entries) as Entry[]) {
+    const of = (key: 'readyMs' | 'idleMiB' | 'peakMiB') => samples[entry].map((sample) => sample[key]);
+    rows.push({
+      store,
+      entry,
+      'ready ms (median)': Math.round(median(of('readyMs'))),
+      'ready ms (min–max)': `${Math.round(Math.min(...of('readyMs')))}–${Math.round(Math.max(...of('readyMs')))}`,
+      'idle RSS MiB': Math.round(median(of('idleMiB'))),
+      'peak RSS MiB': Math.round(median(of('peakMiB'))),
+    });
+  }
+}
+console.table(rows);
+await rm(scratch, { recursive: true, force: true });
