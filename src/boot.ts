@@ -1,6 +1,6 @@
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config/mod.ts';
 import { messageOf } from '../modules/kernel/mod.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, flushLogs, type Logger } from './log.ts';
 import { StartupError } from './startup.ts';
 import { startSystem, type Runtime, type System } from './system.ts';
 import { startTelemetry } from './telemetry.ts';
@@ -9,7 +9,7 @@ export interface Booted {
   config: Config;
   logger: Logger;
   system: System;
-  /** Closes the system, then exports the spans still buffered. */
+  /** Closes the system, then exports the spans still buffered and writes out the log: what is left before `process.exit`. */
   close(): Promise<void>;
 }
 
@@ -49,11 +49,13 @@ export async function boot(
     if (!(error instanceof StartupError)) throw error;
     logger.error(`cannot start: ${error.message}`);
     await tracing?.shutdown();
+    await flushLogs();
     return null;
   }
   const close = async () => {
     await system.close();
     await tracing?.shutdown();
+    await flushLogs();
   };
   system.started.then(
     () => logger.info('started'),
