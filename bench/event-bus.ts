@@ -1,16 +1,16 @@
 // `node_modules/.bin/tsx bench/event-bus.ts [events]`: publish→handle rate and latency of the
 // EventBus adapters on this machine (Redis at TEST_REDIS_URL, default redis://127.0.0.1:6379).
+import { pathToFileURL } from 'node:url';
 import { createMemoryEventBus } from '../adapters/bus/memory-bus.ts';
 import { createRedisStreamsEventBus } from '../adapters/bus/redis-streams-bus.ts';
 import { callRedis, createRedisClient, keysStartingWith, scanKeys } from '../adapters/redis/client.ts';
 import { createEvent, type EventBus } from '../modules/kernel/mod.ts';
 
-const events = Number(process.argv[2] ?? 20_000);
 const publishers = 64; // publishes in flight at once in the throughput run
 const probes = 1000; // one at a time, each awaited until handled, in the latency run
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-interface Row {
+export interface BusRow {
   bus: string;
   run: string;
   events: number;
@@ -24,7 +24,7 @@ const quantile = (sorted: Float64Array, q: number) =>
   Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3));
 
 /** One group, one subscription; latency is publish() call → handler entry, in this process. */
-async function measure(name: string, bus: EventBus, run: 'throughput' | 'latency', n: number): Promise<Row> {
+async function measure(name: string, bus: EventBus, run: 'throughput' | 'latency', n: number): Promise<BusRow> {
   const type = `bench.${run}`;
   const latencies = new Float64Array(n);
   let handled = 0;
@@ -77,11 +77,11 @@ async function measure(name: string, bus: EventBus, run: 'throughput' | 'latency
   };
 }
 
-async function benchBus(name: string, make: () => EventBus): Promise<Row[]> {
+async function benchBus(name: string, make: () => EventBus, events: number): Promise<BusRow[]> {
   const warmup = make();
   await measure(name, warmup, 'throughput', 2000);
   await warmup.close();
-  const rows: Row[] = [];
+  const rows: BusRow[] = [];
   for (const run of ['throughput', 'latency'] as const) {
     const bus = make();
     rows.push(await measure(name, bus, run, run === 'throughput' ? events : probes));
@@ -90,18 +90,27 @@ async function benchBus(name: string, make: () => EventBus): Promise<Row[]> {
   return rows;
 }
 
-const redis = createRedisClient({ url: redisUrl, commandTimeoutMs: 2000 });
-const prefix = `bench-event-bus-${Date.now().toString(36)}:`;
-let buses = 0;
-try {
-  await callRedis(redis, (r) => r.ping());
-  const rows = [
-    ...(await benchBus('memory', () => createMemoryEventBus())),
-    ...(await benchBus('redis streams', () => createRedisStreamsEventBus({ redis, prefix: `${prefix}${++buses}:` }))),
-  ];
+/** Both adapters, memory then Redis Streams (under a fresh key prefix, deleted after). */
+export async function benchEventBuses(events: number): Promise<BusRow[]> {
+  const redis = createRedisClient({ url: redisUrl, commandTimeoutMs: 2000 });
+  const prefix = `bench-event-bus-${Date.now().toString(36)}:`;
+  let buses = 0;
+  try {
+    await callRedis(redis, (r) => r.ping());
+    return [
+      ...(await benchBus('memory', () => createMemoryEventBus(), events)),
+      ...(await benchBus('redis streams', () => createRedisStreamsEventBus({ redis, prefix: `${prefix}${++buses}:` }), events)),
+    ];
+  } finally {
+    await scanKeys(redis, keysStartingWith(prefix), async (keys) => void (await redis.del(...keys)));
+    redis.disconnect();
+  }
+}
+
+/** Run as a script (not imported by bench/run.ts). */
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  const events = Number(process.argv[2] ?? 20_000);
+  const rows = await benchEventBuses(events);
   console.log(`EventBus, one group, ${events} events (throughput) / ${probes} events (latency), Node ${process.version}`);
   console.table(rows);
-} finally {
-  await scanKeys(redis, keysStartingWith(prefix), async (keys) => void (await redis.del(...keys)));
-  redis.disconnect();
 }

@@ -7,17 +7,18 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startProcess } from '../tests/e2e/process.ts';
 
-const rounds = Number(process.argv[2] ?? 5);
 const entries = { compiled: 'compiled', tsx: 'node' } as const;
-type Entry = keyof typeof entries;
+export type Entry = keyof typeof entries;
 
 /** A /proc/<pid>/status field in MiB. */
 const mib = (pid: number, field: 'VmRSS' | 'VmHWM') =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-async function once(entry: Entry, databaseUrl: string) {
+/** One start of the monolith on `databaseUrl`: milliseconds to ready, then its memory after a second idle. */
+export async function startOnce(entry: Entry, databaseUrl: string) {
   const spawned = performance.now();
   const server = await startProcess(entries[entry], { DATABASE_URL: databaseUrl });
   const readyMs = performance.now() - spawned;
@@ -29,37 +30,42 @@ async function once(entry: Entry, databaseUrl: string) {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
-execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-const scratch = await mkdtemp(join(tmpdir(), 'bench-start-'));
-const warm = `pglite://${join(scratch, 'warm')}`;
-await once('compiled', warm); // makes the warm database, untimed
+/** Run as a script (not imported by bench/run.ts). */
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) await main(Number(process.argv[2] ?? 5));
 
-const stores: Array<{ store: string; url: () => string }> = [
-  { store: 'memory', url: () => 'memory' },
-  { store: 'embedded, warm', url: () => warm },
-  { store: 'embedded, first start', url: () => `pglite://${join(scratch, crypto.randomUUID())}` },
-];
-const rows = [];
-for (const { store, url } of stores) {
-  const samples: Record<Entry, Array<Awaited<ReturnType<typeof once>>>> = { compiled: [], tsx: [] };
-  for (let round = 0; round < rounds; round++) {
-    for (const entry of round % 2 ? (['tsx', 'compiled'] as const) : (['compiled', 'tsx'] as const)) {
-      samples[entry].push(await once(entry, url()));
+async function main(rounds: number) {
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const scratch = await mkdtemp(join(tmpdir(), 'bench-start-'));
+  const warm = `pglite://${join(scratch, 'warm')}`;
+  await startOnce('compiled', warm); // makes the warm database, untimed
+
+  const stores: Array<{ store: string; url: () => string }> = [
+    { store: 'memory', url: () => 'memory' },
+    { store: 'embedded, warm', url: () => warm },
+    { store: 'embedded, first start', url: () => `pglite://${join(scratch, crypto.randomUUID())}` },
+  ];
+  const rows = [];
+  for (const { store, url } of stores) {
+    const samples: Record<Entry, Array<Awaited<ReturnType<typeof startOnce>>>> = { compiled: [], tsx: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const entry of round % 2 ? (['tsx', 'compiled'] as const) : (['compiled', 'tsx'] as const)) {
+        samples[entry].push(await startOnce(entry, url()));
+      }
+    }
+    for (const entry of Object.keys(entries) as Entry[]) {
+      const of = (key: 'readyMs' | 'idleMiB' | 'peakMiB') => samples[entry].map((sample) => sample[key]);
+      rows.push({
+        store,
+        entry,
+        'ready ms (median)': Math.round(median(of('readyMs'))),
+        'ready ms (min–max)': `${Math.round(Math.min(...of('readyMs')))}–${Math.round(Math.max(...of('readyMs')))}`,
+        'idle RSS MiB': Math.round(median(of('idleMiB'))),
+        'peak RSS MiB': Math.round(median(of('peakMiB'))),
+      });
     }
   }
-  for (const entry of Object.keys(entries) as Entry[]) {
-    const of = (key: 'readyMs' | 'idleMiB' | 'peakMiB') => samples[entry].map((sample) => sample[key]);
-    rows.push({
-      store,
-      entry,
-      'ready ms (median)': Math.round(median(of('readyMs'))),
-      'ready ms (min–max)': `${Math.round(Math.min(...of('readyMs')))}–${Math.round(Math.max(...of('readyMs')))}`,
-      'idle RSS MiB': Math.round(median(of('idleMiB'))),
-      'peak RSS MiB': Math.round(median(of('peakMiB'))),
-    });
-  }
+  console.table(rows);
+  await rm(scratch, { recursive: true, force: true });
 }
-console.table(rows);
-await rm(scratch, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import type { StartTarget, Target } from './harness.ts';
-import { startProcess, type ServerProcess, type StartOptions } from './process.ts';
+import { startProcess, type EntryPoint, type ServerProcess, type StartOptions } from './process.ts';
 import { serviceUrlEnv, startWaves, type CallableModule, type ModuleName } from '../../config/mod.ts';
 
 export interface SplitDeployment extends Target {
@@ -14,6 +14,8 @@ export interface SplitDeployment extends Target {
 export interface SplitOptions extends StartOptions {
   /** Variables for one service only, on top of the shared `env`. */
   serviceEnv?: Partial<Record<ModuleName, Record<string, string>>>;
+  /** How each process runs; default the sources under tsx. */
+  entry?: EntryPoint;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface SplitOptions extends StartOptions {
  * start, those already started are stopped and the stores dropped before this rejects.
  */
 export async function startSplit(env: Record<string, string> = {}, options: SplitOptions = {}): Promise<SplitDeployment> {
-  const { serviceEnv = {}, ...startOptions } = options;
+  const { serviceEnv = {}, entry = 'node', ...startOptions } = options;
   const name = uniqueName('split');
   const common = {
     DATABASE_URL: testDatabaseUrl,
@@ -40,7 +42,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
   // Each service is told where the modules it calls run (config/placement.ts knows which).
   const start = async (service: ModuleName) => {
     envs[service] = { ...common, SERVICES: service, ...serviceUrlEnv([service], (m) => urls[m]!), ...serviceEnv[service] };
-    const started = await startProcess('node', envs[service]!, startOptions);
+    const started = await startProcess(entry, envs[service]!, startOptions);
     running.push(started);
     if (service !== 'gateway') urls[service] = started.url;
     return started;
@@ -70,7 +72,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     request: (path, init) => processes.gateway.request(path, init),
     envOf: (service) => ({ ...envs[service]! }),
     async restart(service) {
-      const restarted = await startProcess('node', { ...envs[service]!, PORT: String(processes[service].port) }, startOptions);
+      const restarted = await startProcess(entry, { ...envs[service]!, PORT: String(processes[service].port) }, startOptions);
       running.push(restarted);
       processes[service] = restarted;
     },
