@@ -101,7 +101,7 @@ async function startBareHono() {
 /** The server's event-loop delay p99 since the previous scrape (prom-client resets it on each scrape). */
 async function eventLoopLagP99Ms(base: string) {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1]) * 1000;
+  return Number(/^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]) * 1000;
 }
 
 const runStarted = performance.now();
@@ -114,6 +114,9 @@ try {
   running.push(bare);
   const monolith = await startProcess('compiled', { ...stores, ...benchEnv });
   running.push(monolith);
+  // The same sources under Deno, on the same stores (after Node: the schema exists by then).
+  const deno = await startProcess('deno', { ...stores, ...benchEnv });
+  running.push(deno);
 
   // Authenticated read and refresh on Postgres + Redis, against bare Hono and each other.
   const { accessToken } = await signUp(monolith.url, `bench-read-${schema}@example.com`);
@@ -127,6 +130,7 @@ try {
   const http = await inRounds({
     bare: over(bare.url, { request: () => ({ path: '/' }) }),
     read: over(monolith.url, { request: () => read }),
+    deno: over(deno.url, { request: () => read }),
     refresh: over(monolith.url, {
       request: (c) => ({ method: 'POST', path: '/api/auth/refresh', body: JSON.stringify({ refreshToken: refreshTokens[c] }) }),
       onResponse: (c, status, body) => {
@@ -134,7 +138,15 @@ try {
       },
     }),
   });
-  raw.http = { connections, rounds, roundMs, bare: summary(http.bare), read: summary(http.read), refresh: summary(http.refresh) };
+  raw.http = {
+    connections,
+    rounds,
+    roundMs,
+    bare: summary(http.bare),
+    read: summary(http.read),
+    refresh: summary(http.refresh),
+    deno: summary(http.deno),
+  };
   add(
     'authenticated GET ÷ bare Hono (Node, Postgres + Redis, rps)',
     rate(http.read),
@@ -150,6 +162,14 @@ try {
     http.refresh.perSecond / http.read.perSecond,
     '≥ 0.5',
     (r) => r >= 0.5,
+  );
+
+  add(
+    'Deno ÷ Node, authenticated GET (sources under Deno vs compiled on Node, rps)',
+    rate(http.deno),
+    rate(http.read),
+    http.deno.perSecond / http.read.perSecond,
+    '—',
   );
 
   // Logins against the argon2id limit: cores ÷ one hash's time, measured here between rounds.
