@@ -1,4 +1,4 @@
 export { loadConfig, describeConfig, ConfigError, type Config } from './load.ts';
 export type { ModuleName } from './placement.ts';
 export { moduleNames } from '../src/modules.ts';
-export { moduleNeeds, remoteModules, serviceUrlEnv, startWaves, type CallableModule } from './placement.ts';
+export { serviceUrlEnv, startWaves, type CallableModule } from './placement.ts';

@@ -72,18 +72,14 @@ export function createPlacement(bindings: readonly HostedModule[] = modules): Pl
 /** The placement of this system's modules (src/modules.ts). */
 export const placement = createPlacement();
 
-export const moduleNeeds = placement.needs as Readonly<Record<ModuleName, readonly CallableModule[]>>;
-export const remoteModules = (hosted: readonly ModuleName[]) => placement.remoteModules(hosted) as CallableModule[];
 export const startWaves = () => placement.startWaves() as ModuleName[][];
 
 /**
  * The `*_SERVICE_URL` variables a process hosting `hosted` needs, given where each module runs:
  * what a deployment script or test writes for each service of a split.
  */
-export function serviceUrlEnv(
-  hosted: readonly string[],
-  urlOf: (module: CallableModule) => string,
-  { remoteModules: remote, urlVariable } = placement,
-): Record<string, string> {
-  return Object.fromEntries(remote(hosted).map((module) => [urlVariable(module), urlOf(module as CallableModule)]));
+export function serviceUrlEnv(hosted: readonly string[], urlOf: (module: CallableModule) => string): Record<string, string> {
+  return Object.fromEntries(
+    placement.remoteModules(hosted).map((module) => [placement.urlVariable(module), urlOf(module as CallableModule)]),
+  );
 }
