@@ -5,8 +5,7 @@ import { createRedisOutbox } from '../../adapters/redis/outbox.ts';
 import { createRedisSessionRepository } from '../../adapters/redis/session-repository.ts';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
 import type { SessionRepository } from '../../modules/session/mod.ts';
-import { newSession } from '../contracts/session-repository.contract.ts';
-import { secondsFrom } from '../contracts/support.ts';
+import { newSession, rotationOf } from '../contracts/session-repository.contract.ts';
 import { testRedisUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
@@ -71,16 +70,7 @@ describe('Redis session repository when Redis is unreachable', () => {
     await repo.create(session, []);
     proxy.stall();
     const toHash = crypto.randomUUID();
-    const rotate = await timeToFailure(() =>
-      repo.rotate({
-        sessionId: session.id,
-        fromHash: session.refreshHash,
-        toHash,
-        at: new Date(),
-        expiresAt: secondsFrom(new Date(), 3600),
-        events: [],
-      }),
-    );
+    const rotate = await timeToFailure(() => repo.rotate(rotationOf(session, { toHash })));
     console.info(`stalled: rotate failed after ${rotate.ms.toFixed(0)} ms`);
     expect(rotate.error).toBeInstanceOf(UnavailableError);
     expect(rotate.ms).toBeLessThan(failWithinMs);

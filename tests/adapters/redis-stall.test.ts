@@ -8,8 +8,7 @@ import { createRedisSessionRepository } from '../../adapters/redis/session-repos
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
 import { RateLimitedError, UnavailableError } from '../../modules/kernel/mod.ts';
 import type { SessionRecord, SessionRepository } from '../../modules/session/mod.ts';
-import { newSession } from '../contracts/session-repository.contract.ts';
-import { secondsFrom } from '../contracts/support.ts';
+import { newSession, rotationOf } from '../contracts/session-repository.contract.ts';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
 
 // Redis stalled (SIGSTOP: paused, not dead) keeps every connection and command, and runs them all
@@ -42,15 +41,7 @@ afterAll(async () => {
 });
 
 /** Rotates `session`'s refresh token to `toHash`, as a refresh does. */
-const rotate = (session: SessionRecord, toHash: string) =>
-  sessions.rotate({
-    sessionId: session.id,
-    fromHash: session.refreshHash,
-    toHash,
-    at: new Date(),
-    expiresAt: secondsFrom(new Date(), 3600),
-    events: [],
-  });
+const rotate = (session: SessionRecord, toHash: string) => sessions.rotate(rotationOf(session, { toHash }));
 
 /** Runs `calls` while the server is stopped; each must fail for its caller; then lets the server run them. */
 async function duringStall(calls: Array<() => Promise<unknown>>) {

@@ -15,6 +15,25 @@ import {
 
 export const randomHash = () => crypto.randomUUID().replaceAll('-', '') + crypto.randomUUID().replaceAll('-', '');
 
+type Rotation = Parameters<SessionRepository['rotate']>[0];
+
+/**
+ * The rotation of `session`'s refresh token as a refresh makes it: to a new hash at `at` (now),
+ * its expiry an hour later, no events; `changes` applied.
+ */
+export function rotationOf(session: SessionRecord, changes: Partial<Rotation> = {}): Rotation {
+  const at = changes.at ?? new Date();
+  return {
+    sessionId: session.id,
+    fromHash: session.refreshHash,
+    toHash: randomHash(),
+    at,
+    expiresAt: secondsFrom(at, 3600),
+    events: [],
+    ...changes,
+  };
+}
+
 /** A fresh, active session record created at `createdAt`, with `overrides` applied. */
 export function newSession(createdAt: Date, overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
@@ -128,23 +147,9 @@ export function describeSessionRepositoryContract(
     it('rotate() returns null and stores no events when fromHash is no longer current', async () => {
       const session = await stored();
       const next = randomHash();
-      await repo.rotate({
-        sessionId: session.id,
-        fromHash: session.refreshHash,
-        toHash: next,
-        at: now,
-        expiresAt: secondsFrom(now, 3600),
-        events: [],
-      });
+      await repo.rotate(rotationOf(session, { toHash: next, at: now }));
       const event = testEvent('session.refreshed');
-      const again = await repo.rotate({
-        sessionId: session.id,
-        fromHash: session.refreshHash,
-        toHash: randomHash(),
-        at: now,
-        expiresAt: secondsFrom(now, 3600),
-        events: [event],
-      });
+      const again = await repo.rotate(rotationOf(session, { at: now, events: [event] }));
       expect(again).toBeNull();
       expect((await repo.findById(session.id))?.refreshHash).toBe(next);
       expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
@@ -153,27 +158,13 @@ export function describeSessionRepositoryContract(
     it('rotate() returns null for a revoked session', async () => {
       const session = await stored();
       await repo.revoke(session.id, 'logout', now, () => []);
-      const rotated = await repo.rotate({
-        sessionId: session.id,
-        fromHash: session.refreshHash,
-        toHash: randomHash(),
-        at: now,
-        expiresAt: secondsFrom(now, 3600),
-        events: [],
-      });
+      const rotated = await repo.rotate(rotationOf(session, { at: now }));
       expect(rotated).toBeNull();
     });
 
     it('rotate() returns null for a session expired at `at`', async () => {
       const session = await stored({ expiresAt: secondsFrom(now, -1) });
-      const rotated = await repo.rotate({
-        sessionId: session.id,
-        fromHash: session.refreshHash,
-        toHash: randomHash(),
-        at: now,
-        expiresAt: secondsFrom(now, 3600),
-        events: [],
-      });
+      const rotated = await repo.rotate(rotationOf(session, { at: now }));
       expect(rotated).toBeNull();
       expect((await repo.findById(session.id))?.refreshHash).toBe(session.refreshHash);
     });
