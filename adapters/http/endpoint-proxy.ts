@@ -1,7 +1,7 @@
 import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { Hono, type Handler } from 'hono';
 import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
-import type { AppEnv } from '../../modules/kernel/http.ts';
+import { honoPath, type AppEnv } from '../../modules/kernel/http.ts';
 import { budgetFor, budgetHeader } from './deadline.ts';
 import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
@@ -109,6 +109,6 @@ export function createEndpointProxy({
     return new Response(res.body, { status: res.status, headers: out });
   };
   const proxy = new Hono<AppEnv>();
-  for (const { method, path } of definitions) proxy.on(method.toUpperCase(), path.replace(/\{(\w+)\}/g, ':$1'), forward);
+  for (const { method, path } of definitions) proxy.on(method.toUpperCase(), honoPath(path), forward);
   return proxy;
 }

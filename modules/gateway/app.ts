@@ -3,7 +3,7 @@ import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'h
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import type { AppEnv, StatusTable } from '../kernel/http.ts';
+import { honoPath, type AppEnv, type StatusTable } from '../kernel/http.ts';
 import { UnauthenticatedError, type RateLimiter } from '../kernel/mod.ts';
 import type { AccessTokenVerifier } from './access-tokens.ts';
 import { PayloadTooLargeError, RouteNotFoundError, type GatewayErrorCode } from './errors.ts';
@@ -58,7 +58,7 @@ function protectedRoutes({ path, definitions }: MountedGroup): Array<{ method: s
     .filter((route) => route.security?.some((requirement) => 'bearerAuth' in requirement))
     .map((route) => ({
       method: route.method.toUpperCase(),
-      path: route.path === '/' ? path : `${path}${route.path.replace(/\{(\w+)\}/g, ':$1')}`,
+      path: route.path === '/' ? path : `${path}${honoPath(route.path)}`,
     }));
 }
 

@@ -95,6 +95,9 @@ export function problem(description: string) {
   return { description, content: { 'application/problem+json': { schema: problemSchema } } };
 }
 
+/** A route definition's path (`/sessions/{id}`) as Hono routes it (`/sessions/:id`). */
+export const honoPath = (openApiPath: string) => openApiPath.replace(/\{(\w+)\}/g, ':$1');
+
 /** The security requirement of a route that needs an access token (API.md: Bearer). */
 export const bearer = [{ bearerAuth: [] }];
 
