@@ -118,7 +118,10 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const subscriptions: Subscription[] = [];
   if (storage) {
     const infra: Infrastructure = { config, logger, storage, rateLimits };
-    for (const binding of inCallOrder(hosted, ports)) {
+    // In start-wave order (placement.ts), so each is built after the local modules it calls.
+    const order = placement.startWaves().flat();
+    const inCallOrder = [...hosted].sort((a, b) => order.indexOf(a.descriptor.name) - order.indexOf(b.descriptor.name));
+    for (const binding of inCallOrder) {
       const { descriptor } = binding;
       const calls = Object.fromEntries(descriptor.calls.map((module) => [module, portOf(module)]));
       const deps = binding.deps(infra, calls, config.settings[descriptor.name]);
@@ -235,20 +238,4 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
       redis?.disconnect();
     },
   };
-}
-
-/** Hosted modules in an order where each is built after the local modules it calls. */
-function inCallOrder(hosted: readonly HostedModule[], reachable: ReadonlyMap<string, unknown>): HostedModule[] {
-  const built = new Set(reachable.keys());
-  const pending = [...hosted];
-  const ordered: HostedModule[] = [];
-  while (pending.length > 0) {
-    const next = pending.findIndex(({ descriptor }) => descriptor.calls.every((module) => built.has(module)));
-    if (next < 0)
-      throw new Error(`modules that call each other cannot be built: ${pending.map(({ descriptor }) => descriptor.name).join(', ')}`);
-    const binding = pending.splice(next, 1)[0] as HostedModule;
-    ordered.push(binding);
-    built.add(binding.descriptor.name);
-  }
-  return ordered;
 }
