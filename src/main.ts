@@ -16,7 +16,7 @@ const server = startNodeServer({
   port: config.port,
   host: config.host,
   requestTimeoutMs: config.requestTimeoutMs,
-  securityHeaders: await securityHeaders(),
+  securityHeaders,
   logger,
   onListen: (port) => logger.info('listening', { runtime, port, startupMs: Math.round(performance.now() - started) }),
 });

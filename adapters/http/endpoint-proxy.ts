@@ -1,5 +1,6 @@
 import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { Hono, type Handler } from 'hono';
+import type { StatusCode } from 'hono/utils/http-status';
 import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
 import { honoPath, type AppEnv } from '../../modules/kernel/http.ts';
 import { budgetFor, budgetHeader } from './deadline.ts';
@@ -101,12 +102,14 @@ export function createEndpointProxy({
           throw error;
         });
     });
-    const out = new Headers();
+    const returned: Record<string, string> = {};
     for (const name of returnedResponseHeaders) {
       const value = res.headers.get(name);
-      if (value) out.set(name, value);
+      if (value) returned[name] = value;
     }
-    return new Response(res.body, { status: res.status, headers: out });
+    // Through the context, so the headers the gateway set before this handler (CORS, Cache-Control,
+    // request id, rate limits) go out with it.
+    return c.newResponse(res.body, { status: res.status as StatusCode, headers: returned });
   };
   const proxy = new Hono<AppEnv>();
   for (const { method, path } of definitions) proxy.on(method.toUpperCase(), honoPath(path), forward);

@@ -1,11 +1,11 @@
 import type { RouteConfig } from '@hono/zod-openapi';
 import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { honoPath, type AppEnv, type StatusTable } from '../kernel/http.ts';
+import { mayCarryBody, honoPath, type AppEnv, type StatusTable } from '../kernel/http.ts';
 import { UnauthenticatedError, type RateLimiter } from '../kernel/mod.ts';
 import type { AccessTokenVerifier } from './access-tokens.ts';
+import { strictCors } from './cors.ts';
 import { PayloadTooLargeError, RouteNotFoundError, type GatewayErrorCode } from './errors.ts';
 import { rateLimitByIp } from './rate-limit.ts';
 import type { RevocationSet } from './revocations.ts';
@@ -78,42 +78,33 @@ export function createGatewayApp({
   observe = [],
   bodyLimitBytes = 64 * 1024,
 }: GatewayOptions): Hono<AppEnv> {
-  const allowed = new Set(corsOrigins);
   const authenticate = bearerAuth({ verify: verifyAccessToken, revocations });
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: requestIdMaxLength }));
   for (const middleware of observe) app.use(middleware);
   app.use(gatewaySecureHeaders());
-  app.use(async function credentialsOnlyWithOrigin(c, next) {
-    await next();
-    // Hono's cors sends Allow-Credentials on every response, preflights included (so this wraps
-    // it); it belongs only beside an allowed origin.
-    if (!c.res.headers.has('Access-Control-Allow-Origin')) c.res.headers.delete('Access-Control-Allow-Credentials');
-  });
   app.use(
-    cors({
-      origin: (origin) => (allowed.has(origin) ? origin : null),
-      credentials: true,
+    strictCors({
+      origins: corsOrigins,
       allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'traceparent'],
       exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
+  // Set before the handler: a header set after it makes the Node adapter rebuild the response.
   app.use('/api/*', async function noStore(c, next) {
-    await next();
     c.header('Cache-Control', 'no-store');
+    await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(bodyLimitBytes);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: bodyLimitBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(bodyLimitBytes);
+    },
+  });
+  app.use('/api/*', (c, next) => (mayCarryBody(c) ? limitBody(c, next) : next()));
   app.use(async function requestMeta(c, next) {
     c.set('meta', { ip: clientIp(c), userAgent: c.req.header('User-Agent')?.slice(0, 512) });
     await next();

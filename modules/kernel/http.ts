@@ -27,12 +27,22 @@ export const kernelErrorStatus = {
 const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
 
 /**
+ * Whether the request may carry a body, asked without reading it: reading `c.req.raw.body` makes
+ * the Node adapter build a whole WHATWG Request, an AbortSignal included. A GET or HEAD has a body
+ * only if it announces one (RFC 9112 §6.3); other methods have to be asked.
+ */
+export const mayCarryBody = (c: Context) =>
+  !(c.req.method === 'GET' || c.req.method === 'HEAD') ||
+  c.req.header('Content-Length') !== undefined ||
+  c.req.header('Transfer-Encoding') !== undefined;
+
+/**
  * OpenAPIHono answers 415 to a body that is not JSON; this API reads such a body as empty, so it
  * fails validation with the same 400 as a JSON body lacking the fields (API.md: 400 invalid body).
  */
 const nonJsonBodyAsEmpty: MiddlewareHandler = async function nonJsonBodyAsEmpty(c, next) {
   const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim();
-  if (c.req.raw.body !== null && !jsonMediaType.test(mediaType)) {
+  if (mayCarryBody(c) && c.req.raw.body !== null && !jsonMediaType.test(mediaType)) {
     const headers = new Headers(c.req.raw.headers);
     headers.delete('Content-Type');
     // A fresh request: `new Request(raw, { body: null })` would keep raw's body.

@@ -52,6 +52,8 @@ export interface StartOptions {
   stopGraceMs?: number;
   /** The directory to run it in (a copy of the project). Default: this one. */
   cwd?: string;
+  /** Options for node before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not take); node entry points only. */
+  nodeOptions?: string[];
 }
 
 /**
@@ -60,8 +62,10 @@ export interface StartOptions {
  * nothing running.
  */
 export async function startProcess(runtime: EntryPoint, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd } = options;
+  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd, nodeOptions = [] } = options;
   const [command, ...args] = commands[runtime];
+  if (nodeOptions.length && command !== 'node') throw new Error(`nodeOptions need a node entry point, not ${runtime}`);
+  args.unshift(...nodeOptions);
   const started = spawnOwned(command!, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,0 +1,124 @@
+// `npm run bench:profile -- read|refresh|login [seconds]`: a CPU profile of the compiled monolith
+// on this machine's Postgres and Redis under one of the benchmark's loads, summarised as the share
+// of busy time per package and the functions with the most self time. The .cpuprofile is kept in
+// bench-results/ (open it in Chrome DevTools' Performance panel).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { startProcess } from '../tests/e2e/process.ts';
+import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
+import { load } from './http-load.ts';
+import { benchEnv } from './measure.ts';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** CPU time (user + system) the process has used, in ms: unlike wall time, not inflated by other work on the machine. */
+function cpuMs(pid: number) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+const [which = 'read', seconds = '8'] = process.argv.slice(2);
+if (!['read', 'refresh', 'login'].includes(which)) throw new Error('usage: bench:profile -- read|refresh|login [seconds]');
+const durationMs = Number(seconds) * 1000;
+const dir = resolve('bench-results', `profile-${which}`);
+
+/** Where a frame's code lives: a package, node's own, or this project. */
+function owner(url: string) {
+  if (!url) return '(native/idle)';
+  if (url.startsWith('node:')) return 'node';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const own = /\/dist\/([^/]+\/[^/]+)/.exec(url);
+  return own ? own[1]! : url;
+}
+
+function summarise(profile: Profile) {
+  const self = new Map<number, number>();
+  for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byOwner = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byNode.get(id)!.callFrame;
+    if (functionName === '(idle)' || functionName === '(program)') continue;
+    busy += us;
+    byOwner.set(owner(url), (byOwner.get(owner(url)) ?? 0) + us);
+    const name = `${functionName || '(anonymous)'} ${owner(url)}:${lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, share: `${((us / busy) * 100).toFixed(1)} %`, ms: Math.round(us / 1000) }));
+  return { busyMs: Math.round(busy / 1000), owners: top(byOwner, 20), functions: top(byFunction, 40) };
+}
+
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+await rm(dir, { recursive: true, force: true });
+await mkdir(dir, { recursive: true });
+const schema = uniqueName('profile');
+const env = {
+  ...benchEnv,
+  DATABASE_URL: testDatabaseUrl,
+  DATABASE_SCHEMA: schema,
+  REDIS_URL: testRedisUrl,
+  REDIS_PREFIX: `${schema}:`,
+};
+const server = await startProcess('compiled', env, { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+let requests = 0;
+try {
+  const password = 'a sturdy passphrase 42';
+  const post = async (path: string, body: unknown) => {
+    const res = await server.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    return res.status === 204 ? {} : ((await res.json()) as { accessToken: string; refreshToken: string });
+  };
+  const accounts = Array.from({ length: which === 'login' ? 8 : 32 }, (_, i) => `profile-${i}-${schema}@example.com`);
+  const tokens: Array<{ accessToken: string; refreshToken: string }> = [];
+  for (const email of accounts) {
+    await post('/api/auth/register', { email, password });
+    tokens.push((await post('/api/auth/login', { email, password })) as { accessToken: string; refreshToken: string });
+  }
+  const cpuBefore = cpuMs(server.pid);
+  const result = await load(server.url, {
+    connections: accounts.length,
+    durationMs,
+    request: (c) =>
+      which === 'read'
+        ? { path: '/api/users/me', headers: { Authorization: `Bearer ${tokens[c]!.accessToken}` } }
+        : which === 'refresh'
+          ? { method: 'POST', path: '/api/auth/refresh', body: JSON.stringify({ refreshToken: tokens[c]!.refreshToken }) }
+          : { method: 'POST', path: '/api/auth/login', body: JSON.stringify({ email: accounts[c], password }) },
+    onResponse: (c, status, body) => {
+      if (which === 'refresh' && status === 200) tokens[c] = JSON.parse(body);
+    },
+  });
+  requests = result.requests;
+  const cpuPerRequest = ((cpuMs(server.pid) - cpuBefore) * 1000) / requests;
+  console.log(
+    `${which}: ${Math.round(result.perSecond)}/s, ${cpuPerRequest.toFixed(0)} µs CPU per request, statuses ${JSON.stringify(result.statuses)}`,
+  );
+} finally {
+  await server.stop(); // the profile is written as the process exits
+  await dropTestStores([schema]);
+}
+const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+if (!file) throw new Error(`no profile written in ${dir}`);
+const summary = summarise(JSON.parse(await readFile(join(dir, file), 'utf8')) as Profile);
+console.log(`profile: ${summary.busyMs} ms busy (set-up included, and time this process waited for a core)`);
+console.table(summary.owners);
+console.table(summary.functions);
+console.log(`profile: ${join(dir, file)}`);
