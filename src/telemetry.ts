@@ -3,6 +3,7 @@ import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config/mod.ts';
+import { setSpansRecorded } from '../modules/kernel/mod.ts';
 import type { Logger } from './log.ts';
 
 /** The SDK module, loaded only when tracing starts. */
@@ -87,11 +88,13 @@ export async function startTracing({
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   registerTracePropagation();
   trace.setGlobalTracerProvider(provider);
+  setSpansRecorded(true);
   return {
     async shutdown() {
       try {
         await provider.shutdown();
       } finally {
+        setSpansRecorded(false);
         trace.disable();
         context.disable();
         diag.disable();
