@@ -1,12 +1,14 @@
-// `npm run bench:profile -- read|refresh|login [seconds]`: a CPU profile of the compiled monolith
-// on this machine's Postgres and Redis under one of the benchmark's loads, summarised as the share
-// of busy time per package and the functions with the most self time. The .cpuprofile is kept in
-// bench-results/ (open it in Chrome DevTools' Performance panel).
+// `npm run bench:profile -- read|refresh|login [seconds] [--split]`: CPU profiles of the compiled
+// monolith (or, with --split, of every process of the split placement) on this machine's Postgres
+// and Redis under one of the benchmark's loads: CPU time per request of each process, then for
+// each the share of busy time per package and the functions with the most self time. The
+// .cpuprofile files are kept in bench-results/ (open them in Chrome DevTools' Performance panel).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { startProcess } from '../tests/e2e/process.ts';
+import { startProcess, type ServerProcess } from '../tests/e2e/process.ts';
+import { startSplit } from '../tests/e2e/split.ts';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
 import { load } from './http-load.ts';
 import { benchEnv } from './measure.ts';
@@ -28,10 +30,12 @@ function cpuMs(pid: number) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-const [which = 'read', seconds = '8'] = process.argv.slice(2);
-if (!['read', 'refresh', 'login'].includes(which)) throw new Error('usage: bench:profile -- read|refresh|login [seconds]');
+const args = process.argv.slice(2);
+const split = args.includes('--split');
+const [which = 'read', seconds = '8'] = args.filter((a) => a !== '--split');
+if (!['read', 'refresh', 'login'].includes(which)) throw new Error('usage: bench:profile -- read|refresh|login [seconds] [--split]');
 const durationMs = Number(seconds) * 1000;
-const dir = resolve('bench-results', `profile-${which}`);
+const dir = resolve('bench-results', `profile-${which}${split ? '-split' : ''}`);
 
 /** Where a frame's code lives: a package, node's own, or this project. */
 function owner(url: string) {
@@ -70,19 +74,29 @@ execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
 const schema = uniqueName('profile');
-const env = {
-  ...benchEnv,
-  DATABASE_URL: testDatabaseUrl,
-  DATABASE_SCHEMA: schema,
-  REDIS_URL: testRedisUrl,
-  REDIS_PREFIX: `${schema}:`,
-};
-const server = await startProcess('compiled', env, { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+const profiled = { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+let processes: Record<string, ServerProcess>;
+let stop: () => Promise<unknown>;
+if (split) {
+  const deployment = await startSplit(benchEnv, { entry: 'compiled', ...profiled });
+  processes = deployment.processes;
+  stop = () => deployment.close();
+} else {
+  const env = { ...benchEnv, DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: schema, REDIS_URL: testRedisUrl, REDIS_PREFIX: `${schema}:` };
+  const monolith = await startProcess('compiled', env, profiled);
+  processes = { monolith };
+  stop = async () => {
+    await monolith.stop();
+    await dropTestStores([schema]);
+  };
+}
+const entry = processes.gateway ?? processes.monolith!;
+const cpuPerRequest: Record<string, string> = {};
 let requests = 0;
 try {
   const password = 'a sturdy passphrase 42';
   const post = async (path: string, body: unknown) => {
-    const res = await server.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await entry.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: ${res.status}`);
     return res.status === 204 ? {} : ((await res.json()) as { accessToken: string; refreshToken: string });
   };
@@ -92,8 +106,8 @@ try {
     await post('/api/auth/register', { email, password });
     tokens.push((await post('/api/auth/login', { email, password })) as { accessToken: string; refreshToken: string });
   }
-  const cpuBefore = cpuMs(server.pid);
-  const result = await load(server.url, {
+  const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, cpuMs(p.pid)]));
+  const result = await load(entry.url, {
     connections: accounts.length,
     durationMs,
     request: (c) =>
@@ -107,18 +121,20 @@ try {
     },
   });
   requests = result.requests;
-  const cpuPerRequest = ((cpuMs(server.pid) - cpuBefore) * 1000) / requests;
-  console.log(
-    `${which}: ${Math.round(result.perSecond)}/s, ${cpuPerRequest.toFixed(0)} µs CPU per request, statuses ${JSON.stringify(result.statuses)}`,
-  );
+  for (const [name, p] of Object.entries(processes))
+    cpuPerRequest[name] = `${(((cpuMs(p.pid) - cpuBefore[name]!) * 1000) / requests).toFixed(0)} µs`;
+  console.log(`${which}: ${Math.round(result.perSecond)}/s, statuses ${JSON.stringify(result.statuses)}`);
 } finally {
-  await server.stop(); // the profile is written as the process exits
-  await dropTestStores([schema]);
+  await stop(); // each profile is written as its process exits
 }
-const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
-if (!file) throw new Error(`no profile written in ${dir}`);
-const summary = summarise(JSON.parse(await readFile(join(dir, file), 'utf8')) as Profile);
-console.log(`profile: ${summary.busyMs} ms busy (set-up included, and time this process waited for a core)`);
-console.table(summary.owners);
-console.table(summary.functions);
-console.log(`profile: ${join(dir, file)}`);
+console.log('CPU time (user + system) per request, by process:');
+console.table(cpuPerRequest);
+const names = new Map(Object.entries(processes).map(([name, p]) => [p.pid, name]));
+for (const file of (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'))) {
+  const pid = Number(file.split('.')[3]);
+  const summary = summarise(JSON.parse(await readFile(join(dir, file), 'utf8')) as Profile);
+  console.log(`\n${names.get(pid) ?? `pid ${pid}`}: ${summary.busyMs} ms busy (set-up included, and time it waited for a core)`);
+  console.table(summary.owners);
+  console.table(summary.functions);
+  console.log(`profile: ${join(dir, file)}`);
+}
