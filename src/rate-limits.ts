@@ -15,7 +15,8 @@ export interface RateLimiters {
 
 /**
  * In memory for the monolith; in Redis when REDIS_URL is set, so every instance shares the
- * counts. If Redis is down, per-address limits fall back to counting in memory, while per-account
+ * counts (the per-address ones taken in leases and mostly answered locally, see
+ * createRedisLeaseLimiter). If Redis is down, per-address limits fall back to counting in memory, while per-account
  * throttling fails closed (login, password change and deletion answer 503): guessing must never
  * get cheaper because a dependency is down.
  */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { UnavailableError, type RateLimiter, type RateLimitState } from '../../modules/kernel/mod.ts';
-import { callRedis } from '../redis/client.ts';
+import { createRedisLeaseLimiter } from './redis-leases.ts';
 
 export interface RateLimiterOptions {
   /** Names the counter; keys of different limiters never collide. */
@@ -20,34 +20,23 @@ function stateOf(res: RateLimiterRes, limit: number, allowed: boolean): RateLimi
   };
 }
 
-type StoreCall = <T>(call: () => Promise<T>) => Promise<T>;
-
-/**
- * Wraps a rate-limiter-flexible limiter: "over the limit" is a value; every call to its store
- * goes through `store`, which turns a store failure into UnavailableError.
- */
-function wrap(limiter: RateLimiterAbstract, { limit, windowSeconds }: RateLimiterOptions, store: StoreCall): RateLimiter {
+/** Counts in this process only: the monolith's default, and the fallback of the Redis limiter. */
+export function createMemoryRateLimiter({ name, limit, windowSeconds }: RateLimiterOptions): RateLimiter {
+  const limiter = new RateLimiterMemory({ keyPrefix: name, points: limit, duration: windowSeconds });
   return {
     limit,
     windowSeconds,
+    // "Over the limit" is a value. Memory never fails; UnavailableError keeps the port's promise if the library ever does.
     hit: (key) =>
-      store(() =>
-        limiter.consume(key).then(
-          (res) => stateOf(res, limit, true),
-          (error: unknown) => {
-            if (error instanceof RateLimiterRes) return stateOf(error, limit, false);
-            throw error;
-          },
-        ),
+      limiter.consume(key).then(
+        (res) => stateOf(res, limit, true),
+        (error: unknown) => {
+          if (error instanceof RateLimiterRes) return stateOf(error, limit, false);
+          throw new UnavailableError('The rate-limit store is unavailable.', { cause: error });
+        },
       ),
   };
 }
-
-/** Memory never fails; this only keeps the port's promise if the library ever does. */
-const inProcess: StoreCall = (call) =>
-  call().catch((error: unknown) => {
-    throw new UnavailableError('The rate-limit store is unavailable.', { cause: error });
-  });
 
 /** `shared`, or `local` for a hit that `shared` cannot answer. */
 function withFallback(shared: RateLimiter, local: RateLimiter): RateLimiter {
@@ -62,20 +51,13 @@ function withFallback(shared: RateLimiter, local: RateLimiter): RateLimiter {
   };
 }
 
-/** Counts in this process only: the monolith's default, and the fallback of the Redis limiter. */
-export function createMemoryRateLimiter(options: RateLimiterOptions): RateLimiter {
-  return wrap(
-    new RateLimiterMemory({ keyPrefix: options.name, points: options.limit, duration: options.windowSeconds }),
-    options,
-    inProcess,
-  );
-}
-
 /**
- * Counts in Redis, so every instance shares the counts. With `fallBackToMemory`, an unreachable
- * Redis degrades to per-process counting (general per-IP limits); without it, calls fail with
- * UnavailableError. Calls go through callRedis, so while Redis is not answering they fail (or
- * fall back) at once instead of each waiting out its own timeout.
+ * Counts in Redis, so every instance shares the counts, in leases of hits spent locally (see
+ * createRedisLeaseLimiter): most hits need no round trip, and the instances together never admit
+ * more than the limit. With `fallBackToMemory`, a hit that needs Redis while it is unreachable is
+ * counted in this process instead (general per-IP limits); without it, it fails with
+ * UnavailableError. Calls go through callRedis, so while Redis is not answering they fail (or fall
+ * back) at once instead of each waiting out its own timeout.
  */
 export function createRedisRateLimiter({
   redis,
@@ -83,13 +65,12 @@ export function createRedisRateLimiter({
   fallBackToMemory = false,
   ...options
 }: RateLimiterOptions & { redis: Redis; prefix: string; fallBackToMemory?: boolean }): RateLimiter {
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: `${prefix}ratelimit:${options.name}`,
-    points: options.limit,
-    duration: options.windowSeconds,
-    rejectIfRedisNotReady: true,
+  const shared = createRedisLeaseLimiter({
+    redis,
+    // The key rate-limiter-flexible's RateLimiterRedis used, holding the same count.
+    redisKey: (key) => `${prefix}ratelimit:${options.name}:${key}`,
+    limit: options.limit,
+    windowSeconds: options.windowSeconds,
   });
-  const shared = wrap(limiter, options, (call) => callRedis(redis, call));
   return fallBackToMemory ? withFallback(shared, createMemoryRateLimiter(options)) : shared;
 }
