@@ -44,6 +44,8 @@ export interface Config {
   redis?: { url: string; prefix: string; commandTimeoutMs: number };
   eventBus: 'memory' | 'redis';
   corsOrigins: string[];
+  /** The base of every link in a mail (PUBLIC_URL), without a trailing slash. */
+  publicUrl: string;
   /**
    * Admission to password hashing (argon2): hashes running at once, and hashes waiting for them;
    * past both, a hash is refused at once (503) instead of slowing every login down.
@@ -149,6 +151,7 @@ export function loadConfig(source: Record<string, string | undefined>, placement
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : undefined,
     eventBus: env.EVENT_BUS,
     corsOrigins: env.CORS_ORIGINS,
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     trustedProxies: env.TRUSTED_PROXIES,
     passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     rateLimits: { apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },

@@ -159,6 +159,14 @@ const commonSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64, e.g. from `openssl rand -base64 32`')
     .optional(),
+  // Where people reach this deployment: the base of every link in a mail. Default: http://localhost:$PORT.
+  PUBLIC_URL: z
+    .string()
+    .refine((value) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(value) && URL.canParse(value), {
+      message: 'must be an http(s):// URL without query or fragment, e.g. https://auth.example.com',
+    })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

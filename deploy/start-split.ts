@@ -13,7 +13,7 @@ const common = {
   SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET ?? crypto.randomUUID() + crypto.randomUUID(),
   HOST: '127.0.0.1',
 };
-// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004.
+// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004, notification 3005.
 const url = (module: ModuleName) => `http://127.0.0.1:${base + moduleNames.indexOf(module)}`;
 
 const isLive = (module: ModuleName) =>
@@ -25,7 +25,15 @@ const children: ChildProcess[] = [];
 for (const wave of startWaves()) {
   for (const name of wave) {
     const child = spawn(process.execPath, ['dist/src/main.js'], {
-      env: { ...process.env, ...common, ...serviceUrlEnv([name], url), SERVICES: name, PORT: new URL(url(name)).port },
+      env: {
+        ...process.env,
+        ...common,
+        // Links in mails lead to the gateway, whichever process writes them.
+        PUBLIC_URL: process.env.PUBLIC_URL ?? url('gateway'),
+        ...serviceUrlEnv([name], url),
+        SERVICES: name,
+        PORT: new URL(url(name)).port,
+      },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${name.padEnd(8)}| ${line}`));

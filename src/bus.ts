@@ -11,12 +11,19 @@ export interface ConfiguredBus {
 }
 
 /**
- * The configured event bus (EVENT_BUS), its publishes and deliveries traced; the Redis one runs on
- * the process's command client.
+ * The configured event bus (EVENT_BUS), its publishes and deliveries traced, its dead letters
+ * logged and counted; the Redis one runs on the process's command client.
  */
-export function createEventBus(config: Config, logger: Logger, redis?: Redis): ConfiguredBus {
-  const onDeadLetter = (letter: { group: string; event: { type: string; id: string } | null; error: string }) =>
+export function createEventBus(
+  config: Config,
+  logger: Logger,
+  redis?: Redis,
+  countDeadLetter: (letter: { group: string; type?: string }) => void = () => {},
+): ConfiguredBus {
+  const onDeadLetter = (letter: { group: string; event: { type: string; id: string } | null; error: string }) => {
     logger.error('event dead-lettered', { group: letter.group, type: letter.event?.type, eventId: letter.event?.id, reason: letter.error });
+    countDeadLetter({ group: letter.group, type: letter.event?.type });
+  };
   if (config.eventBus === 'memory') {
     const bus = createMemoryEventBus({ onDeadLetter });
     return { bus: traceEventBus(bus), close: () => bus.close() };

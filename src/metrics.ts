@@ -19,7 +19,8 @@ export const metricsPath = '/metrics';
 /**
  * Prometheus metrics of this process (prom-client): HTTP requests by route template and status,
  * login outcomes and refresh-token reuse (counted from events, so modules stay free of it),
- * rate-limit rejections, outbox backlog, event-bus pending and lag per consumer group,
+ * rate-limit rejections, mails sent and failed, outbox backlog, event-bus pending and lag and
+ * dead letters per consumer group,
  * circuit-breaker state per remote module, process metrics.
  */
 export function createMetrics({ service }: { service: string }) {
@@ -48,6 +49,18 @@ export function createMetrics({ service }: { service: string }) {
   });
   const logins = new Counter({ name: 'auth_logins_total', help: 'Login attempts by outcome.', labelNames: ['outcome'], registers });
   const reuse = new Counter({ name: 'auth_refresh_reuse_detected_total', help: 'Rotated refresh tokens presented again.', registers });
+  const mails = new Counter({
+    name: 'mail_sends_total',
+    help: 'Mails handed to the transport, by outcome (a failed one is retried with its event).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const deadLetters = new Counter({
+    name: 'event_bus_dead_letters_total',
+    help: 'Events given up after their last retry (or unreadable), by consumer group and type.',
+    labelNames: ['group', 'type'],
+    registers,
+  });
 
   return {
     /** Records one answered request (see observeRequests). */
@@ -56,6 +69,16 @@ export function createMetrics({ service }: { service: string }) {
       duration.observe(values, seconds);
       requests.inc(values);
       if (status === 429) rateLimited.inc({ route });
+    },
+
+    /** Counts one mail send by this process. */
+    recordMail(outcome: 'sent' | 'failed') {
+      mails.inc({ outcome });
+    },
+
+    /** Counts one event dead-lettered by this process's subscriptions. */
+    recordDeadLetter({ group, type }: { group: string; type?: string }) {
+      deadLetters.inc({ group, type: type ?? 'unknown' });
     },
 
     /** Counts login outcomes from events; one shared group, so across processes each counts once. */

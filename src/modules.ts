@@ -1,6 +1,7 @@
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
 import type { CallsOf, ModuleDescriptor, SettingsOf } from '../modules/kernel/mod.ts';
+import { notificationModule } from '../modules/notification/mod.ts';
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
@@ -16,6 +17,7 @@ import { createSqlUserRepository } from '../adapters/sql/user-repository.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
+import { createMailer } from './mail.ts';
 import { startMaintenance } from './maintenance.ts';
 import type { RateLimiters } from './rate-limits.ts';
 import { signingKeyStore } from './signing-keys.ts';
@@ -27,6 +29,8 @@ export interface Infrastructure {
   logger: Logger;
   storage: Storage;
   rateLimits: () => RateLimiters;
+  /** Counts one mail send (a metric). */
+  recordMail: (outcome: 'sent' | 'failed') => void;
 }
 
 /** A module's descriptor, and how this process builds it: its adapters and settings. */
@@ -94,6 +98,19 @@ export const modules = [
     deps: ({ storage }) => ({
       entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }),
     }),
+  }),
+  bind({
+    descriptor: notificationModule,
+    deps: ({ config, logger, recordMail }, calls, settings) => ({
+      calls,
+      mailer: createMailer(settings, logger, recordMail),
+      publicUrl: config.publicUrl,
+    }),
+    // Not storage, but what the module holds open while it runs: the mailer's pooled connections.
+    maintain:
+      (_infra, { mailer }) =>
+      () =>
+        void mailer.close(),
   }),
 ] as const;
 

@@ -88,7 +88,8 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   // Every module but the gateway keeps state: its repositories, or (auth) its keys and outbox.
   const storage: Storage | undefined = hosted.length > 0 ? await createStorage(config, { redis, startup }) : undefined;
   if (storage) Object.assign(checks, storage.checks);
-  const bus = createEventBus(config, logger, redis);
+  const metrics = createMetrics({ service: config.serviceName });
+  const bus = createEventBus(config, logger, redis, metrics.recordDeadLetter);
 
   // The monolith calls nothing remote; a random secret there means no token it could sign is accepted anywhere.
   const secret = config.serviceTokenSecret ?? `${crypto.randomUUID()}${crypto.randomUUID()}`;
@@ -117,7 +118,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   };
   const subscriptions: Subscription[] = [];
   if (storage) {
-    const infra: Infrastructure = { config, logger, storage, rateLimits };
+    const infra: Infrastructure = { config, logger, storage, rateLimits, recordMail: metrics.recordMail };
     // In start-wave order (placement.ts), so each is built after the local modules it calls.
     const order = placement.startWaves().flat();
     const inCallOrder = [...hosted].sort((a, b) => order.indexOf(a.descriptor.name) - order.indexOf(b.descriptor.name));
@@ -149,7 +150,6 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     statusByCode,
     logError: (error, context) => logger.error('request failed', { ...context, error }),
   });
-  const metrics = createMetrics({ service: config.serviceName });
   metrics.watch({
     bus: bus.bus,
     outboxes: storage?.outboxes ?? [],

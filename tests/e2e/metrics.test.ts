@@ -44,6 +44,20 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(s.sessionId);
   });
 
+  it('counts mails by outcome and dead-lettered events by group and type', async () => {
+    const s = await api.signedUp();
+    await api.call('POST', '/api/users/me/password', {
+      token: s.accessToken,
+      json: { currentPassword: s.password, newPassword: 'a brand new passphrase' },
+    });
+    const text = await eventually(async () => {
+      const body = await scrape();
+      expect(body).toMatch(/mail_sends_total\{outcome="sent",service="[^"]+"\} [1-9]/);
+      return body;
+    });
+    expect(text).toContain('# TYPE event_bus_dead_letters_total counter');
+  });
+
   // promtool comes from Debian's prometheus package; .ci/run installs it, so CI never skips this.
   it.skipIf(!promtool && !process.env.CI)('passes promtool check metrics (skipped only where promtool is not installed)', async () => {
     await api.signedUp();

@@ -18,7 +18,7 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      services: ['gateway', 'auth', 'user', 'session', 'audit'],
+      services: ['gateway', 'auth', 'user', 'session', 'audit', 'notification'],
       database: { kind: 'pglite', dataDir: './.data/db' },
       eventBus: 'memory',
       corsOrigins: [],
