@@ -131,6 +131,24 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE signing_keys ADD COLUMN previous_kid text UNIQUE;
     `,
   },
+  {
+    version: 8,
+    name: 'account_lifecycle',
+    sql: `
+      ALTER TABLE users ADD COLUMN email_verified boolean NOT NULL DEFAULT false;
+      -- Single-use tokens by hash; one per user and kind, so issuing a newer one voids the older
+      -- (an upsert: racing issues leave exactly one).
+      CREATE TABLE account_tokens (
+        user_id text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('email_verification', 'password_reset', 'email_change')),
+        token_hash text NOT NULL UNIQUE,
+        email text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (user_id, kind)
+      );
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

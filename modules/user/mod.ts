@@ -2,7 +2,15 @@
  * The user module: accounts (email, display name, password hash, status).
  * Other code imports only this file.
  */
-export type { UserApi, UserRepository, PasswordHasher, CommonPasswordList } from './ports.ts';
+export type { UserApi, UserRepository, PasswordHasher, CommonPasswordList, AccountTokenRepository } from './ports.ts';
+export {
+  accountTokenKinds,
+  accountTokenLifetimes,
+  accountTokenHash,
+  newAccountToken,
+  type AccountTokenKind,
+  type AccountTokenRecord,
+} from './tokens.ts';
 export {
   userViewSchema,
   credentialCheckSchema,

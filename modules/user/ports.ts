@@ -9,6 +9,7 @@ import type {
   UserRecord,
   UserView,
 } from './domain.ts';
+import type { AccountTokenKind, AccountTokenRecord } from './tokens.ts';
 
 /**
  * The user module's port: what other modules (and the HTTP layer) may ask of it. Every method
@@ -93,4 +94,31 @@ export interface UserRepository {
    * down: UnavailableError, the account kept unless only the answer was lost.
    */
   delete(id: string, events: readonly CloudEvent[]): Promise<boolean>;
+}
+
+/**
+ * Stores the single-use account tokens (email verification, password reset, email change), by
+ * hash only. A user holds at most one token of each kind: a newer one voids the older. When the
+ * store is down every method rejects with UnavailableError; a write then changed nothing unless
+ * only its answer was lost.
+ */
+export interface AccountTokenRepository {
+  /**
+   * Stores the token as the user's one token of its kind, voiding the one it had; of racing
+   * issues for one user and kind exactly one token stays. Store down: UnavailableError, and the
+   * previous token stays unless only the answer was lost.
+   */
+  issue(token: AccountTokenRecord): Promise<void>;
+  /**
+   * Spends the token with this hash if it is of `kind` and unexpired at `at`: removes it and
+   * returns it; null otherwise (unknown, another kind, expired, spent or voided). Of callers racing
+   * with one hash exactly one gets it. Store down: UnavailableError, and the token is unspent
+   * unless only the answer was lost.
+   */
+  consume(hash: string, kind: AccountTokenKind, at: Date): Promise<AccountTokenRecord | null>;
+  /**
+   * Removes every token of the user (the account is gone). Idempotent. Store down:
+   * UnavailableError, and none was removed, or (answer lost) all were.
+   */
+  deleteByUser(userId: string): Promise<void>;
 }

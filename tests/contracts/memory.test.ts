@@ -1,3 +1,4 @@
+import { createMemoryAccountTokenRepository } from '../../adapters/memory/account-token-repository.ts';
 import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
 import { createMemoryAuditRepository } from '../../adapters/memory/audit-repository.ts';
 import { createMemoryOutbox } from '../../adapters/memory/outbox.ts';
@@ -6,6 +7,7 @@ import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createMemoryRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
 import { createEncryptedSigningKeyRepository } from '../../adapters/webcrypto/encrypted-signing-key-repository.ts';
+import { describeAccountTokenRepositoryContract } from './account-token-repository.contract.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
 import { describePasswordAttemptStoreContract } from './password-attempt-store.contract.ts';
@@ -24,6 +26,12 @@ describeUserRepositoryContract(
     const outbox = createMemoryOutbox();
     return { repo: createMemoryUserRepository({ outbox }), outbox };
   },
+  inProcess,
+);
+
+describeAccountTokenRepositoryContract(
+  'memory',
+  () => ({ repo: createMemoryAccountTokenRepository(), outbox: createMemoryOutbox() }),
   inProcess,
 );
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteDatabase } from '../../adapters/pglite/database.ts';
+import { createSqlAccountTokenRepository } from '../../adapters/sql/account-token-repository.ts';
 import { createSqlAuditRepository } from '../../adapters/sql/audit-repository.ts';
 import type { SqlDatabase } from '../../adapters/sql/database.ts';
 import { migrate, migrations } from '../../adapters/sql/migrations.ts';
@@ -10,6 +11,7 @@ import { createSqlOutbox } from '../../adapters/sql/outbox.ts';
 import { createSqlSessionRepository } from '../../adapters/sql/session-repository.ts';
 import { createSqlSigningKeyRepository } from '../../adapters/sql/signing-key-repository.ts';
 import { createSqlUserRepository } from '../../adapters/sql/user-repository.ts';
+import { describeAccountTokenRepositoryContract } from './account-token-repository.contract.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
@@ -40,6 +42,8 @@ const embedded = { noStore: 'embedded PGlite runs in this process, there is no s
 describeSqlDatabaseContract('pglite', () => db, embedded);
 
 describeUserRepositoryContract('pglite', withOutbox(createSqlUserRepository), embedded);
+
+describeAccountTokenRepositoryContract('pglite', withOutbox(createSqlAccountTokenRepository), embedded);
 
 describeSessionRepositoryContract('pglite', withOutbox(createSqlSessionRepository), embedded);
 

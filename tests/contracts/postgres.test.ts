@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../adapters/postgres/database.ts';
+import { createSqlAccountTokenRepository } from '../../adapters/sql/account-token-repository.ts';
 import { createSqlAuditRepository } from '../../adapters/sql/audit-repository.ts';
 import type { SqlDatabase } from '../../adapters/sql/database.ts';
 import { migrate, migrations } from '../../adapters/sql/migrations.ts';
@@ -10,6 +11,7 @@ import { createSqlSigningKeyRepository } from '../../adapters/sql/signing-key-re
 import { createSqlUserRepository } from '../../adapters/sql/user-repository.ts';
 import { testDatabaseUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { describeAccountTokenRepositoryContract } from './account-token-repository.contract.ts';
 import { describeAuditRepositoryContract } from './audit-repository.contract.ts';
 import { describeOutboxContract } from './outbox.contract.ts';
 import { describeSessionRepositoryContract } from './session-repository.contract.ts';
@@ -69,6 +71,8 @@ const overProxy = <Repo>(repo: (deps: { db: SqlDatabase }) => Repo, before = asy
 describeSqlDatabaseContract('postgres', () => db, { outage, make: () => viaProxy });
 
 describeUserRepositoryContract('postgres', withOutbox(createSqlUserRepository), overProxy(createSqlUserRepository));
+
+describeAccountTokenRepositoryContract('postgres', withOutbox(createSqlAccountTokenRepository), overProxy(createSqlAccountTokenRepository));
 
 describeSessionRepositoryContract('postgres', withOutbox(createSqlSessionRepository), overProxy(createSqlSessionRepository));
 
