@@ -19,6 +19,11 @@ const levels = {
   'user.deleted': 'info',
   'session.revoked': 'info',
   'session.refresh_reuse_detected': 'warn',
+  'user.email_verified': 'info',
+  'user.password_reset_requested': 'info',
+  'user.password_reset': 'info',
+  'user.email_change_requested': 'info',
+  'user.email_changed': 'info',
 } as const satisfies Partial<Record<keyof EventCatalogue, 'info' | 'warn'>>;
 
 /**

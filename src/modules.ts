@@ -5,11 +5,13 @@ import { notificationModule } from '../modules/notification/mod.ts';
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
+import { createMemoryAccountTokenRepository } from '../adapters/memory/account-token-repository.ts';
 import { createMemoryAuditRepository } from '../adapters/memory/audit-repository.ts';
 import { createMemorySessionRepository } from '../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
 import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
+import { createSqlAccountTokenRepository } from '../adapters/sql/account-token-repository.ts';
 import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
 import { createSqlSessionRepository } from '../adapters/sql/session-repository.ts';
 import { createSqlSigningKeyRepository } from '../adapters/sql/signing-key-repository.ts';
@@ -63,11 +65,12 @@ const sessionRepository = (storage: Storage) =>
 export const modules = [
   bind({
     descriptor: authModule,
-    deps: ({ config, logger, storage }, calls) => ({
+    deps: ({ config, logger, storage }, calls, settings) => ({
       calls,
       keys: signingKeyStore(config, signingKeyRepository(storage), logger),
       outbox: storage.outbox,
       tokens: config.tokens,
+      ...settings,
     }),
   }),
   bind({
@@ -85,6 +88,12 @@ export const modules = [
         onReleaseFailed: (error) =>
           logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
       }),
+      tokens: storage.pick({
+        memory: () => createMemoryAccountTokenRepository(),
+        sql: ({ db }) => createSqlAccountTokenRepository({ db }),
+      }),
+      outbox: storage.outbox,
+      mailLimit: rateLimits().accountMails,
     }),
   }),
   bind({

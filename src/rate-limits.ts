@@ -11,6 +11,8 @@ export interface RateLimiters {
   auth: RateLimiter;
   /** Each account's failed password checks (logins, password re-checks): the per-account throttle's store. */
   passwords: PasswordAttemptStore;
+  /** One mail a minute per account and kind of link (verification resends, password resets). */
+  accountMails: RateLimiter;
 }
 
 /**
@@ -23,11 +25,13 @@ export interface RateLimiters {
 export function createRateLimiters(config: Config, redis?: Redis): RateLimiters {
   const api = { name: 'api', limit: config.rateLimits.apiPerMinute, windowSeconds: 60 };
   const auth = { name: 'auth', limit: config.rateLimits.authPerMinute, windowSeconds: 60 };
+  const accountMails = { name: 'account-mails', limit: 1, windowSeconds: 60 };
   if (!(config.redis && redis)) {
     return {
       api: createMemoryRateLimiter(api),
       auth: createMemoryRateLimiter(auth),
       passwords: createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy }),
+      accountMails: createMemoryRateLimiter(accountMails),
     };
   }
   const store = { redis, prefix: config.redis.prefix };
@@ -35,5 +39,7 @@ export function createRateLimiters(config: Config, redis?: Redis): RateLimiters 
     api: createRedisRateLimiter({ ...store, ...api, fallBackToMemory: true }),
     auth: createRedisRateLimiter({ ...store, ...auth, fallBackToMemory: true }),
     passwords: createRedisPasswordAttemptStore({ ...store, policy: passwordThrottlePolicy }),
+    // A limit against mail floods, not guessing: counting in this process while Redis is down is enough.
+    accountMails: createRedisRateLimiter({ ...store, ...accountMails, fallBackToMemory: true }),
   };
 }

@@ -24,6 +24,11 @@ export function createMemoryUserRepository({ outbox }: { outbox: MemoryOutbox })
     async update(id, changes, events) {
       const user = byId.get(id);
       if (!user) return null;
+      if (changes.email !== undefined && emailKey(changes.email) !== emailKey(user.email)) {
+        if (idByEmail.has(emailKey(changes.email))) throw new EmailTakenError();
+        idByEmail.delete(emailKey(user.email));
+        idByEmail.set(emailKey(changes.email), id);
+      }
       Object.assign(user, changes);
       outbox.write(events);
       return structuredClone(user);

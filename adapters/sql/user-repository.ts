@@ -7,6 +7,7 @@ interface UserRow {
   email: string;
   display_name: string | null;
   password_hash: string;
+  email_verified: boolean;
   status: UserRecord['status'];
   created_at: Date;
   updated_at: Date;
@@ -17,6 +18,7 @@ const toRecord = (r: UserRow): UserRecord => ({
   email: r.email,
   displayName: r.display_name,
   passwordHash: r.password_hash,
+  emailVerified: r.email_verified,
   status: r.status,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -33,14 +35,15 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
       try {
         await db.transaction(async (tx) => {
           await tx.query(
-            `INSERT INTO users (id, email, email_canonical, display_name, password_hash, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            `INSERT INTO users (id, email, email_canonical, display_name, password_hash, email_verified, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
             [
               user.id,
               user.email,
               canonicalEmail(user.email),
               user.displayName,
               user.passwordHash,
+              user.emailVerified,
               user.status,
               user.createdAt,
               user.updatedAt,
@@ -68,19 +71,41 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
       // One static statement: a flag per column says whether `changes` carries it.
       const setName = changes.displayName !== undefined;
       const setHash = changes.passwordHash !== undefined;
-      return db.transaction(async (tx) => {
-        const [row] = await tx.query<UserRow>(
-          `UPDATE users SET
-             display_name = CASE WHEN $2::boolean THEN $3::text ELSE display_name END,
-             password_hash = CASE WHEN $4::boolean THEN $5::text ELSE password_hash END,
-             updated_at = $6
-           WHERE id = $1 RETURNING *`,
-          [id, setName, changes.displayName ?? null, setHash, changes.passwordHash ?? null, changes.updatedAt],
-        );
-        if (!row) return null;
-        await insertOutboxEvents(tx, events);
-        return toRecord(row);
-      });
+      const setEmail = changes.email !== undefined;
+      const setVerified = changes.emailVerified !== undefined;
+      try {
+        return await db.transaction(async (tx) => {
+          const [row] = await tx.query<UserRow>(
+            `UPDATE users SET
+               display_name = CASE WHEN $2::boolean THEN $3::text ELSE display_name END,
+               password_hash = CASE WHEN $4::boolean THEN $5::text ELSE password_hash END,
+               email = CASE WHEN $6::boolean THEN $7::text ELSE email END,
+               email_canonical = CASE WHEN $6::boolean THEN $8::text ELSE email_canonical END,
+               email_verified = CASE WHEN $9::boolean THEN $10::boolean ELSE email_verified END,
+               updated_at = $11
+             WHERE id = $1 RETURNING *`,
+            [
+              id,
+              setName,
+              changes.displayName ?? null,
+              setHash,
+              changes.passwordHash ?? null,
+              setEmail,
+              changes.email ?? null,
+              setEmail ? canonicalEmail(changes.email!) : null,
+              setVerified,
+              changes.emailVerified ?? null,
+              changes.updatedAt,
+            ],
+          );
+          if (!row) return null;
+          await insertOutboxEvents(tx, events);
+          return toRecord(row);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_canonical_key')) throw new EmailTakenError();
+        throw error;
+      }
     },
 
     async delete(id, events) {

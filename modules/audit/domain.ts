@@ -15,6 +15,10 @@ export const auditedEventTypes = [
   'user.password_changed',
   'session.revoked',
   'session.refresh_reuse_detected',
+  'user.email_verified',
+  'user.password_reset_requested',
+  'user.password_reset',
+  'user.email_changed',
 ] as const satisfies ReadonlyArray<keyof typeof readEvents>;
 export type AuditedEventType = (typeof auditedEventTypes)[number];
 

@@ -42,6 +42,10 @@ export function createAuditService({ entries }: { entries: AuditRepository }): A
       'user.logout': record,
       'user.password_changed': record,
       'session.refresh_reuse_detected': record,
+      'user.email_verified': record,
+      'user.password_reset_requested': record,
+      'user.password_reset': record,
+      'user.email_changed': record,
       async 'session.revoked'(event) {
         // Sessions ended because the account was deleted belong to a log that no longer exists.
         if (event.data.reason !== 'user_deleted') await record(event);

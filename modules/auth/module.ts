@@ -7,6 +7,7 @@ import type { SigningKeyRepository } from './ports.ts';
 import { authApiSpec, authErrors } from './remote.ts';
 import { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 import { createAuthService } from './service.ts';
+import { authSettings } from './settings.ts';
 import type { TokenSettings } from './signing.ts';
 
 export interface AuthModuleDeps {
@@ -14,6 +15,8 @@ export interface AuthModuleDeps {
   keys: SigningKeyRepository;
   outbox: Outbox;
   tokens: TokenSettings;
+  /** Refuse logins of accounts whose email is not verified (REQUIRE_VERIFIED_EMAIL). */
+  requireVerifiedEmail: boolean;
 }
 
 /** Login, refresh, logout, access tokens (EdDSA), signing keys and the JWKS. */
@@ -27,6 +30,7 @@ export const authModule = defineModule({
   ],
   publishes: authEvents,
   errorStatus: {},
+  settings: authSettings,
   create({ calls, ...deps }: AuthModuleDeps) {
     const api = createAuthService({ userApi: calls.user, sessionApi: calls.session, ...deps });
     // Creates the signing key on first start, not on the first login.

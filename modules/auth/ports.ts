@@ -9,8 +9,9 @@ export interface AuthApi {
   /** Creates an account (through the user module). Throws as UserApi.register. Not idempotent. */
   register(input: RegisterInput): Promise<UserView>;
   /**
-   * Throws InvalidCredentialsError, one message for unknown email and wrong password, and
-   * RateLimitedError while the account is throttled. Not idempotent.
+   * Throws InvalidCredentialsError, one message for unknown email and wrong password,
+   * RateLimitedError while the account is throttled, and (REQUIRE_VERIFIED_EMAIL, right password)
+   * EmailNotVerifiedError. Not idempotent.
    */
   login(input: LoginInput): Promise<TokenResponse>;
   /** Rotates the refresh token. Throws InvalidRefreshTokenError, RefreshTokenReusedError. Not idempotent. */

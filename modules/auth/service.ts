@@ -7,7 +7,7 @@ import {
   type IssuedSession,
   type RevokeReason,
 } from '../session/mod.ts';
-import { InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
+import { EmailNotVerifiedError, InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
 import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
 import { authEvent } from './events.ts';
 import type { AuthApi, SigningKeyRepository } from './ports.ts';
@@ -20,10 +20,20 @@ export interface AuthServiceDeps {
   /** For the auth module's own events (it owns no state they could commit with). */
   outbox: Outbox;
   tokens: TokenSettings;
+  /** Refuse logins of accounts whose email is not verified (403 email_not_verified). */
+  requireVerifiedEmail?: boolean;
   clock?: Clock;
 }
 
-export function createAuthService({ userApi, sessionApi, keys, outbox, tokens, clock = systemClock }: AuthServiceDeps): AuthApi {
+export function createAuthService({
+  userApi,
+  sessionApi,
+  keys,
+  outbox,
+  tokens,
+  requireVerifiedEmail = false,
+  clock = systemClock,
+}: AuthServiceDeps): AuthApi {
   const signer = createTokenSigner({ keys, settings: tokens, now: () => clock.now() });
 
   async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
@@ -49,6 +59,8 @@ export function createAuthService({ userApi, sessionApi, keys, outbox, tokens, c
         await outbox.append([authEvent('user.login_failed', { userId: check.userId ?? undefined, ...meta })]);
         throw new InvalidCredentialsError();
       }
+      // Only after the password matched: an unverified account is not told apart from a wrong password before.
+      if (requireVerifiedEmail && !check.user.emailVerified) throw new EmailNotVerifiedError();
       const userId = check.user.id;
       const issued = await sessionApi.create({ userId, meta });
       // An account deleted while this login ran has had its sessions revoked, perhaps before this

@@ -10,6 +10,12 @@ export interface PasswordThrottle {
    * reaches the caller uncounted.
    */
   attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T>;
+  /**
+   * Forgets the account's failures, block and lockout, as a passed check would (the account's
+   * owner proved themselves another way: a password-reset link). Store down: UnavailableError,
+   * nothing cleared unless only the answer was lost.
+   */
+  clear(account: string): Promise<void>;
 }
 
 /** How failed password checks throttle an account (NIST 800-63B, section 5.2.2). */

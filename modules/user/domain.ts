@@ -48,6 +48,8 @@ export const userViewSchema = z.object({
   email: z.string(),
   displayName: z.string().nullable(),
   createdAt: z.string(),
+  /** True once the account has proven it owns `email` (a verification or email-change link). */
+  emailVerified: z.boolean(),
 });
 export type UserView = z.infer<typeof userViewSchema>;
 
@@ -92,17 +94,67 @@ export const deleteAccountInputSchema = z.object({
 });
 export type DeleteAccountInput = z.infer<typeof deleteAccountInputSchema>;
 
+/** A single-use token as a client presents it: any text is taken, an unknown one is simply invalid. */
+const presentedTokenSchema = text().min(1).max(256);
+
+export const verifyEmailInputSchema = z.object({ token: presentedTokenSchema, meta: requestMetaSchema.optional() });
+export type VerifyEmailInput = z.infer<typeof verifyEmailInputSchema>;
+
+export const requestEmailVerificationInputSchema = z.object({ userId: z.string(), meta: requestMetaSchema.optional() });
+export type RequestEmailVerificationInput = z.infer<typeof requestEmailVerificationInputSchema>;
+
+export const forgotPasswordInputSchema = z.object({ email: emailSchema, meta: requestMetaSchema.optional() });
+export type ForgotPasswordInput = z.infer<typeof forgotPasswordInputSchema>;
+
+export const resetPasswordInputSchema = z.object({
+  token: presentedTokenSchema,
+  newPassword: passwordSchema,
+  meta: requestMetaSchema.optional(),
+});
+export type ResetPasswordInput = z.infer<typeof resetPasswordInputSchema>;
+
+export const requestEmailChangeInputSchema = z.object({
+  userId: z.string(),
+  newEmail: emailSchema,
+  password: presentedPasswordSchema,
+  meta: requestMetaSchema.optional(),
+});
+export type RequestEmailChangeInput = z.infer<typeof requestEmailChangeInputSchema>;
+
+export const confirmEmailChangeInputSchema = z.object({ token: presentedTokenSchema, meta: requestMetaSchema.optional() });
+export type ConfirmEmailChangeInput = z.infer<typeof confirmEmailChangeInputSchema>;
+
+export const issueAccountTokenInputSchema = z.discriminatedUnion('kind', [
+  z.object({ userId: z.string(), kind: z.enum(['email_verification', 'password_reset']) }),
+  z.object({ userId: z.string(), kind: z.literal('email_change'), newEmail: emailSchema }),
+]);
+export type IssueAccountTokenInput = z.infer<typeof issueAccountTokenInputSchema>;
+
+/**
+ * A token just issued, for the notification module to mail: the raw token exists only here, on
+ * its way into a link. `to` is the address to mail it to.
+ */
+export const issuedAccountTokenSchema = z.object({ token: z.string(), to: z.string(), expiresAt: z.string() });
+export type IssuedAccountToken = z.infer<typeof issuedAccountTokenSchema>;
+
 /** A stored account, as the repository keeps it. */
 export interface UserRecord {
   id: string;
   email: string;
   displayName: string | null;
   passwordHash: string;
+  emailVerified: boolean;
   status: 'active' | 'disabled';
   createdAt: Date;
   updatedAt: Date;
 }
 
 export function toUserView(user: UserRecord): UserView {
-  return { id: user.id, email: user.email, displayName: user.displayName, createdAt: user.createdAt.toISOString() };
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    createdAt: user.createdAt.toISOString(),
+    emailVerified: user.emailVerified,
+  };
 }

@@ -27,5 +27,26 @@ export class UserNotFoundError extends DomainError {
   }
 }
 
-export const userErrorCodes = ['email_taken', 'invalid_credentials', 'password_too_common', 'user_not_found'] as const;
+/** One answer for an unknown, expired, spent or voided link token. */
+export class InvalidTokenError extends DomainError {
+  constructor() {
+    super('invalid_token', 'The link is invalid, expired or already used; ask for a new one.');
+  }
+}
+
+/** The password was right, but REQUIRE_VERIFIED_EMAIL wants a verified address first. */
+export class EmailNotVerifiedError extends DomainError {
+  constructor() {
+    super('email_not_verified', 'Confirm your email address with the link sent to it before signing in.');
+  }
+}
+
+export const userErrorCodes = [
+  'email_taken',
+  'invalid_credentials',
+  'password_too_common',
+  'user_not_found',
+  'invalid_token',
+  'email_not_verified',
+] as const;
 export type UserErrorCode = (typeof userErrorCodes)[number];

@@ -24,6 +24,8 @@ export {
   changePasswordInputSchema,
   deleteAccountInputSchema,
   updateProfileInputSchema,
+  issuedAccountTokenSchema,
+  type IssuedAccountToken,
   type UserView,
   type UserRecord,
   type CredentialCheck,
@@ -32,7 +34,8 @@ export {
 export * from './errors.ts';
 export { userEvents } from './events.ts';
 export { createUserService, type UserServiceDeps } from './service.ts';
-export { userEndpoints, userErrorStatus } from './http.ts';
-export { userRouteDefinitions, userSchema } from './routes.ts';
+export { userHandlers } from './handlers.ts';
+export { userEndpoints, accountLinkEndpoints, userErrorStatus } from './http.ts';
+export { userRouteDefinitions, accountLinkRouteDefinitions, userSchema } from './routes.ts';
 export { userApiSpec, userErrors } from './remote.ts';
 export { userModule } from './module.ts';

@@ -1,11 +1,19 @@
 import type { CloudEvent } from '../kernel/mod.ts';
 import type {
   ChangePasswordInput,
+  ConfirmEmailChangeInput,
   CredentialCheck,
   CredentialsInput,
   DeleteAccountInput,
+  ForgotPasswordInput,
+  IssueAccountTokenInput,
+  IssuedAccountToken,
   RegisterInput,
+  RequestEmailChangeInput,
+  RequestEmailVerificationInput,
+  ResetPasswordInput,
   UpdateProfileInput,
+  VerifyEmailInput,
   UserRecord,
   UserView,
 } from './domain.ts';
@@ -40,6 +48,43 @@ export interface UserApi {
   changePassword(input: ChangePasswordInput): Promise<void>;
   /** Deletes the account for good; its email can register again. Throws InvalidCredentialsError, RateLimitedError. */
   deleteAccount(input: DeleteAccountInput): Promise<void>;
+  /**
+   * Asks for a new verification mail (it voids the last link; a verified account gets none, and
+   * the same answer). Throws RateLimitedError past one a minute per account, UserNotFoundError.
+   * Not idempotent.
+   */
+  requestEmailVerification(input: RequestEmailVerificationInput): Promise<void>;
+  /** Marks the account's email verified. Throws InvalidTokenError. Not idempotent: the token is spent. */
+  verifyEmail(input: VerifyEmailInput): Promise<void>;
+  /**
+   * Asks for a reset link for an address: one event, the same whether or not an account has it,
+   * so neither the answer nor its time tells. Throws ValidationError (not an address). Not idempotent.
+   */
+  forgotPassword(input: ForgotPasswordInput): Promise<void>;
+  /**
+   * Sets a new password with a reset link; the account's failed-login throttle is cleared, and
+   * user.password_reset ends its sessions. Throws InvalidTokenError, PasswordTooCommonError,
+   * ValidationError. Not idempotent: the token is spent, even should hashing then fail.
+   */
+  resetPassword(input: ResetPasswordInput): Promise<void>;
+  /**
+   * Asks to move the signed-in account to `newEmail` (a link is mailed there, a notice to the
+   * current address). Throws InvalidCredentialsError (wrong password), RateLimitedError (the
+   * password throttle), EmailTakenError. Not idempotent.
+   */
+  requestEmailChange(input: RequestEmailChangeInput): Promise<void>;
+  /**
+   * Makes the link's address the account's, verified. Throws InvalidTokenError, EmailTakenError
+   * (another account took it meanwhile; the link is spent). Not idempotent.
+   */
+  confirmEmailChange(input: ConfirmEmailChangeInput): Promise<void>;
+  /**
+   * Issues a token of `kind` for the account, voiding its last one of that kind, and returns it
+   * with the address to mail it to: the one place a raw token leaves this module, for the
+   * notification module's mail. Null when there is nothing to mail: the account is gone, or (a
+   * verification) already verified. Not idempotent: each call voids the last token.
+   */
+  issueAccountToken(input: IssueAccountTokenInput): Promise<IssuedAccountToken | null>;
 }
 
 /**
@@ -82,11 +127,13 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserRecord | null>;
   /**
    * Applies `changes` and sets `updatedAt`; returns the updated account, or null when there is none.
-   * Store down: UnavailableError, the account unchanged unless only the answer was lost.
+   * A new `email` is matched as create() matches it: EmailTakenError when another account has it
+   * (the store decides racing changes), the account and events then unchanged. Store down:
+   * UnavailableError, the account unchanged unless only the answer was lost.
    */
   update(
     id: string,
-    changes: Partial<Pick<UserRecord, 'displayName' | 'passwordHash'>> & { updatedAt: Date },
+    changes: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'email' | 'emailVerified'>> & { updatedAt: Date },
     events: readonly CloudEvent[],
   ): Promise<UserRecord | null>;
   /**

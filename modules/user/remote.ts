@@ -2,14 +2,29 @@ import { z } from 'zod';
 import type { ErrorRegistry, PortSpec } from '../kernel/mod.ts';
 import {
   changePasswordInputSchema,
+  confirmEmailChangeInputSchema,
   credentialCheckSchema,
   credentialsInputSchema,
   deleteAccountInputSchema,
+  forgotPasswordInputSchema,
+  issueAccountTokenInputSchema,
+  issuedAccountTokenSchema,
   registerInputSchema,
+  requestEmailChangeInputSchema,
+  requestEmailVerificationInputSchema,
+  resetPasswordInputSchema,
   updateProfileInputSchema,
   userViewSchema,
+  verifyEmailInputSchema,
 } from './domain.ts';
-import { EmailTakenError, InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
+import {
+  EmailNotVerifiedError,
+  EmailTakenError,
+  InvalidCredentialsError,
+  InvalidTokenError,
+  PasswordTooCommonError,
+  UserNotFoundError,
+} from './errors.ts';
 import type { UserApi } from './ports.ts';
 
 /** UserApi over a wire: the same schemas validate caller and callee. */
@@ -20,6 +35,13 @@ export const userApiSpec = {
   updateProfile: { input: updateProfileInputSchema, output: userViewSchema, idempotent: true },
   changePassword: { input: changePasswordInputSchema, output: z.undefined(), idempotent: false },
   deleteAccount: { input: deleteAccountInputSchema, output: z.undefined(), idempotent: false },
+  requestEmailVerification: { input: requestEmailVerificationInputSchema, output: z.undefined(), idempotent: false },
+  verifyEmail: { input: verifyEmailInputSchema, output: z.undefined(), idempotent: false },
+  forgotPassword: { input: forgotPasswordInputSchema, output: z.undefined(), idempotent: false },
+  resetPassword: { input: resetPasswordInputSchema, output: z.undefined(), idempotent: false },
+  requestEmailChange: { input: requestEmailChangeInputSchema, output: z.undefined(), idempotent: false },
+  confirmEmailChange: { input: confirmEmailChangeInputSchema, output: z.undefined(), idempotent: false },
+  issueAccountToken: { input: issueAccountTokenInputSchema, output: issuedAccountTokenSchema.nullable(), idempotent: false },
 } satisfies PortSpec<UserApi>;
 
 export const userErrors: ErrorRegistry = {
@@ -27,4 +49,6 @@ export const userErrors: ErrorRegistry = {
   invalid_credentials: () => new InvalidCredentialsError(),
   password_too_common: () => new PasswordTooCommonError(),
   user_not_found: () => new UserNotFoundError(),
+  invalid_token: () => new InvalidTokenError(),
+  email_not_verified: () => new EmailNotVerifiedError(),
 };

@@ -1,17 +1,33 @@
-import { parseInput, systemClock, type Clock, type PasswordThrottle } from '../kernel/mod.ts';
+import {
+  parseInput,
+  RateLimitedError,
+  systemClock,
+  type Clock,
+  type Outbox,
+  type PasswordThrottle,
+  type RateLimiter,
+} from '../kernel/mod.ts';
 import {
   canonicalEmail,
   changePasswordInputSchema,
   credentialsInputSchema,
+  confirmEmailChangeInputSchema,
   deleteAccountInputSchema,
+  forgotPasswordInputSchema,
+  issueAccountTokenInputSchema,
   registerInputSchema,
+  requestEmailChangeInputSchema,
+  requestEmailVerificationInputSchema,
+  resetPasswordInputSchema,
+  verifyEmailInputSchema,
   toUserView,
   updateProfileInputSchema,
   type UserRecord,
 } from './domain.ts';
-import { InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
+import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
 import { userEvent } from './events.ts';
-import type { CommonPasswordList, PasswordHasher, UserApi, UserRepository } from './ports.ts';
+import type { AccountTokenRepository, CommonPasswordList, PasswordHasher, UserApi, UserRepository } from './ports.ts';
+import { accountTokenHash, newAccountToken, type AccountTokenKind } from './tokens.ts';
 
 export interface UserServiceDeps {
   users: UserRepository;
@@ -19,10 +35,28 @@ export interface UserServiceDeps {
   commonPasswords: CommonPasswordList;
   /** Throttles password checks per account: logins, and a signed-in user's re-checks (password change, deletion). */
   throttle?: PasswordThrottle;
+  /** The single-use tokens of verification, reset and email-change links. */
+  tokens: AccountTokenRepository;
+  /** For events that change no state here (a request for a mail). */
+  outbox: Outbox;
+  /**
+   * One mail a minute per account and kind of link: a 429 for the verification resend, silence for
+   * password resets (whose requests must look the same whether or not the account exists).
+   */
+  mailLimit: RateLimiter;
   clock?: Clock;
 }
 
-export function createUserService({ users, hasher, commonPasswords, throttle, clock = systemClock }: UserServiceDeps): UserApi {
+export function createUserService({
+  users,
+  hasher,
+  commonPasswords,
+  throttle,
+  tokens,
+  outbox,
+  mailLimit,
+  clock = systemClock,
+}: UserServiceDeps): UserApi {
   // Verifying against a real hash when the email is unknown makes both paths cost one argon2 run,
   // so response time does not reveal which emails have accounts.
   // Made at once, so even the first unknown-email login costs no more than a known one.
@@ -78,6 +112,7 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
         email,
         displayName: displayName ?? null,
         passwordHash: await hasher.hash(password),
+        emailVerified: false,
         status: 'active',
         createdAt: now,
         updatedAt: now,
@@ -125,8 +160,97 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
       const { userId, password, meta } = parseInput(deleteAccountInputSchema, input);
       await confirmPassword(userId, password);
       const now = clock.now();
+      // Tokens first: were the deletion to fail after, the account would only need new links.
+      await tokens.deleteByUser(userId);
       const deleted = await users.delete(userId, [userEvent('user.deleted', { userId, ...meta }, now)]);
       if (!deleted) throw new InvalidCredentialsError();
     },
+
+    async requestEmailVerification(input) {
+      const { userId, meta } = parseInput(requestEmailVerificationInputSchema, input);
+      const user = await users.findById(userId);
+      if (!user) throw new UserNotFoundError();
+      const limit = await mailLimit.hit(`email_verification:${userId}`);
+      if (!limit.allowed)
+        throw new RateLimitedError(
+          Math.max(1, Math.ceil(limit.resetMs / 1000)),
+          'A verification mail was sent a moment ago; try again in a minute.',
+        );
+      // A verified account gets no mail (the handler finds nothing to verify), but the same answer.
+      await outbox.append([userEvent('user.email_verification_requested', { userId, ...meta }, clock.now())]);
+    },
+
+    async verifyEmail(input) {
+      const { token, meta } = parseInput(verifyEmailInputSchema, input);
+      const { user } = await spend(token, 'email_verification');
+      const now = clock.now();
+      await users.update(user.id, { emailVerified: true, updatedAt: now }, [
+        userEvent('user.email_verified', { userId: user.id, ...meta }, now),
+      ]);
+    },
+
+    async forgotPassword(input) {
+      const { email, meta } = parseInput(forgotPasswordInputSchema, input);
+      // The same one write whether or not an account has this address, so neither the answer nor
+      // its time tells; the account is looked up later, by the user module's own handler.
+      await outbox.append([userEvent('user.password_forgotten', { email, ...meta }, clock.now())]);
+    },
+
+    async resetPassword(input) {
+      const { token, newPassword, meta } = parseInput(resetPasswordInputSchema, input);
+      rejectCommon(newPassword);
+      // The token is spent before the hash: a bad token costs no argon2 run. Should hashing or
+      // the update fail after, the link is spent: the account asks for another.
+      const { user } = await spend(token, 'password_reset');
+      const now = clock.now();
+      const updated = await users.update(user.id, { passwordHash: await hasher.hash(newPassword), updatedAt: now }, [
+        userEvent('user.password_reset', { userId: user.id, ...meta }, now),
+      ]);
+      if (!updated) throw new InvalidTokenError();
+      // At once, so the owner can sign in straight away; user.password_reset clears it again,
+      // retried, should the throttle's store not answer now.
+      await throttle?.clear(`user:${user.id}`).catch(() => {});
+    },
+
+    async requestEmailChange(input) {
+      const { userId, newEmail, password, meta } = parseInput(requestEmailChangeInputSchema, input);
+      await confirmPassword(userId, password);
+      if (await users.findByEmail(newEmail)) throw new EmailTakenError();
+      await outbox.append([userEvent('user.email_change_requested', { userId, newEmail, ...meta }, clock.now())]);
+    },
+
+    async confirmEmailChange(input) {
+      const { token, meta } = parseInput(confirmEmailChangeInputSchema, input);
+      const { user, email } = await spend(token, 'email_change');
+      const now = clock.now();
+      // Taken meanwhile: EmailTakenError from the store, which decides racing changes.
+      const updated = await users.update(user.id, { email, emailVerified: true, updatedAt: now }, [
+        userEvent('user.email_changed', { userId: user.id, ...meta }, now),
+      ]);
+      if (!updated) throw new InvalidTokenError();
+    },
+
+    async issueAccountToken(input) {
+      const parsed = parseInput(issueAccountTokenInputSchema, input);
+      const user = await users.findById(parsed.userId);
+      if (!user || (parsed.kind === 'email_verification' && user.emailVerified)) return null;
+      const to = parsed.kind === 'email_change' ? parsed.newEmail : user.email;
+      const { token, record } = await newAccountToken({ userId: user.id, kind: parsed.kind, email: to }, clock.now());
+      await tokens.issue(record);
+      return { token, to, expiresAt: record.expiresAt.toISOString() };
+    },
   };
+
+  /**
+   * Spends a presented token of `kind`, returning its account; InvalidTokenError for an unknown,
+   * expired, spent or voided one, and for a verification or reset link sent to an address the
+   * account no longer has.
+   */
+  async function spend(token: string, kind: AccountTokenKind): Promise<{ user: UserRecord; email: string }> {
+    const record = await tokens.consume(await accountTokenHash(token), kind, clock.now());
+    const user = record ? await users.findById(record.userId) : null;
+    if (!record || !user) throw new InvalidTokenError();
+    if (kind !== 'email_change' && canonicalEmail(user.email) !== canonicalEmail(record.email)) throw new InvalidTokenError();
+    return { user, email: record.email };
+  }
 }

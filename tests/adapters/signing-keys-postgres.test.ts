@@ -12,7 +12,7 @@ import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-
 import { createAuthService, publicationLeadMs, rotateSigningKey } from '../../modules/auth/mod.ts';
 import { createSessionService } from '../../modules/session/mod.ts';
 import { createUserService } from '../../modules/user/mod.ts';
-import { manualClock } from '../modules/fixtures.ts';
+import { manualClock, lifecycleDeps } from '../modules/fixtures.ts';
 import { dropTestStores, testDatabaseUrl, uniqueName } from '../support/services.ts';
 
 const schema = uniqueName('signing_keys');
@@ -37,6 +37,7 @@ describe('signing keys on Postgres', () => {
       users: createMemoryUserRepository({ outbox }),
       hasher: createArgon2PasswordHasher(),
       commonPasswords: createCommonPasswordList(),
+      ...lifecycleDeps(),
     });
     const sessions = createSessionService({
       sessions: createMemorySessionRepository({ outbox }),

@@ -80,6 +80,7 @@ describe('PGlite database', () => {
         email: 'persist@example.test',
         displayName: null,
         passwordHash: 'hash',
+        emailVerified: false,
         status: 'active' as const,
         createdAt: new Date(),
         updatedAt: new Date(),

@@ -19,6 +19,7 @@ function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
     email: `user-${crypto.randomUUID()}@example.test`,
     displayName: 'Ada',
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+    emailVerified: false,
     status: 'active',
     createdAt: at,
     updatedAt: at,
@@ -127,6 +128,52 @@ export function describeUserRepositoryContract(
       const updatedAt = new Date();
       const updated = await repo.update(user.id, { passwordHash: 'new-hash', updatedAt }, []);
       expect(updated).toEqual({ ...user, passwordHash: 'new-hash', updatedAt });
+    });
+
+    it('update() changes the email and its verification: found by the new address, no longer by the old', async () => {
+      const user = newUser();
+      await repo.create(user, []);
+      const email = `New.${crypto.randomUUID()}@Example.test`;
+      const updatedAt = new Date();
+      const updated = await repo.update(user.id, { email, emailVerified: true, updatedAt }, []);
+      expect(updated).toEqual({ ...user, email, emailVerified: true, updatedAt });
+      expect(await repo.findByEmail(email.toLowerCase())).toEqual(updated);
+      expect(await repo.findByEmail(user.email)).toBeNull();
+      await expect(repo.create(newUser({ email: user.email }), [])).resolves.toBeUndefined(); // the old address is free
+    });
+
+    it('update() to another account’s email (in any case) throws EmailTakenError and changes nothing, events included', async () => {
+      const [user, other] = [newUser(), newUser()];
+      await repo.create(user, []);
+      await repo.create(other, []);
+      const event = testEvent('user.email_changed');
+      await expect(
+        repo.update(user.id, { email: other.email.toUpperCase(), emailVerified: true, updatedAt: new Date() }, [event]),
+      ).rejects.toBeInstanceOf(EmailTakenError);
+      expect(await repo.findById(user.id)).toEqual(user);
+      expect(await repo.findByEmail(other.email)).toEqual(other);
+      expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
+    });
+
+    it('update() to the same address in another case keeps the account its own', async () => {
+      const user = newUser();
+      await repo.create(user, []);
+      const updatedAt = new Date();
+      expect(await repo.update(user.id, { email: user.email.toUpperCase(), updatedAt }, [])).toEqual({
+        ...user,
+        email: user.email.toUpperCase(),
+        updatedAt,
+      });
+      expect((await repo.findByEmail(user.email))?.id).toBe(user.id);
+    });
+
+    it('of racing changes to one new email exactly one succeeds', async () => {
+      const users = [newUser(), newUser(), newUser()];
+      for (const u of users) await repo.create(u, []);
+      const email = `race-${crypto.randomUUID()}@example.test`;
+      const results = await Promise.allSettled(users.map((u) => repo.update(u.id, { email, updatedAt: new Date() }, [])));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(EmailTakenError);
     });
 
     it('update() stores its events in the outbox with the change', async () => {

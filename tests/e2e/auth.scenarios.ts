@@ -18,6 +18,7 @@ export function authScenarios(start: StartTarget) {
         email: email.toUpperCase(),
         displayName: 'Ada',
         createdAt: expect.any(String),
+        emailVerified: false,
       });
       expect(new Date(res.body.user.createdAt).toISOString()).toBe(res.body.user.createdAt);
     });

@@ -10,6 +10,7 @@ import { createSystem } from '../../src/system.ts';
 import { createClient } from './client.ts';
 import { eventually } from './harness.ts';
 import { dropTestStores, testRedisUrl, uniqueName } from '../support/services.ts';
+import { startTestSmtpServer } from '../support/smtp-server.ts';
 
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -24,9 +25,9 @@ function capturingLogger() {
 const clientIp = '203.0.113.7';
 
 /** A monolith (memory storage) logging into `lines`, its client, and its close. */
-async function loggingMonolith() {
+async function loggingMonolith(env: Record<string, string> = {}) {
   const { logger, lines } = capturingLogger();
-  const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => clientIp, logger });
+  const system = await createSystem(loadConfig({ DATABASE_URL: 'memory', ...env }), { clientIp: () => clientIp, logger });
   const api = createClient({ clientIp, request: async (path, init) => system.app.request(path, init), close: async () => {} });
   return { lines, api, request: (path: string) => system.app.request(path), close: () => system.close() };
 }
@@ -100,9 +101,12 @@ describe('logs', () => {
   });
 
   it('write one line per security event, once, with who and from where but no secret or email', async () => {
-    const { lines, api, close } = await loggingMonolith();
+    // Mail through SMTP, as in production: the development mailer logs addresses and links on purpose (below).
+    const smtp = await startTestSmtpServer();
+    const { lines, api, close } = await loggingMonolith({ MAIL_URL: smtp.url });
     try {
       const s = await api.signedUp();
+      const link = (await smtp.waitFor((m) => m.envelope.to.includes(s.email))).links[0]!;
       await api.call('POST', '/api/auth/login', { json: { email: s.email, password: 'not the password' } });
       const userId = s.user.id as string;
       await eventually(async () => {
@@ -118,7 +122,29 @@ describe('logs', () => {
         eventId: expect.any(String),
       });
       const all = JSON.stringify(lines);
-      for (const secret of [s.password, s.accessToken, s.refreshToken, s.email]) expect(all).not.toContain(secret);
+      const mailToken = new URL(link).searchParams.get('token')!;
+      for (const secret of [s.password, s.accessToken, s.refreshToken, s.email, mailToken]) expect(all).not.toContain(secret);
+    } finally {
+      await close();
+      await smtp.close();
+    }
+  });
+
+  it('without MAIL_URL, warn at start and write each mail’s recipient, subject and links, and nothing else of it', async () => {
+    const { lines, api, close } = await loggingMonolith();
+    try {
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^MAIL_URL is unset/) }));
+      const { email } = await api.register();
+      const mail = await eventually(async () => {
+        const line = lines.find((l) => l.msg === 'mail (MAIL_URL unset, not sent)' && l.to === email);
+        expect(line).toBeDefined();
+        return line!;
+      });
+      expect(Object.keys(mail).sort()).toEqual(['level', 'links', 'msg', 'subject', 'to']);
+      expect(mail).toMatchObject({
+        subject: 'Confirm your email address',
+        links: [expect.stringMatching(/^http:\/\/localhost:3000\/verify-email\?token=[\w-]{43}$/)],
+      });
     } finally {
       await close();
     }

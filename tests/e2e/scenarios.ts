@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
 import { authScenarios } from './auth.scenarios.ts';
 import { edgeScenarios } from './edge.scenarios.ts';
+import { lifecycleScenarios } from './lifecycle.scenarios.ts';
 import { limitScenarios } from './limits.scenarios.ts';
 import type { StartTarget } from './harness.ts';
 
@@ -15,4 +16,5 @@ export function describeApiScenarios(start: StartTarget) {
   describe('account', () => accountScenarios(start));
   describe('edge', () => edgeScenarios(start));
   limitScenarios(start);
+  describe('account lifecycle', () => lifecycleScenarios(start));
 }

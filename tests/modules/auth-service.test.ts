@@ -10,7 +10,7 @@ import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/m
 import { UnauthenticatedError, UnavailableError, type Clock } from '../../modules/kernel/mod.ts';
 import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
-import { manualClock, observedOutbox } from './fixtures.ts';
+import { manualClock, observedOutbox, lifecycleDeps } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
@@ -38,6 +38,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         users: createMemoryUserRepository({ outbox }),
         hasher: createMemoryPasswordHasher(),
         commonPasswords: createCommonPasswordList(),
+        ...lifecycleDeps(),
       }),
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
@@ -93,6 +94,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         users: createMemoryUserRepository({ outbox }),
         hasher: createMemoryPasswordHasher(),
         commonPasswords: createCommonPasswordList(),
+        ...lifecycleDeps(),
       });
       const sessions = sessionApiOver(outbox);
       // The deletion commits after the password check passed.
@@ -152,6 +154,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       users: createMemoryUserRepository({ outbox }),
       hasher: createMemoryPasswordHasher(),
       commonPasswords: createCommonPasswordList(),
+      ...lifecycleDeps(),
     });
     let userModuleDown = false;
     const users = wrap(
@@ -183,6 +186,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       users: createMemoryUserRepository({ outbox }),
       hasher: createMemoryPasswordHasher(),
       commonPasswords: createCommonPasswordList(),
+      ...lifecycleDeps(),
     });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = sessionApiOver(outbox);
@@ -217,6 +221,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       users: createMemoryUserRepository({ outbox }),
       hasher: createMemoryPasswordHasher(),
       commonPasswords: createCommonPasswordList(),
+      ...lifecycleDeps(),
     });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = sessionApiOver(outbox);

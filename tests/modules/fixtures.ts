@@ -1,4 +1,6 @@
-import { createMemoryOutbox } from '../../adapters/memory/outbox.ts';
+import { createMemoryAccountTokenRepository } from '../../adapters/memory/account-token-repository.ts';
+import { createMemoryOutbox, type MemoryOutbox } from '../../adapters/memory/outbox.ts';
+import { createMemoryRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
 import type { CloudEvent, Clock } from '../../modules/kernel/mod.ts';
 
 /** A clock tests move by hand. */
@@ -21,4 +23,13 @@ export function observedOutbox() {
     return events;
   };
   return { outbox, written };
+}
+
+/** The user service's account-lifecycle dependencies, in memory: its tokens, an outbox, the one-mail-a-minute limit. */
+export function lifecycleDeps(outbox: MemoryOutbox = createMemoryOutbox()) {
+  return {
+    tokens: createMemoryAccountTokenRepository(),
+    outbox,
+    mailLimit: createMemoryRateLimiter({ name: `account-mails-${crypto.randomUUID()}`, limit: 1, windowSeconds: 60 }),
+  };
 }

@@ -9,7 +9,7 @@ import { createUserService, userEvents } from '../../modules/user/mod.ts';
 import { eventFactory } from '../../modules/kernel/mod.ts';
 import { createMailer } from '../../src/mail.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
-import { observedOutbox } from './fixtures.ts';
+import { lifecycleDeps, observedOutbox } from './fixtures.ts';
 
 const userEvent = eventFactory('user', userEvents);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -27,6 +27,7 @@ function setup(mailer: Mailer) {
     users: createMemoryUserRepository({ outbox }),
     hasher: createMemoryPasswordHasher(),
     commonPasswords: createCommonPasswordList(),
+    ...lifecycleDeps(outbox),
   });
   return { user, written, handlers: notificationHandlers({ user, mailer, publicUrl }) };
 }
@@ -47,6 +48,49 @@ describe('notification handlers', () => {
     expect(mail.subject).toBe('Your password was changed');
     expect(mail.text).toContain('password of your account was just changed');
     expect(mail.html).toContain('<p>The password of your account was just changed');
+  });
+
+  const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+  const newAccount = async (user: ReturnType<typeof setup>['user']) =>
+    user.register({ email: `amy-${crypto.randomUUID().slice(0, 8)}@example.test`, password: 'a sturdy passphrase' });
+
+  it('user.registered mails a PUBLIC_URL verification link whose token verifies the address, once', async () => {
+    const { user, handlers, written } = setup(mailer);
+    const account = await newAccount(user);
+    await handlers.handle(userEvent('user.registered', { userId: account.id }));
+    const mail = await smtp.waitFor((m) => m.envelope.to.includes(account.email));
+    expect(mail.subject).toBe('Confirm your email address');
+    const [link] = mail.links;
+    expect(link).toMatch(/^https:\/\/auth\.example\.test\/verify-email\?token=[\w-]{43}$/);
+    expect(mail.html).toContain(`href="${link}"`);
+    expect(JSON.stringify(await written())).not.toContain(tokenOf(link!)); // never in an event
+    await user.verifyEmail({ token: tokenOf(link!) });
+    expect((await user.getById(account.id))?.emailVerified).toBe(true);
+    await expect(user.verifyEmail({ token: tokenOf(link!) })).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('a verified account gets no verification mail', async () => {
+    const { user, handlers } = setup(mailer);
+    const account = await newAccount(user);
+    await handlers.handle(userEvent('user.registered', { userId: account.id }));
+    await user.verifyEmail({ token: tokenOf((await smtp.waitFor((m) => m.envelope.to.includes(account.email))).links[0]!) });
+    const before = smtp.received.length;
+    await handlers.handle(userEvent('user.email_verification_requested', { userId: account.id }));
+    expect(smtp.received.length).toBe(before);
+  });
+
+  it('user.email_change_requested sends a notice to the old address and the link to the new one', async () => {
+    const { user, handlers } = setup(mailer);
+    const account = await newAccount(user);
+    const newEmail = `new-${crypto.randomUUID().slice(0, 8)}@example.test`;
+    await handlers.handle(userEvent('user.email_change_requested', { userId: account.id, newEmail }));
+    const notice = await smtp.waitFor((m) => m.envelope.to.includes(account.email));
+    expect(notice.text).toContain(newEmail);
+    expect(notice.links).toEqual([]);
+    const link = (await smtp.waitFor((m) => m.envelope.to.includes(newEmail))).links[0]!;
+    expect(link).toMatch(/\/confirm-email\?token=/);
+    await user.confirmEmailChange({ token: tokenOf(link) });
+    expect(await user.getById(account.id)).toMatchObject({ email: newEmail, emailVerified: true });
   });
 
   it('an account gone by the time the event is handled gets no mail', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
+import { manualClock } from './fixtures.ts';
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
 import {
   RateLimitedError,
@@ -29,6 +30,22 @@ describe('password throttle', () => {
     expect(blocked).toBeInstanceOf(RateLimitedError);
     expect((blocked as RateLimitedError).retryAfterSeconds).toBe(2);
     expect(await guess(t, 'user:bob', 'right')).toBe(true); // other accounts are unaffected
+  });
+
+  it('clear() lifts a block and a lockout at once, for that account only, as a success would', async () => {
+    const clock = manualClock();
+    const t = throttle(createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy, clock }));
+    for (let i = 0; i < passwordThrottlePolicy.lockoutFailures; i++) {
+      expect(await guess(t, 'user:ada')).toBe(false);
+      // Past each block (2 s, 4 s … up to 15 min), within the lockout's day: every guess is checked and counts.
+      clock.advance(Math.min(passwordThrottlePolicy.maxBlockMs, 1000 * 2 ** Math.max(0, i + 1 - passwordThrottlePolicy.freeFailures)));
+    }
+    for (let i = 0; i < 11; i++) await refusal(guess(t, 'user:bob'));
+    const locked = await refusal(guess(t, 'user:ada', 'right'));
+    expect((locked as RateLimitedError).retryAfterSeconds).toBeGreaterThan(passwordThrottlePolicy.maxBlockMs / 1000); // the lockout
+    await t.clear('user:ada');
+    expect(await guess(t, 'user:ada', 'right')).toBe(true);
+    expect(await refusal(guess(t, 'user:bob', 'right'))).toBeInstanceOf(RateLimitedError);
   });
 
   it('a success clears the count', async () => {

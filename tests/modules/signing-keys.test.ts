@@ -9,7 +9,7 @@ import { createAuthService, publicationLeadMs, rotateSigningKey, type AuthApi, t
 import { UnavailableError } from '../../modules/kernel/mod.ts';
 import { createSessionService } from '../../modules/session/mod.ts';
 import { createUserService } from '../../modules/user/mod.ts';
-import { manualClock, observedOutbox } from './fixtures.ts';
+import { manualClock, observedOutbox, lifecycleDeps } from './fixtures.ts';
 
 const minute = 60_000;
 const day = 24 * 60 * minute;
@@ -24,6 +24,7 @@ function system(clock = manualClock(), keys: SigningKeyRepository = createMemory
     users: createMemoryUserRepository({ outbox }),
     hasher: createMemoryPasswordHasher(),
     commonPasswords: createCommonPasswordList(),
+    ...lifecycleDeps(),
   });
   const sessions = createSessionService({
     sessions: createMemorySessionRepository({ outbox }),

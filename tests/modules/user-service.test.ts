@@ -13,7 +13,7 @@ import {
   userErrors,
   type PasswordHasher,
 } from '../../modules/user/mod.ts';
-import { observedOutbox } from './fixtures.ts';
+import { lifecycleDeps, observedOutbox } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const password = 'a sturdy passphrase 42';
@@ -22,7 +22,7 @@ describe.each(runners)('user service ($name)', ({ wrap }) => {
   function setup(hasher: PasswordHasher = createMemoryPasswordHasher()) {
     const { outbox, written } = observedOutbox();
     const repo = createMemoryUserRepository({ outbox });
-    const service = createUserService({ users: repo, hasher, commonPasswords: createCommonPasswordList() });
+    const service = createUserService({ users: repo, hasher, commonPasswords: createCommonPasswordList(), ...lifecycleDeps(outbox) });
     return { users: wrap(service, { module: 'user', spec: userApiSpec, errors: userErrors }), repo, written };
   }
 
@@ -111,6 +111,7 @@ describe('user service under hashing overload', () => {
       users: createMemoryUserRepository({ outbox: observedOutbox().outbox }),
       hasher,
       commonPasswords: createCommonPasswordList(),
+      ...lifecycleDeps(),
     });
     await users.register({ email: 'ada@example.com', password });
     const busy = [hasher.hash('takes the running slot'), hasher.hash('takes the waiting slot')];
