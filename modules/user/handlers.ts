@@ -1,4 +1,5 @@
 import { eventHandlers, systemClock, type HandlerSet } from '../kernel/mod.ts';
+import { canonicalEmail } from './domain.ts';
 import { userEvent, userEvents } from './events.ts';
 import type { UserServiceDeps } from './service.ts';
 
@@ -10,10 +11,12 @@ import type { UserServiceDeps } from './service.ts';
 export function userHandlers({ users, outbox, mailLimit, throttle, clock = systemClock }: UserServiceDeps): HandlerSet {
   return eventHandlers(userEvents, {
     async 'user.password_forgotten'({ data: { email, ...meta } }) {
+      // The same work for an unknown address as for a known one up to the last step: in one process
+      // this runs beside the requests, which must not be slowed for known addresses only.
       const user = await users.findByEmail(email);
-      if (!user) return;
-      // Quietly one reset mail a minute per account: the client had its answer long ago, the same either way.
-      if (!(await mailLimit.hit(`password_reset:${user.id}`)).allowed) return;
+      // Quietly one reset mail a minute per address: the client had its answer long ago, the same either way.
+      const allowed = (await mailLimit.hit(`password_reset:${canonicalEmail(email)}`)).allowed;
+      if (!user || !allowed) return;
       await outbox.append([userEvent('user.password_reset_requested', { userId: user.id, ...meta }, clock.now())]);
     },
     async 'user.password_reset'({ data }) {

@@ -41,7 +41,7 @@ export interface UserServiceDeps {
   outbox: Outbox;
   /**
    * One mail a minute per account and kind of link: a 429 for the verification resend, silence for
-   * password resets (whose requests must look the same whether or not the account exists).
+   * password resets (counted by address, whose requests must look the same whether or not an account has it).
    */
   mailLimit: RateLimiter;
   clock?: Clock;

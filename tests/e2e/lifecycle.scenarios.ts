@@ -13,7 +13,7 @@ export function lifecycleScenarios(start: StartTarget) {
   const ctx = {} as { target: Target; api: Client; smtp: TestSmtpServer };
   beforeAll(async () => {
     ctx.smtp = await startTestSmtpServer();
-    // A higher /api/auth limit: the timing case alone sends 120 requests there.
+    // A higher /api/auth limit: the timing case alone sends 200 requests there.
     ctx.target = await start({ MAIL_URL: ctx.smtp.url, PUBLIC_URL: publicUrl, RATE_LIMIT_AUTH_PER_MINUTE: '3000' });
     ctx.api = createClient(ctx.target);
   });
@@ -147,7 +147,7 @@ export function lifecycleScenarios(start: StartTarget) {
         bodies.add(`${res.status} ${res.headers.get('Content-Type')} ${body}`);
       };
       // Alternating, in a random order within each pair, so drift in the machine's load hits both alike.
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 100; i++) {
         const pair: Array<'known' | 'unknown'> = Math.random() < 0.5 ? ['known', 'unknown'] : ['unknown', 'known'];
         for (const which of pair) await ask(which);
       }
