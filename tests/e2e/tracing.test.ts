@@ -98,12 +98,14 @@ describe('a login is one trace', () => {
       const json = { currentPassword: api.password, newPassword: 'another sturdy passphrase 7' };
       await api.call('POST', '/api/users/me/password', { token: s.accessToken, json, headers: { traceparent } });
       const trace = () => renderTrace(exporter.getFinishedSpans().map(collected), traceId, describeSpan()).join('\n');
-      // The handler calls the session port, so its work shows under the delivery that caused it.
+      // Handlers call ports (session's, and the notice mail's lookup), so their work shows under the delivery that caused it.
       const nested = [
         '  internal UserApi.changePassword',
         '    producer publish user.password_changed',
         '      consumer process user.password_changed (audit)',
         '      consumer process user.password_changed (log)',
+        '      consumer process user.password_changed (notification)',
+        '        internal UserApi.getById',
         '      consumer process user.password_changed (session)',
         '        internal SessionApi.revokeAll',
       ].join('\n');
