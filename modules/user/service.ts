@@ -184,9 +184,10 @@ export function createUserService({
       const { token, meta } = parseInput(verifyEmailInputSchema, input);
       const { user } = await spend(token, 'email_verification');
       const now = clock.now();
-      await users.update(user.id, { emailVerified: true, updatedAt: now }, [
+      const updated = await users.update(user.id, { emailVerified: true, updatedAt: now }, [
         userEvent('user.email_verified', { userId: user.id, ...meta }, now),
       ]);
+      if (!updated) throw new InvalidTokenError(); // the account was deleted meanwhile
     },
 
     async forgotPassword(input) {

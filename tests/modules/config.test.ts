@@ -209,3 +209,27 @@ describe('placement', () => {
     expect(() => loadConfig({ ...split, SERVICES: 'gateway,billing' })).toThrow(/SERVICES: unknown module\(s\) billing/);
   });
 });
+
+describe('config of the account lifecycle', () => {
+  it('links default to http://localhost:$PORT, and PUBLIC_URL loses a trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl).toBe('https://auth.example.com');
+    for (const bad of ['auth.example.com', 'ftp://x', 'https://x/?a=1'])
+      expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL/);
+  });
+
+  it('reads MAIL_URL (smtp or smtps only), MAIL_FROM and REQUIRE_VERIFIED_EMAIL, and prints MAIL_URL without its password', () => {
+    expect(loadConfig({}).settings).toMatchObject({
+      notification: { mailUrl: undefined, mailFrom: 'modular-auth <no-reply@localhost>' },
+      auth: { requireVerifiedEmail: false },
+    });
+    const config = loadConfig({ MAIL_URL: 'smtps://mailer:s3cret@mail.example.com:465', REQUIRE_VERIFIED_EMAIL: 'true' });
+    expect(config.settings).toMatchObject({
+      notification: { mailUrl: 'smtps://mailer:s3cret@mail.example.com:465' },
+      auth: { requireVerifiedEmail: true },
+    });
+    expect(JSON.stringify(describeConfig(config))).not.toContain('s3cret');
+    expect(() => loadConfig({ MAIL_URL: 'http://mail.example.com' })).toThrow(/MAIL_URL/);
+    expect(() => loadConfig({ REQUIRE_VERIFIED_EMAIL: 'yes' })).toThrow(/REQUIRE_VERIFIED_EMAIL/);
+  });
+});
