@@ -68,7 +68,8 @@ export const modules = [
   }),
   bind({
     descriptor: userModule,
-    deps: ({ config, logger, storage, rateLimits }) => ({
+    deps: ({ config, logger, storage, rateLimits }, _calls, settings) => ({
+      ...settings,
       users: storage.pick({
         memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
         sql: ({ db }) => createSqlUserRepository({ db }),
