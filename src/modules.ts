@@ -1,3 +1,4 @@
+import { adminModule } from '../modules/admin/mod.ts';
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
 import type { CallsOf, ModuleDescriptor, SettingsOf } from '../modules/kernel/mod.ts';
@@ -95,6 +96,10 @@ export const modules = [
     deps: ({ storage }) => ({
       entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }),
     }),
+  }),
+  bind({
+    descriptor: adminModule,
+    deps: ({ storage }, calls) => ({ calls, outbox: storage.outbox }),
   }),
 ] as const;
 
