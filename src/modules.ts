@@ -45,6 +45,13 @@ const bind = <Descriptor extends ModuleDescriptor>(binding: ModuleBinding<Descri
 export const signingKeyRepository = (storage: Storage) =>
   storage.pick({ memory: () => createMemorySigningKeyRepository(), sql: ({ db }) => createSqlSigningKeyRepository({ db }) });
 
+/** The user module's accounts in the configured store (also what `npm run admin` changes). */
+export const userRepository = (storage: Storage) =>
+  storage.pick({
+    memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
+    sql: ({ db }) => createSqlUserRepository({ db }),
+  });
+
 /** Sessions live in Redis when REDIS_URL is set: they expire by themselves, and every instance shares them. */
 const sessionRepository = (storage: Storage) =>
   storage.pick({
@@ -71,10 +78,7 @@ export const modules = [
     descriptor: userModule,
     deps: ({ config, logger, storage, rateLimits }, _calls, settings) => ({
       ...settings,
-      users: storage.pick({
-        memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
-        sql: ({ db }) => createSqlUserRepository({ db }),
-      }),
+      users: userRepository(storage),
       hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
       commonPasswords: createCommonPasswordList(),
       // Logins and password re-checks (both in the user module) count against one per-account throttle.
