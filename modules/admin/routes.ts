@@ -62,7 +62,12 @@ export const getUser = createRoute({
 });
 
 /** An action on an account: 204 when done. */
-const action = (method: 'post' | 'delete', path: string, summary: string, description: string) =>
+const action = <const Method extends 'post' | 'delete', const Path extends string>(
+  method: Method,
+  path: Path,
+  summary: string,
+  description: string,
+) =>
   createRoute({
     method,
     path,
