@@ -91,6 +91,15 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(await verifier(refreshed.accessToken)).toMatchObject({ roles: ['admin'], amr: ['pwd'] });
   });
 
+  it('refresh() signs the amr its session was made with (a second factor stays named)', async () => {
+    const { auth, sessions } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    const issued = await sessions.create({ userId: user.id, amr: ['pwd', 'otp'] });
+    const res = await auth.refresh({ refreshToken: issued.refreshToken });
+    const { payload } = await jwtVerify(res.accessToken, createLocalJWKSet(await auth.jwks()));
+    expect(payload.amr).toEqual(['pwd', 'otp']);
+  });
+
   it('login() of a disabled account answers account_disabled for the right password only, each a user.login_failed', async () => {
     const { auth, users, written } = setup();
     const user = await auth.register({ email: 'ada@example.com', password });
