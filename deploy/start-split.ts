@@ -13,7 +13,7 @@ const common = {
   SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET ?? crypto.randomUUID() + crypto.randomUUID(),
   HOST: '127.0.0.1',
 };
-// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004.
+// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004, admin 3005.
 const url = (module: ModuleName) => `http://127.0.0.1:${base + moduleNames.indexOf(module)}`;
 
 const isLive = (module: ModuleName) =>

@@ -19,6 +19,11 @@ const levels = {
   'user.deleted': 'info',
   'session.revoked': 'info',
   'session.refresh_reuse_detected': 'warn',
+  'user.roles_changed': 'warn',
+  'admin.user_disabled': 'info',
+  'admin.user_enabled': 'info',
+  'admin.sessions_revoked': 'info',
+  'admin.user_unlocked': 'info',
 } as const satisfies Partial<Record<keyof EventCatalogue, 'info' | 'warn'>>;
 
 /**
@@ -30,8 +35,14 @@ export function subscribeEventLog(bus: EventBus, logger: Logger): Subscription {
   const write =
     (level: 'info' | 'warn') =>
     async ({ type, id, time, subject, data }: EventOf<EventCatalogue, keyof typeof levels>) => {
-      const { sessionId, reason, ip }: { sessionId?: string; reason?: string; ip?: string } = data;
-      logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip });
+      const { sessionId, reason, ip, actorId, role } = data as {
+        sessionId?: string;
+        reason?: string;
+        ip?: string;
+        actorId?: string;
+        role?: string;
+      };
+      logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip, actorId, role });
     };
   const handlers = Object.fromEntries(Object.entries(levels).map(([type, level]) => [type, write(level)])) as EventHandlers<EventCatalogue>;
   return subscribeHandlers(bus, 'log', eventHandlers(eventCatalogue, handlers));

@@ -1,3 +1,4 @@
+import { adminModule } from '../modules/admin/mod.ts';
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
 import type { CallsOf, ModuleDescriptor, SettingsOf } from '../modules/kernel/mod.ts';
@@ -44,6 +45,13 @@ const bind = <Descriptor extends ModuleDescriptor>(binding: ModuleBinding<Descri
 export const signingKeyRepository = (storage: Storage) =>
   storage.pick({ memory: () => createMemorySigningKeyRepository(), sql: ({ db }) => createSqlSigningKeyRepository({ db }) });
 
+/** The user module's accounts in the configured store (also what `npm run admin` changes). */
+export const userRepository = (storage: Storage) =>
+  storage.pick({
+    memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
+    sql: ({ db }) => createSqlUserRepository({ db }),
+  });
+
 /** Sessions live in Redis when REDIS_URL is set: they expire by themselves, and every instance shares them. */
 const sessionRepository = (storage: Storage) =>
   storage.pick({
@@ -68,11 +76,9 @@ export const modules = [
   }),
   bind({
     descriptor: userModule,
-    deps: ({ config, logger, storage, rateLimits }) => ({
-      users: storage.pick({
-        memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
-        sql: ({ db }) => createSqlUserRepository({ db }),
-      }),
+    deps: ({ config, logger, storage, rateLimits }, _calls, settings) => ({
+      ...settings,
+      users: userRepository(storage),
       hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
       commonPasswords: createCommonPasswordList(),
       // Logins and password re-checks (both in the user module) count against one per-account throttle.
@@ -94,6 +100,10 @@ export const modules = [
     deps: ({ storage }) => ({
       entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }),
     }),
+  }),
+  bind({
+    descriptor: adminModule,
+    deps: ({ storage }, calls) => ({ calls, outbox: storage.outbox }),
   }),
 ] as const;
 

@@ -131,6 +131,25 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE signing_keys ADD COLUMN previous_kid text UNIQUE;
     `,
   },
+  // Version 8 is the account-token tables (another branch); versions are applied in order of
+  // number whatever order they arrive in, and these two touch different tables.
+  {
+    version: 9,
+    name: 'admin',
+    sql: `
+      -- Each account's roles and last login; disabling uses status (version 2).
+      ALTER TABLE users ADD COLUMN roles jsonb NOT NULL DEFAULT '[]';
+      ALTER TABLE users ADD COLUMN last_login_at timestamptz;
+      -- The admin search pages newest first by (created_at, id), ids in byte order as in memory.
+      CREATE INDEX users_created_idx ON users (created_at DESC, id COLLATE "C" DESC);
+      -- How each session's login authenticated (RFC 8176); every session before was a password login.
+      ALTER TABLE sessions ADD COLUMN amr jsonb NOT NULL DEFAULT '["pwd"]';
+      -- Who did an admin action; the cross-user audit query reads newest first, optionally by type.
+      ALTER TABLE audit_entries ADD COLUMN actor_id text;
+      CREATE INDEX audit_entries_time_idx ON audit_entries (time DESC, id DESC);
+      CREATE INDEX audit_entries_type_time_idx ON audit_entries (type, time DESC, id DESC);
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

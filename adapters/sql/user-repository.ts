@@ -8,8 +8,10 @@ interface UserRow {
   display_name: string | null;
   password_hash: string;
   status: UserRecord['status'];
+  roles: string[];
   created_at: Date;
   updated_at: Date;
+  last_login_at: Date | null;
 }
 
 const toRecord = (r: UserRow): UserRecord => ({
@@ -18,9 +20,16 @@ const toRecord = (r: UserRow): UserRecord => ({
   displayName: r.display_name,
   passwordHash: r.password_hash,
   status: r.status,
+  roles: r.roles,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  lastLoginAt: r.last_login_at,
 });
+
+const columns = 'id, email, display_name, password_hash, status, roles, created_at, updated_at, last_login_at';
+
+/** `text` as a LIKE pattern matching it anywhere, its wildcards taken literally. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * Accounts in the `users` table. `email_canonical` holds canonicalEmail(email), computed here and
@@ -33,8 +42,8 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
       try {
         await db.transaction(async (tx) => {
           await tx.query(
-            `INSERT INTO users (id, email, email_canonical, display_name, password_hash, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            `INSERT INTO users (id, email, email_canonical, display_name, password_hash, status, roles, created_at, updated_at, last_login_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
             [
               user.id,
               user.email,
@@ -42,8 +51,10 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
               user.displayName,
               user.passwordHash,
               user.status,
+              JSON.stringify(user.roles),
               user.createdAt,
               user.updatedAt,
+              user.lastLoginAt,
             ],
           );
           await insertOutboxEvents(tx, events);
@@ -55,12 +66,12 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
     },
 
     async findById(id) {
-      const [row] = await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+      const [row] = await db.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1`, [id]);
       return row ? toRecord(row) : null;
     },
 
     async findByEmail(email) {
-      const [row] = await db.query<UserRow>('SELECT * FROM users WHERE email_canonical = $1', [canonicalEmail(email)]);
+      const [row] = await db.query<UserRow>(`SELECT ${columns} FROM users WHERE email_canonical = $1`, [canonicalEmail(email)]);
       return row ? toRecord(row) : null;
     },
 
@@ -68,19 +79,66 @@ export function createSqlUserRepository({ db }: { db: SqlDatabase }): UserReposi
       // One static statement: a flag per column says whether `changes` carries it.
       const setName = changes.displayName !== undefined;
       const setHash = changes.passwordHash !== undefined;
+      const setStatus = changes.status !== undefined;
       return db.transaction(async (tx) => {
         const [row] = await tx.query<UserRow>(
           `UPDATE users SET
              display_name = CASE WHEN $2::boolean THEN $3::text ELSE display_name END,
              password_hash = CASE WHEN $4::boolean THEN $5::text ELSE password_hash END,
+             status = CASE WHEN $7::boolean THEN $8::text ELSE status END,
              updated_at = $6
-           WHERE id = $1 RETURNING *`,
-          [id, setName, changes.displayName ?? null, setHash, changes.passwordHash ?? null, changes.updatedAt],
+           WHERE id = $1 RETURNING ${columns}`,
+          [
+            id,
+            setName,
+            changes.displayName ?? null,
+            setHash,
+            changes.passwordHash ?? null,
+            changes.updatedAt,
+            setStatus,
+            changes.status ?? null,
+          ],
         );
         if (!row) return null;
         await insertOutboxEvents(tx, events);
         return toRecord(row);
       });
+    },
+
+    async recordLogin(id, at) {
+      const [row] = await db.query<UserRow>(`UPDATE users SET last_login_at = $2 WHERE id = $1 RETURNING ${columns}`, [id, at]);
+      return row ? toRecord(row) : null;
+    },
+
+    async setRole(id, { role, granted, at }, events) {
+      return db.transaction(async (tx) => {
+        // The row lock orders concurrent role changes of the account: each reads the roles the one before wrote.
+        const [row] = await tx.query<UserRow>(`SELECT ${columns} FROM users WHERE id = $1 FOR UPDATE`, [id]);
+        if (!row) return null;
+        const before = toRecord(row);
+        const roles = granted ? [...new Set([...before.roles, role])] : before.roles.filter((r) => r !== role);
+        if (roles.length === before.roles.length) return { user: before, changed: false };
+        const [updated] = await tx.query<UserRow>(
+          `UPDATE users SET roles = $2::jsonb, updated_at = $3 WHERE id = $1 RETURNING ${columns}`,
+          [id, JSON.stringify(roles), at],
+        );
+        const user = toRecord(updated!);
+        await insertOutboxEvents(tx, events(user));
+        return { user, changed: true };
+      });
+    },
+
+    async search({ query, after, limit }) {
+      // lower() under "C" folds ASCII letters only, as foldAscii does; ids compare as bytes, as in memory.
+      const rows = await db.query<UserRow>(
+        `SELECT ${columns} FROM users
+         WHERE (email_canonical LIKE $1 OR lower(display_name COLLATE "C") LIKE $1)
+           AND ($2::timestamptz IS NULL OR created_at < $2 OR (created_at = $2 AND id COLLATE "C" < $3::text))
+         ORDER BY created_at DESC, id COLLATE "C" DESC
+         LIMIT $4`,
+        [containing(query), after?.createdAt ?? null, after?.id ?? null, limit],
+      );
+      return rows.map(toRecord);
     },
 
     async delete(id, events) {

@@ -81,6 +81,10 @@ export function createPasswordThrottle({
   }
 
   return {
+    async clear(account) {
+      await store.clear(await sha256Hex(account));
+    },
+
     async attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T> {
       // Keys are hashes: the store need not hold anyone's email address.
       const key = sha256Hex(account);

@@ -10,6 +10,11 @@ export interface PasswordThrottle {
    * reaches the caller uncounted.
    */
   attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T>;
+  /**
+   * Forgets the account's failures, block and lockout (an admin's unlock), as a passed check
+   * would. Store down: UnavailableError, unchanged unless only the answer was lost.
+   */
+  clear(account: string): Promise<void>;
 }
 
 /** How failed password checks throttle an account (NIST 800-63B, section 5.2.2). */
@@ -57,4 +62,9 @@ export interface PasswordAttemptStore {
    * Store down: UnavailableError; the slot then frees itself after its `holdMs`.
    */
   release(account: string, holder: string): Promise<void>;
+  /**
+   * Forgets the account's failures, block and lockout, as a pass does, and leaves its slot to
+   * whoever holds it. Store down: UnavailableError, unchanged unless only the answer was lost.
+   */
+  clear(account: string): Promise<void>;
 }

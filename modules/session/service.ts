@@ -95,7 +95,7 @@ export function createSessionService({
 
   return {
     async create(input) {
-      const { userId, meta } = parseInput(createSessionInputSchema, input);
+      const { userId, amr, meta } = parseInput(createSessionInputSchema, input);
       const at = clock.now();
       const refreshToken = randomSecret();
       const session: SessionRecord = {
@@ -111,6 +111,7 @@ export function createSessionService({
         refreshHash: hashToken(refreshToken),
         rotationKey: randomSecret(),
         rotatedAt: at,
+        amr,
       };
       await sessions.create(session, [sessionEvent('session.created', { userId, sessionId: session.id, ...meta }, at)]);
       return issued(session, refreshToken);

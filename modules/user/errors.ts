@@ -27,5 +27,13 @@ export class UserNotFoundError extends DomainError {
   }
 }
 
-export const userErrorCodes = ['email_taken', 'invalid_credentials', 'password_too_common', 'user_not_found'] as const;
+/** The right password for an account an admin has disabled: told only to someone who knows the password. */
+export class AccountDisabledError extends DomainError {
+  /** `userId` is for the audit log (it crosses the internal wire in details), never for the client. */
+  constructor(readonly userId: string) {
+    super('account_disabled', 'This account is disabled.', { userId });
+  }
+}
+
+export const userErrorCodes = ['email_taken', 'invalid_credentials', 'password_too_common', 'user_not_found', 'account_disabled'] as const;
 export type UserErrorCode = (typeof userErrorCodes)[number];

@@ -9,6 +9,7 @@ export const userErrorStatus = {
   invalid_credentials: 401,
   password_too_common: 400,
   user_not_found: 404,
+  account_disabled: 403,
 } satisfies StatusTable<UserErrorCode>;
 
 /** Public routes under /api/users; every one needs an authenticated principal. */

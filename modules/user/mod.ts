@@ -5,10 +5,18 @@
 export type { UserApi, UserRepository, PasswordHasher, CommonPasswordList } from './ports.ts';
 export {
   userViewSchema,
+  accountViewSchema,
+  accountPageSchema,
+  searchAccountsInputSchema,
+  searchLimit,
+  roleSchema,
+  adminRole,
+  userViewOf,
   credentialCheckSchema,
   registerInputSchema,
   emailSchema,
   canonicalEmail,
+  foldAscii,
   passwordSchema,
   displayNameSchema,
   presentedPasswordSchema,
@@ -17,6 +25,9 @@ export {
   deleteAccountInputSchema,
   updateProfileInputSchema,
   type UserView,
+  type AccountView,
+  type AccountPage,
+  type SearchAccountsInput,
   type UserRecord,
   type CredentialCheck,
   type RegisterInput,
@@ -28,3 +39,5 @@ export { userEndpoints, userErrorStatus } from './http.ts';
 export { userRouteDefinitions, userSchema } from './routes.ts';
 export { userApiSpec, userErrors } from './remote.ts';
 export { userModule } from './module.ts';
+export type { SearchPosition } from './cursor.ts';
+export { changeRole, type RoleChangeSource } from './roles.ts';

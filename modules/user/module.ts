@@ -4,6 +4,7 @@ import { userErrorStatus, userEndpoints } from './http.ts';
 import { userApiSpec, userErrors } from './remote.ts';
 import { userRouteDefinitions } from './routes.ts';
 import { createUserService, type UserServiceDeps } from './service.ts';
+import { userSettings } from './settings.ts';
 
 /** Accounts: email, display name, password hash, status. */
 export const userModule = defineModule({
@@ -13,5 +14,6 @@ export const userModule = defineModule({
   routes: [{ path: '/api/users', definitions: userRouteDefinitions, endpoints: userEndpoints }],
   publishes: userEvents,
   errorStatus: userErrorStatus,
+  settings: userSettings,
   create: (deps: UserServiceDeps) => ({ api: createUserService(deps) }),
 });

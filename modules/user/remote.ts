@@ -1,22 +1,32 @@
 import { z } from 'zod';
 import type { ErrorRegistry, PortSpec } from '../kernel/mod.ts';
 import {
+  accountPageSchema,
+  accountViewSchema,
   changePasswordInputSchema,
   credentialCheckSchema,
   credentialsInputSchema,
   deleteAccountInputSchema,
   registerInputSchema,
+  searchAccountsInputSchema,
+  setDisabledInputSchema,
   updateProfileInputSchema,
   userViewSchema,
 } from './domain.ts';
-import { EmailTakenError, InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
+import { AccountDisabledError, EmailTakenError, InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
 import type { UserApi } from './ports.ts';
 
 /** UserApi over a wire: the same schemas validate caller and callee. */
 export const userApiSpec = {
   register: { input: registerInputSchema, output: userViewSchema, idempotent: false },
   verifyCredentials: { input: credentialsInputSchema, output: credentialCheckSchema, idempotent: false },
+  // Again moves lastLoginAt to the later call and grants nothing twice.
+  recordLogin: { input: z.string(), output: accountViewSchema.nullable(), idempotent: true },
   getById: { input: z.string(), output: userViewSchema.nullable(), idempotent: true },
+  getAccount: { input: z.string(), output: accountViewSchema.nullable(), idempotent: true },
+  searchAccounts: { input: searchAccountsInputSchema, output: accountPageSchema, idempotent: true },
+  setDisabled: { input: setDisabledInputSchema, output: accountViewSchema, idempotent: true },
+  unlock: { input: z.string(), output: z.undefined(), idempotent: true },
   updateProfile: { input: updateProfileInputSchema, output: userViewSchema, idempotent: true },
   changePassword: { input: changePasswordInputSchema, output: z.undefined(), idempotent: false },
   deleteAccount: { input: deleteAccountInputSchema, output: z.undefined(), idempotent: false },
@@ -27,4 +37,5 @@ export const userErrors: ErrorRegistry = {
   invalid_credentials: () => new InvalidCredentialsError(),
   password_too_common: () => new PasswordTooCommonError(),
   user_not_found: () => new UserNotFoundError(),
+  account_disabled: (_, details) => new AccountDisabledError(String(details.userId)),
 };

@@ -1,17 +1,24 @@
 import { parseInput, systemClock, type Clock, type PasswordThrottle } from '../kernel/mod.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
+  adminRole,
   canonicalEmail,
   changePasswordInputSchema,
   credentialsInputSchema,
   deleteAccountInputSchema,
+  foldAscii,
   registerInputSchema,
+  searchAccountsInputSchema,
+  setDisabledInputSchema,
+  toAccountView,
   toUserView,
   updateProfileInputSchema,
   type UserRecord,
 } from './domain.ts';
-import { InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
+import { AccountDisabledError, InvalidCredentialsError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
 import { userEvent } from './events.ts';
 import type { CommonPasswordList, PasswordHasher, UserApi, UserRepository } from './ports.ts';
+import { changeRole } from './roles.ts';
 
 export interface UserServiceDeps {
   users: UserRepository;
@@ -19,10 +26,22 @@ export interface UserServiceDeps {
   commonPasswords: CommonPasswordList;
   /** Throttles password checks per account: logins, and a signed-in user's re-checks (password change, deletion). */
   throttle?: PasswordThrottle;
+  /** Canonical emails whose accounts get the `admin` role at login (ADMIN_EMAILS). */
+  adminEmails?: readonly string[];
   clock?: Clock;
 }
 
-export function createUserService({ users, hasher, commonPasswords, throttle, clock = systemClock }: UserServiceDeps): UserApi {
+/** The throttle's name for an account that exists (see throttledMatch). */
+const throttleKeyOf = (userId: string) => `user:${userId}`;
+
+export function createUserService({
+  users,
+  hasher,
+  commonPasswords,
+  throttle,
+  adminEmails = [],
+  clock = systemClock,
+}: UserServiceDeps): UserApi {
   // Verifying against a real hash when the email is unknown makes both paths cost one argon2 run,
   // so response time does not reveal which emails have accounts.
   // Made at once, so even the first unknown-email login costs no more than a known one.
@@ -55,7 +74,7 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
   async function throttledMatch(user: UserRecord | null, presentedEmail: string, password: string): Promise<boolean> {
     const check = () => passwordMatches(user, password);
     if (!throttle) return check();
-    const account = user ? `user:${user.id}` : `email:${canonicalEmail(presentedEmail)}`;
+    const account = user ? throttleKeyOf(user.id) : `email:${canonicalEmail(presentedEmail)}`;
     return throttle.attempt(account, check, (matched) => matched);
   }
 
@@ -79,8 +98,10 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
         displayName: displayName ?? null,
         passwordHash: await hasher.hash(password),
         status: 'active',
+        roles: [],
         createdAt: now,
         updatedAt: now,
+        lastLoginAt: null,
       };
       await users.create(user, [userEvent('user.registered', { userId: user.id, ...meta }, now)]);
       return toUserView(user);
@@ -91,13 +112,50 @@ export function createUserService({ users, hasher, commonPasswords, throttle, cl
       const user = await users.findByEmail(email);
       const matched = await throttledMatch(user, email, password); // an unknown email costs the same
       if (!user || !matched) return { ok: false, userId: user?.id ?? null };
-      if (user.status !== 'active') return { ok: false, userId: user.id };
+      // Only after the right password: a guess learns nothing about the account's state.
+      if (user.status !== 'active') throw new AccountDisabledError(user.id);
       return { ok: true, user: toUserView(user) };
+    },
+
+    async recordLogin(userId) {
+      let user = await users.findById(userId);
+      if (user && adminEmails.includes(canonicalEmail(user.email)) && !user.roles.includes(adminRole)) {
+        user = (await changeRole(users, { userId, role: adminRole, granted: true, source: 'admin_emails' }, clock)).user;
+      }
+      if (user) user = await users.recordLogin(userId, clock.now());
+      return user ? toAccountView(user) : null;
     },
 
     async getById(userId) {
       const user = await users.findById(userId);
       return user ? toUserView(user) : null;
+    },
+
+    async getAccount(userId) {
+      const user = await users.findById(userId);
+      return user ? toAccountView(user) : null;
+    },
+
+    async searchAccounts(input) {
+      const { query = '', limit, cursor } = parseInput(searchAccountsInputSchema, input);
+      const after = cursor === undefined ? null : decodeCursor(cursor);
+      // One more than asked: whether it comes says whether there is a next page.
+      const found = await users.search({ query: foldAscii(query.trim()), after, limit: limit + 1 });
+      const page = found.slice(0, limit);
+      const last = page.at(-1);
+      return { users: page.map(toAccountView), nextCursor: found.length > limit && last ? encodeCursor(last) : null };
+    },
+
+    async setDisabled(input) {
+      const { userId, disabled } = parseInput(setDisabledInputSchema, input);
+      const updated = await users.update(userId, { status: disabled ? 'disabled' : 'active', updatedAt: clock.now() }, []);
+      if (!updated) throw new UserNotFoundError();
+      return toAccountView(updated);
+    },
+
+    async unlock(userId) {
+      if (!(await users.findById(userId))) throw new UserNotFoundError();
+      await throttle?.clear(throttleKeyOf(userId));
     },
 
     async updateProfile(input) {

@@ -77,8 +77,10 @@ describe('PGlite database', () => {
         displayName: null,
         passwordHash: 'hash',
         status: 'active' as const,
+        roles: ['admin'],
         createdAt: new Date(),
         updatedAt: new Date(),
+        lastLoginAt: null,
       };
       await users.create(user, []);
       await first.close();

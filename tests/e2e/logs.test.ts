@@ -24,9 +24,9 @@ function capturingLogger() {
 const clientIp = '203.0.113.7';
 
 /** A monolith (memory storage) logging into `lines`, its client, and its close. */
-async function loggingMonolith() {
+async function loggingMonolith(env: Record<string, string> = {}) {
   const { logger, lines } = capturingLogger();
-  const system = await createSystem(loadConfig({ DATABASE_URL: 'memory' }), { clientIp: () => clientIp, logger });
+  const system = await createSystem(loadConfig({ DATABASE_URL: 'memory', ...env }), { clientIp: () => clientIp, logger });
   const api = createClient({ clientIp, request: async (path, init) => system.app.request(path, init), close: async () => {} });
   return { lines, api, request: (path: string) => system.app.request(path), close: () => system.close() };
 }
@@ -119,6 +119,27 @@ describe('logs', () => {
       });
       const all = JSON.stringify(lines);
       for (const secret of [s.password, s.accessToken, s.refreshToken, s.email]) expect(all).not.toContain(secret);
+    } finally {
+      await close();
+    }
+  });
+
+  it('write one line per admin action and role change, naming the admin', async () => {
+    const { lines, api, close } = await loggingMonolith({ ADMIN_EMAILS: 'boss@example.com' });
+    try {
+      await api.register('boss@example.com');
+      const boss = await api.login('boss@example.com');
+      const victim = await api.signedUp();
+      const unlocked = await api.call('POST', `/api/admin/users/${victim.user.id}/unlock`, { token: boss.accessToken });
+      expect(unlocked.status).toBe(204);
+      await eventually(async () => {
+        expect(lines.find((l) => l.msg === 'user.roles_changed')).toMatchObject({ level: 'warn', userId: boss.user.id, role: 'admin' });
+        expect(lines.find((l) => l.msg === 'admin.user_unlocked')).toMatchObject({
+          level: 'info',
+          userId: victim.user.id,
+          actorId: boss.user.id,
+        });
+      });
     } finally {
       await close();
     }

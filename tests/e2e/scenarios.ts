@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
+import { adminScenarios } from './admin.scenarios.ts';
 import { authScenarios } from './auth.scenarios.ts';
 import { edgeScenarios } from './edge.scenarios.ts';
 import { limitScenarios } from './limits.scenarios.ts';
@@ -14,5 +15,6 @@ export function describeApiScenarios(start: StartTarget) {
   authScenarios(start);
   describe('account', () => accountScenarios(start));
   describe('edge', () => edgeScenarios(start));
+  describe('admin', () => adminScenarios(start));
   limitScenarios(start);
 }

@@ -18,12 +18,20 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      services: ['gateway', 'auth', 'user', 'session', 'audit'],
+      services: ['gateway', 'auth', 'user', 'session', 'audit', 'admin'],
       database: { kind: 'pglite', dataDir: './.data/db' },
       eventBus: 'memory',
       corsOrigins: [],
-      settings: { session: { reuseGraceSeconds: 0 } },
+      settings: { session: { reuseGraceSeconds: 0 }, user: { adminEmails: [] } },
     });
+  });
+
+  it('reads ADMIN_EMAILS as a comma list of canonical emails, and names it when one is not an email', () => {
+    expect(loadConfig({ ADMIN_EMAILS: ' Boss@Example.com ,ops@example.com,' }).settings.user.adminEmails).toEqual([
+      'boss@example.com',
+      'ops@example.com',
+    ]);
+    expect(problemsOf({ ADMIN_EMAILS: 'boss@example.com, not-an-email' })).toEqual([expect.stringMatching(/^ADMIN_EMAILS/)]);
   });
 
   it('reports every bad variable at once, each by name', () => {
@@ -178,12 +186,14 @@ describe('placement', () => {
       USER_SERVICE_URL: 'http://u:3000',
       SESSION_SERVICE_URL: 'http://s:3000',
       AUDIT_SERVICE_URL: 'http://au:3000',
+      ADMIN_SERVICE_URL: 'http://ad:3000',
     });
     expect(config.remotes).toEqual({
       auth: ['http://a1:3000', 'http://a2:3000'],
       user: ['http://u:3000'],
       session: ['http://s:3000'],
       audit: ['http://au:3000'],
+      admin: ['http://ad:3000'],
     });
     expect(loadConfig({ ...split, SERVICES: 'user', AUTH_SERVICE_URL: 'http://a:3000' }).remotes).toEqual({});
   });
