@@ -61,12 +61,11 @@ async function migratePostgres(database: Extract<Config['database'], { kind: 'po
  * (a read-only cache), PGlite runs initdb in the directory, as it would without one.
  */
 async function fillFromTemplate(dataDir: string, templateCache: string | undefined, logger?: Logger): Promise<void> {
-  const cache = templateCache ?? defaultTemplateCache();
   let template: Awaited<ReturnType<typeof pgliteTemplate>>;
   try {
-    template = await pgliteTemplate(cache);
+    template = await pgliteTemplate(templateCache ?? defaultTemplateCache());
   } catch (error) {
-    logger?.warn('no template for the new embedded database; running initdb in it', { cache, error: messageOf(error) });
+    logger?.warn('no template for the new embedded database; running initdb in it', { templateCache, error: messageOf(error) });
     return;
   }
   await copyTemplate(template.dir, dataDir);
