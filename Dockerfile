@@ -12,8 +12,11 @@ COPY adapters ./adapters
 COPY config ./config
 # The compiler is a dev dependency: install everything, compile to dist/, then drop what only the
 # build needed, in one layer so the image keeps none of it (a build stage of its own would let the
-# dependencies' layer be cached apart from the sources').
-RUN npm ci --include=dev --no-audit --no-fund && npm run build && npm prune --omit=dev && npm cache clean --force
+# dependencies' layer be cached apart from the sources'). The build also makes the embedded
+# database's template (node_modules/.cache/modular-auth, 40 MB), which each container's first start
+# copies instead of running initdb; Postgres's modes keep it from other users, hence the chown.
+RUN npm ci --include=dev --no-audit --no-fund && npm run build && npm prune --omit=dev && npm cache clean --force \
+  && chown -R node:node node_modules/.cache/modular-auth
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 ENV DATABASE_URL=pglite:///app/.data/db PORT=3000

@@ -30,7 +30,13 @@ export interface Config {
   serviceTokenSecret?: string;
   database:
     | { kind: 'memory' }
-    | { kind: 'pglite'; dataDir: string }
+    | {
+        kind: 'pglite';
+        /** A directory, or `memory` for a database that lives as long as the process. */
+        dataDir: string;
+        /** Where the template that a new data directory is copied from is kept; unset: the default cache. */
+        templateCache?: string;
+      }
     | {
         kind: 'postgres';
         url: string;
@@ -77,7 +83,8 @@ export class ConfigError extends Error {
 function databaseFrom(env: Env): Config['database'] {
   const url = env.DATABASE_URL;
   if (url === 'memory') return { kind: 'memory' };
-  if (url.startsWith('pglite://')) return { kind: 'pglite', dataDir: url.slice('pglite://'.length) };
+  if (url.startsWith('pglite://'))
+    return { kind: 'pglite', dataDir: url.slice('pglite://'.length), templateCache: env.PGLITE_TEMPLATE_CACHE };
   return {
     kind: 'postgres',
     url,
@@ -106,6 +113,9 @@ function placementProblems(env: Env, placement: Placement): string[] {
       problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
   }
   if (env.DATABASE_SCHEMA && !/^postgres/.test(env.DATABASE_URL)) problems.push('DATABASE_SCHEMA: applies to postgres:// databases only');
+  if (env.PGLITE_TEMPLATE_CACHE && !env.DATABASE_URL.startsWith('pglite://')) {
+    problems.push('PGLITE_TEMPLATE_CACHE: applies to pglite:// databases only');
+  }
   return problems;
 }
 

@@ -108,6 +108,8 @@ const commonSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
     .optional(),
+  // Unset: node_modules/.cache/modular-auth beside PGlite (the adapter finds it, as it finds PGlite).
+  PGLITE_TEMPLATE_CACHE: z.string().optional(),
   DATABASE_POOL_SIZE: positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2000),

@@ -32,7 +32,7 @@ async function run(command: string | undefined): Promise<number> {
   const logger = createLogger({ level: config.logLevel, service: 'keys' });
   // A command, not a server: the database must answer now, not eventually.
   const startup = createStartup({ logger, checks: {} });
-  const storage = await createStorage(config, { startup });
+  const storage = await createStorage(config, { startup, logger });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([

@@ -55,13 +55,16 @@ describe('the compiled server', () => {
   }, 300_000);
 
   // The image runs node on dist/src/main.js itself, so the signal reaches the server.
-  it('node dist/src/main.js on embedded data: register and login survive a restart, and a SIGTERM stops it with exit 0, its data closed', async () => {
+  it('node dist/src/main.js on embedded data: a first start copies the template the build made, register and login survive a restart, and a SIGTERM stops it with exit 0, its data closed', async () => {
     await npmRunBuild();
     const data = join(clone, '.data');
     const env = { DATABASE_URL: `pglite://${data}/db` };
     const first = await startProcess('compiled', env, { cwd: clone });
     let account: { email: string };
     try {
+      // The build made the embedded database's template (or found it made): the first start copies it, no initdb.
+      const copied = first.output().find((line) => line.includes('"msg":"new embedded database copied from the template"'));
+      expect(copied).toContain('"templateMade":false');
       account = await createClient(first).register();
       process.kill(first.pid, 'SIGTERM');
       expect(await first.exited).toBe(0);

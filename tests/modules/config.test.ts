@@ -79,6 +79,20 @@ describe('config', () => {
     expect(config.settings.session).toMatchObject({ maxAgeSeconds: 3600, refreshTtlSeconds: 86400 });
   });
 
+  it('reads PGLITE_TEMPLATE_CACHE for a pglite:// database and refuses it for any other', () => {
+    expect(loadConfig({}).database).toEqual({ kind: 'pglite', dataDir: './.data/db', templateCache: undefined });
+    expect(loadConfig({ PGLITE_TEMPLATE_CACHE: '/var/cache/auth' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: './.data/db',
+      templateCache: '/var/cache/auth',
+    });
+    for (const DATABASE_URL of ['memory', 'postgres://postgres@127.0.0.1:5432/postgres']) {
+      expect(problemsOf({ DATABASE_URL, PGLITE_TEMPLATE_CACHE: '/var/cache/auth' })).toEqual([
+        'PGLITE_TEMPLATE_CACHE: applies to pglite:// databases only',
+      ]);
+    }
+  });
+
   it('refuses EVENT_BUS=redis without REDIS_URL', () => {
     expect(() => loadConfig({ EVENT_BUS: 'redis' })).toThrow(/EVENT_BUS/);
   });
