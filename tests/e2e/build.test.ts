@@ -1,30 +1,25 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, cp, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from './client.ts';
+import { cloneProject, type ProjectClone } from './clone.ts';
 import { startProcess } from './process.ts';
-
-/** What a clone holds that the build reads; node_modules is linked, as `npm ci` would have made it. */
-const projectFiles = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'modules', 'adapters', 'config', 'deploy'];
 
 // Each case in a copy of the project without dist/, as CI's fresh clone has it: `npm start` there
 // must compile before it serves, and the tests never run a dist/ that an earlier run left here.
 describe('the compiled server', () => {
+  let project: ProjectClone;
   let clone: string;
-  const npmRunBuild = () => promisify(execFile)('npm', ['run', 'build'], { cwd: clone, timeout: 120_000 });
+  const npmRunBuild = () => project.build();
   // tsc takes seconds, more on a loaded machine.
   const startTimeoutMs = 150_000;
 
   beforeAll(async () => {
-    clone = await mkdtemp(join(tmpdir(), 'auth-build-'));
-    await Promise.all(projectFiles.map((file) => cp(file, join(clone, file), { recursive: true })));
-    await symlink(resolve('node_modules'), join(clone, 'node_modules'));
+    project = await cloneProject();
+    clone = project.dir;
   });
-  afterAll(() => rm(clone, { recursive: true, force: true }));
+  afterAll(() => project?.remove());
 
   it('npm start on a fresh clone compiles dist/, then serves readiness, register and login, and the /docs files', async () => {
     expect(existsSync(join(clone, 'dist'))).toBe(false);

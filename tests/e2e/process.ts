@@ -52,6 +52,8 @@ export interface StartOptions {
   stopGraceMs?: number;
   /** The directory to run it in (a copy of the project). Default: this one. */
   cwd?: string;
+  /** The Node.js binary of the `node` and `compiled` entry points. Default: `node` on the PATH. */
+  node?: string;
 }
 
 /**
@@ -60,9 +62,9 @@ export interface StartOptions {
  * nothing running.
  */
 export async function startProcess(runtime: EntryPoint, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd } = options;
+  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd, node = 'node' } = options;
   const [command, ...args] = commands[runtime];
-  const started = spawnOwned(command!, args, {
+  const started = spawnOwned(command === 'node' ? node : command!, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd,
