@@ -20,7 +20,16 @@ const testSecrets: Record<string, string> = {
   SERVICE_TOKEN_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
   SIGNING_KEY_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32))),
   POSTGRES_PASSWORD: 'test',
+  DATABASE_URL: 'postgres://auth:test@postgres.example:5432/auth',
+  REDIS_URL: 'redis://redis.example:6379',
 };
+
+/** A value of `key` that passes config's checks, for a secret a manifest refers to. */
+export function testSecret(key: string): string {
+  const value = testSecrets[key];
+  if (!value) throw new Error(`no test value for the secret ${key}`);
+  return value;
+}
 
 /** An env file (`KEY=value` lines), each empty value replaced by a test value for that secret. */
 export function exampleEnvFile(path: string): Record<string, string> {
@@ -32,8 +41,7 @@ export function exampleEnvFile(path: string): Record<string, string> {
   return Object.fromEntries(
     entries.map(([key, value]) => {
       if (value) return [key, value];
-      if (!testSecrets[key]) throw new Error(`${path}: no test value for the empty ${key}`);
-      return [key, testSecrets[key]];
+      return [key, testSecret(key)];
     }),
   );
 }
