@@ -8,6 +8,8 @@ export interface Config {
   host: string;
   /** How long a client may take to send a whole request (then 408). */
   requestTimeoutMs: number;
+  /** How long a stop (SIGTERM) waits for the requests in flight before it closes the stores anyway. */
+  shutdownGraceMs: number;
   services: string[];
   /** The modules this system is built from, and the rules of where they may run. */
   placement: Placement;
@@ -139,6 +141,7 @@ export function loadConfig(source: Record<string, string | undefined>, placement
     port: env.PORT,
     host: env.HOST,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     services: env.SERVICES,
     placement,
     serviceName: env.SERVICES.join('+'),

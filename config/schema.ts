@@ -103,6 +103,7 @@ const commonSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
   DATABASE_URL: z.string().default('pglite://./.data/db').superRefine(reportProblem(databaseUrlProblem)),
   DATABASE_SCHEMA: z
     .string()

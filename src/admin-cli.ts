@@ -9,8 +9,7 @@ import { changeRole, emailSchema, roleSchema } from '../modules/user/mod.ts';
 import { loadConfig } from '../config/mod.ts';
 import { createLogger } from './log.ts';
 import { userRepository } from './modules.ts';
-import { createStartup } from './startup.ts';
-import { createStorage } from './storage.ts';
+import { withStorage } from './command-storage.ts';
 
 const usage = 'usage: npm run admin -- grant|revoke <email> <role>';
 
@@ -29,15 +28,7 @@ async function run([command, email, role, ...rest]: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger({ level: config.logLevel, service: 'admin' });
-  // A command, not a server: the database must answer now, not eventually.
-  const startup = createStartup({ logger, checks: {} });
-  const storage = await createStorage(config, { startup });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      startup.started(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('DATABASE_URL did not answer within 10 s')), 10_000))),
-    ]);
+  return withStorage(config, { logger, timeoutMs: 10_000 }, async (storage) => {
     const users = userRepository(storage);
     const account = await users.findByEmail(parsedEmail.data);
     if (!account) {
@@ -57,11 +48,7 @@ async function run([command, email, role, ...rest]: string[]): Promise<number> {
       );
     }
     return 0;
-  } finally {
-    clearTimeout(timer);
-    startup.close();
-    await storage.close();
-  }
+  });
 }
 
 try {

@@ -104,6 +104,12 @@ describe('config', () => {
     expect(printed).toContain('****');
   });
 
+  it('gives a stop 10 s to finish the requests in flight unless SHUTDOWN_GRACE_MS says otherwise', () => {
+    expect(loadConfig({}).shutdownGraceMs).toBe(10_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '25000' }).shutdownGraceMs).toBe(25_000);
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: 'soon' })).toEqual([expect.stringMatching(/^SHUTDOWN_GRACE_MS: /)]);
+  });
+
   it('rotates signing keys every 30 days unless SIGNING_KEY_ROTATION_DAYS says otherwise', () => {
     expect(loadConfig({}).tokens.keyRotationDays).toBe(30);
     expect(loadConfig({ SIGNING_KEY_ROTATION_DAYS: '7' }).tokens.keyRotationDays).toBe(7);
