@@ -19,6 +19,11 @@ const levels = {
   'user.deleted': 'info',
   'session.revoked': 'info',
   'session.refresh_reuse_detected': 'warn',
+  'user.mfa_enabled': 'info',
+  'user.mfa_disabled': 'info',
+  'user.recovery_codes_regenerated': 'info',
+  'user.passkey_added': 'info',
+  'user.passkey_removed': 'info',
 } as const satisfies Partial<Record<keyof EventCatalogue, 'info' | 'warn'>>;
 
 /**

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { authEvents } from '../auth/mod.ts';
+import { mfaEvents } from '../mfa/mod.ts';
 import { sessionEvents } from '../session/mod.ts';
 import { userEvents } from '../user/mod.ts';
 
 /** Every event the audit module reads, as the modules that publish them declare them. */
-export const readEvents = { ...userEvents, ...authEvents, ...sessionEvents };
+export const readEvents = { ...userEvents, ...authEvents, ...sessionEvents, ...mfaEvents };
 
 /** The event types that make up a user's security activity (API.md). */
 export const auditedEventTypes = [
@@ -15,6 +16,11 @@ export const auditedEventTypes = [
   'user.password_changed',
   'session.revoked',
   'session.refresh_reuse_detected',
+  'user.mfa_enabled',
+  'user.mfa_disabled',
+  'user.recovery_codes_regenerated',
+  'user.passkey_added',
+  'user.passkey_removed',
 ] as const satisfies ReadonlyArray<keyof typeof readEvents>;
 export type AuditedEventType = (typeof auditedEventTypes)[number];
 

@@ -27,7 +27,7 @@ export function isSessionActive(s: SessionRecord, at: Date): boolean {
 }
 
 /** Why a session ended; carried in `session.revoked`. */
-export const revokeReasons = ['logout', 'user_revoked', 'password_changed', 'user_deleted', 'refresh_reuse'] as const;
+export const revokeReasons = ['logout', 'user_revoked', 'password_changed', 'user_deleted', 'refresh_reuse', 'mfa_enabled'] as const;
 export type RevokeReason = (typeof revokeReasons)[number];
 
 export const sessionViewSchema = z.object({
