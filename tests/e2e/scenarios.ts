@@ -3,6 +3,7 @@ import { accountScenarios } from './account.scenarios.ts';
 import { authScenarios } from './auth.scenarios.ts';
 import { edgeScenarios } from './edge.scenarios.ts';
 import { limitScenarios } from './limits.scenarios.ts';
+import { mfaScenarios } from './mfa.scenarios.ts';
 import type { StartTarget } from './harness.ts';
 
 /**
@@ -15,4 +16,5 @@ export function describeApiScenarios(start: StartTarget) {
   describe('account', () => accountScenarios(start));
   describe('edge', () => edgeScenarios(start));
   limitScenarios(start);
+  mfaScenarios(start);
 }
