@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { parseInput, UnauthenticatedError, type Clock } from '../kernel/mod.ts';
 import type { UserApi } from '../user/mod.ts';
 import {
@@ -31,6 +32,8 @@ export interface PasskeyFactorDeps {
   clock: Clock;
 }
 
+const userIdSchema = z.string().min(1);
+
 type PasskeyMethods = 'passkeyRegistrationOptions' | 'addPasskey' | 'removePasskey' | 'authenticationOptions' | 'verifyAssertion';
 
 /** Passkeys (WebAuthn): registration, removal, and assertions for a second step or a passwordless login. */
@@ -60,7 +63,8 @@ export function createPasskeyFactor({
   }
 
   return {
-    async passkeyRegistrationOptions(userId) {
+    async passkeyRegistrationOptions(input) {
+      const userId = parseInput(userIdSchema, input);
       const user = await userApi.getById(userId);
       if (!user) throw new UnauthenticatedError(); // deleted while its access token lives on
       const { passkeys } = await factors.get(userId);
