@@ -6,6 +6,8 @@ import { envSchema, envSchemaFor, type Env } from './schema.ts';
 export interface Config {
   port: number;
   host: string;
+  /** Where people reach the system (links in mails, the web app, passkeys' relying party): PUBLIC_URL, or this process on localhost. */
+  publicUrl: string;
   /** How long a client may take to send a whole request (then 408). */
   requestTimeoutMs: number;
   /** How long a stop (SIGTERM) waits for the requests in flight before it closes the stores anyway. */
@@ -140,6 +142,7 @@ export function loadConfig(source: Record<string, string | undefined>, placement
   return {
     port: env.PORT,
     host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     services: env.SERVICES,

@@ -102,6 +102,7 @@ function servicesSchema(moduleNames: readonly string[]) {
 const commonSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL people reach the system at' }).optional(),
   REQUEST_TIMEOUT_MS: positiveInt(30_000),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   DATABASE_URL: z.string().default('pglite://./.data/db').superRefine(reportProblem(databaseUrlProblem)),

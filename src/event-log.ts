@@ -24,6 +24,11 @@ const levels = {
   'admin.user_enabled': 'info',
   'admin.sessions_revoked': 'info',
   'admin.user_unlocked': 'info',
+  'user.mfa_enabled': 'info',
+  'user.mfa_disabled': 'info',
+  'user.recovery_codes_regenerated': 'info',
+  'user.passkey_added': 'info',
+  'user.passkey_removed': 'info',
 } as const satisfies Partial<Record<keyof EventCatalogue, 'info' | 'warn'>>;
 
 /**

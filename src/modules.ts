@@ -2,18 +2,28 @@ import { adminModule } from '../modules/admin/mod.ts';
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
 import type { CallsOf, ModuleDescriptor, SettingsOf } from '../modules/kernel/mod.ts';
+import { mfaModule, relyingPartyOf } from '../modules/mfa/mod.ts';
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createMemoryAuditRepository } from '../adapters/memory/audit-repository.ts';
+import { createMemoryMfaRepository } from '../adapters/memory/mfa-repository.ts';
 import { createMemorySessionRepository } from '../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key-repository.ts';
+import { createMemoryTotpReplayGuard } from '../adapters/memory/totp-replay-guard.ts';
 import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
+import { createMemoryWebAuthnChallengeStore } from '../adapters/memory/webauthn-challenge-store.ts';
 import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
+import { createRedisTotpReplayGuard } from '../adapters/redis/totp-replay-guard.ts';
+import { createRedisWebAuthnChallengeStore } from '../adapters/redis/webauthn-challenge-store.ts';
 import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
+import { createSqlMfaRepository } from '../adapters/sql/mfa-repository.ts';
 import { createSqlSessionRepository } from '../adapters/sql/session-repository.ts';
 import { createSqlSigningKeyRepository } from '../adapters/sql/signing-key-repository.ts';
+import { createSqlTotpReplayGuard } from '../adapters/sql/totp-replay-guard.ts';
 import { createSqlUserRepository } from '../adapters/sql/user-repository.ts';
+import { createSqlWebAuthnChallengeStore } from '../adapters/sql/webauthn-challenge-store.ts';
+import { createEncryptedMfaRepository } from '../adapters/webcrypto/encrypted-mfa-repository.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
@@ -60,6 +70,14 @@ const sessionRepository = (storage: Storage) =>
     redis: (stores) => createRedisSessionRepository(stores),
   });
 
+/** Logins and password re-checks (user module) and code checks (mfa module) count against one per-account throttle. */
+const passwordThrottle = ({ logger, rateLimits }: Infrastructure) =>
+  createPasswordThrottle({
+    store: rateLimits().passwords,
+    onReleaseFailed: (error) =>
+      logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
+  });
+
 /**
  * Every module but the gateway, the one list the composition root, the placement rules, the
  * gateway's routes, the internal routes, the OpenAPI document and the deployment scripts read.
@@ -76,17 +94,12 @@ export const modules = [
   }),
   bind({
     descriptor: userModule,
-    deps: ({ config, logger, storage, rateLimits }, _calls, settings) => ({
+    deps: (infra, _calls, settings) => ({
       ...settings,
-      users: userRepository(storage),
-      hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
+      users: userRepository(infra.storage),
+      hasher: createArgon2PasswordHasher({ admission: infra.config.passwordHashing }),
       commonPasswords: createCommonPasswordList(),
-      // Logins and password re-checks (both in the user module) count against one per-account throttle.
-      throttle: createPasswordThrottle({
-        store: rateLimits().passwords,
-        onReleaseFailed: (error) =>
-          logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
-      }),
+      throttle: passwordThrottle(infra),
     }),
   }),
   bind({
@@ -104,6 +117,37 @@ export const modules = [
   bind({
     descriptor: adminModule,
     deps: ({ storage }, calls) => ({ calls, outbox: storage.outbox }),
+  }),
+  bind({
+    descriptor: mfaModule,
+    deps: (infra, calls, settings) => {
+      const { config, logger, storage } = infra;
+      if (!config.signingKeyEncryptionKey && config.database.kind !== 'memory') {
+        logger.warn('TOTP secrets are stored unencrypted; set SIGNING_KEY_ENCRYPTION_KEY (32 bytes, base64) to encrypt them at rest');
+      }
+      const factors = storage.pick({
+        memory: ({ outbox }) => createMemoryMfaRepository({ outbox }),
+        sql: ({ db }) => createSqlMfaRepository({ db }),
+      });
+      return {
+        calls,
+        factors: createEncryptedMfaRepository({ factors, encryptionKey: config.signingKeyEncryptionKey }),
+        // Shared by every process that checks codes and assertions: Redis (keys expire by themselves) when set.
+        replayGuard: storage.pick({
+          memory: () => createMemoryTotpReplayGuard(),
+          sql: ({ db }) => createSqlTotpReplayGuard({ db }),
+          redis: (stores) => createRedisTotpReplayGuard(stores),
+        }),
+        challenges: storage.pick({
+          memory: () => createMemoryWebAuthnChallengeStore(),
+          sql: ({ db }) => createSqlWebAuthnChallengeStore({ db }),
+          redis: (stores) => createRedisWebAuthnChallengeStore(stores),
+        }),
+        relyingParty: relyingPartyOf(settings, config.publicUrl, config.tokens.issuer),
+        issuer: config.tokens.issuer,
+        throttle: passwordThrottle(infra),
+      };
+    },
   }),
 ] as const;
 

@@ -185,11 +185,20 @@ export async function createStorage(
   return {
     pick(choice) {
       if (redisStore && choice.redis) {
-        if (!redisOutbox) {
-          redisOutbox = createRedisOutbox(redisStore);
-          outboxes.push(redisOutbox);
-        }
-        return choice.redis({ ...redisStore, outbox: redisOutbox });
+        // Made (and drained by a relay) only once an adapter writing events asks for it.
+        const outbox = () => {
+          if (!redisOutbox) {
+            redisOutbox = createRedisOutbox(redisStore);
+            outboxes.push(redisOutbox);
+          }
+          return redisOutbox;
+        };
+        return choice.redis({
+          ...redisStore,
+          get outbox() {
+            return outbox();
+          },
+        });
       }
       return database.kind === 'sql' ? choice.sql(database) : choice.memory(database);
     },

@@ -150,6 +150,56 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_entries_type_time_idx ON audit_entries (type, time DESC, id DESC);
     `,
   },
+  {
+    version: 10,
+    name: 'second_factors',
+    // Owned by the mfa module. Versions 8 and 9 belong to other work; the runner applies whatever
+    // is not recorded yet, in order, so a gap is harmless.
+    sql: `
+      -- One TOTP enrolment per account: pending until enabled_at. Its id names the enrolment, so a
+      -- confirmation cannot enable one that replaced the enrolment it was checked against. The
+      -- secret is base32, or sealed with SIGNING_KEY_ENCRYPTION_KEY when that is set.
+      CREATE TABLE mfa_totp (
+        user_id text PRIMARY KEY,
+        id text NOT NULL,
+        secret text NOT NULL,
+        created_at timestamptz NOT NULL,
+        enabled_at timestamptz
+      );
+      CREATE TABLE mfa_recovery_codes (
+        user_id text NOT NULL,
+        code_hash text NOT NULL,
+        used_at timestamptz,
+        PRIMARY KEY (user_id, code_hash)
+      );
+      -- A credential belongs to one account: the unique credential_id refuses registering it twice.
+      CREATE TABLE mfa_passkeys (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        credential_id text NOT NULL UNIQUE,
+        public_key text NOT NULL,
+        counter bigint NOT NULL,
+        transports jsonb NOT NULL,
+        name text NOT NULL,
+        backed_up boolean NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_used_at timestamptz
+      );
+      CREATE INDEX mfa_passkeys_user_idx ON mfa_passkeys (user_id, created_at);
+      -- The replay guard: the last TOTP step each account has used.
+      CREATE TABLE mfa_totp_used_steps (
+        user_id text PRIMARY KEY,
+        step bigint NOT NULL
+      );
+      CREATE TABLE webauthn_challenges (
+        challenge text PRIMARY KEY,
+        purpose text NOT NULL CHECK (purpose IN ('registration', 'authentication')),
+        user_id text,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX webauthn_challenges_expires_idx ON webauthn_challenges (expires_at);
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

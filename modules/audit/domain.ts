@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { adminEvents } from '../admin/mod.ts';
 import { authEvents } from '../auth/mod.ts';
+import { mfaEvents } from '../mfa/mod.ts';
 import { sessionEvents } from '../session/mod.ts';
 import { userEvents } from '../user/mod.ts';
 
 /** Every event the audit module reads, as the modules that publish them declare them. */
-export const readEvents = { ...userEvents, ...authEvents, ...sessionEvents, ...adminEvents };
+export const readEvents = { ...userEvents, ...authEvents, ...sessionEvents, ...adminEvents, ...mfaEvents };
 
 /** The event types that make up a user's security activity (API.md). */
 export const auditedEventTypes = [
@@ -21,6 +22,11 @@ export const auditedEventTypes = [
   'admin.user_enabled',
   'admin.sessions_revoked',
   'admin.user_unlocked',
+  'user.mfa_enabled',
+  'user.mfa_disabled',
+  'user.recovery_codes_regenerated',
+  'user.passkey_added',
+  'user.passkey_removed',
 ] as const satisfies ReadonlyArray<keyof typeof readEvents>;
 export type AuditedEventType = (typeof auditedEventTypes)[number];
 

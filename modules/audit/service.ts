@@ -60,6 +60,11 @@ export function createAuditService({ entries }: { entries: AuditRepository }): A
       'admin.sessions_revoked': record,
       'admin.user_unlocked': record,
       'session.refresh_reuse_detected': record,
+      'user.mfa_enabled': record,
+      'user.mfa_disabled': record,
+      'user.recovery_codes_regenerated': record,
+      'user.passkey_added': record,
+      'user.passkey_removed': record,
       async 'session.revoked'(event) {
         // Sessions ended because the account was deleted belong to a log that no longer exists.
         if (event.data.reason !== 'user_deleted') await record(event);

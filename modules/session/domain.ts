@@ -37,6 +37,7 @@ export const revokeReasons = [
   'refresh_reuse',
   'user_disabled',
   'admin_revoked',
+  'mfa_enabled',
 ] as const;
 export type RevokeReason = (typeof revokeReasons)[number];
 

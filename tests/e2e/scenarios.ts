@@ -4,6 +4,7 @@ import { adminScenarios } from './admin.scenarios.ts';
 import { authScenarios } from './auth.scenarios.ts';
 import { edgeScenarios } from './edge.scenarios.ts';
 import { limitScenarios } from './limits.scenarios.ts';
+import { mfaScenarios } from './mfa.scenarios.ts';
 import type { StartTarget } from './harness.ts';
 
 /**
@@ -17,4 +18,5 @@ export function describeApiScenarios(start: StartTarget) {
   describe('edge', () => edgeScenarios(start));
   describe('admin', () => adminScenarios(start));
   limitScenarios(start);
+  mfaScenarios(start);
 }

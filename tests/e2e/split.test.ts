@@ -2,5 +2,5 @@ import { describe } from 'vitest';
 import { describeApiScenarios } from './scenarios.ts';
 import { split } from './split.ts';
 
-// The public API contract, unchanged, against six processes: gateway, auth, user, session, audit, admin.
-describe('split deployment (six processes, Postgres, Redis Streams)', () => describeApiScenarios(split));
+// The public API contract, unchanged, against a process per module: gateway, auth, user, session, audit, admin, mfa.
+describe('split deployment (a process per module, Postgres, Redis Streams)', () => describeApiScenarios(split));

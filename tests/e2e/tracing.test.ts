@@ -132,7 +132,7 @@ describe('a login is one trace', () => {
     }, 30_000);
   });
 
-  describe('in the split deployment (six processes exporting over OTLP)', () => {
+  describe('in the split deployment (a process per module, exporting over OTLP)', () => {
     const ctx = exportingTo((endpoint) => startSplit({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }));
 
     it('crosses gateway, auth, user, session and audit with one trace id', async () => {

@@ -18,7 +18,8 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      services: ['gateway', 'auth', 'user', 'session', 'audit', 'admin'],
+      services: ['gateway', 'auth', 'user', 'session', 'audit', 'admin', 'mfa'],
+      publicUrl: 'http://localhost:3000',
       database: { kind: 'pglite', dataDir: './.data/db' },
       eventBus: 'memory',
       corsOrigins: [],
@@ -207,6 +208,7 @@ describe('placement', () => {
       SESSION_SERVICE_URL: 'http://s:3000',
       AUDIT_SERVICE_URL: 'http://au:3000',
       ADMIN_SERVICE_URL: 'http://ad:3000',
+      MFA_SERVICE_URL: 'http://m:3000',
     });
     expect(config.remotes).toEqual({
       auth: ['http://a1:3000', 'http://a2:3000'],
@@ -214,8 +216,20 @@ describe('placement', () => {
       session: ['http://s:3000'],
       audit: ['http://au:3000'],
       admin: ['http://ad:3000'],
+      mfa: ['http://m:3000'],
     });
     expect(loadConfig({ ...split, SERVICES: 'user', AUTH_SERVICE_URL: 'http://a:3000' }).remotes).toEqual({});
+  });
+
+  it('PUBLIC_URL defaults to this process on localhost; passkeys follow it unless WEBAUTHN_* say otherwise', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl).toBe('https://auth.example.com');
+    expect(loadConfig({}).settings.mfa).toEqual({ rpId: undefined, origins: undefined });
+    const set = loadConfig({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com' });
+    expect(set.settings.mfa).toEqual({ rpId: 'example.com', origins: ['https://app.example.com', 'https://example.com'] });
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x.example.com' })[0]).toMatch(/^PUBLIC_URL/);
+    expect(problemsOf({ WEBAUTHN_RP_ID: 'https://example.com' })[0]).toMatch(/^WEBAUTHN_RP_ID/);
+    expect(problemsOf({ WEBAUTHN_ORIGINS: 'https://example.com/' })[0]).toMatch(/^WEBAUTHN_ORIGINS/);
   });
 
   it('reads the remote-call policy, with defaults', () => {
@@ -231,7 +245,7 @@ describe('placement', () => {
     expect(() => loadConfig({ REMOTE_ATTEMPTS: '0' })).toThrow(/REMOTE_ATTEMPTS/);
   });
 
-  it('refuses a module named twice, which would otherwise count as hosting all five', () => {
+  it('refuses a module named twice, which would otherwise count as hosting them all', () => {
     expect(() => loadConfig({ SERVICES: 'gateway,gateway,gateway,gateway,auth' })).toThrow(/SERVICES: names a module twice/);
   });
 
