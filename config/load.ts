@@ -6,8 +6,12 @@ import { envSchema, envSchemaFor, type Env } from './schema.ts';
 export interface Config {
   port: number;
   host: string;
+  /** Where people reach the system (links in mails, the web app, passkeys' relying party): PUBLIC_URL, or this process on localhost. */
+  publicUrl: string;
   /** How long a client may take to send a whole request (then 408). */
   requestTimeoutMs: number;
+  /** How long a stop (SIGTERM) waits for the requests in flight before it closes the stores anyway. */
+  shutdownGraceMs: number;
   services: string[];
   /** The modules this system is built from, and the rules of where they may run. */
   placement: Placement;
@@ -30,7 +34,13 @@ export interface Config {
   serviceTokenSecret?: string;
   database:
     | { kind: 'memory' }
-    | { kind: 'pglite'; dataDir: string }
+    | {
+        kind: 'pglite';
+        /** A directory, or `memory` for a database that lives as long as the process. */
+        dataDir: string;
+        /** Where the template that a new data directory is copied from is kept; unset: the default cache. */
+        templateCache?: string;
+      }
     | {
         kind: 'postgres';
         url: string;
@@ -44,8 +54,6 @@ export interface Config {
   redis?: { url: string; prefix: string; commandTimeoutMs: number };
   eventBus: 'memory' | 'redis';
   corsOrigins: string[];
-  /** The base of every link in a mail (PUBLIC_URL), without a trailing slash. */
-  publicUrl: string;
   /**
    * Admission to password hashing (argon2): hashes running at once, and hashes waiting for them;
    * past both, a hash is refused at once (503) instead of slowing every login down.
@@ -79,7 +87,8 @@ export class ConfigError extends Error {
 function databaseFrom(env: Env): Config['database'] {
   const url = env.DATABASE_URL;
   if (url === 'memory') return { kind: 'memory' };
-  if (url.startsWith('pglite://')) return { kind: 'pglite', dataDir: url.slice('pglite://'.length) };
+  if (url.startsWith('pglite://'))
+    return { kind: 'pglite', dataDir: url.slice('pglite://'.length), templateCache: env.PGLITE_TEMPLATE_CACHE };
   return {
     kind: 'postgres',
     url,
@@ -108,6 +117,9 @@ function placementProblems(env: Env, placement: Placement): string[] {
       problems.push(`${variable}: required, since SERVICES=${env.SERVICES.join(',')} calls the ${module} module it does not host`);
   }
   if (env.DATABASE_SCHEMA && !/^postgres/.test(env.DATABASE_URL)) problems.push('DATABASE_SCHEMA: applies to postgres:// databases only');
+  if (env.PGLITE_TEMPLATE_CACHE && !env.DATABASE_URL.startsWith('pglite://')) {
+    problems.push('PGLITE_TEMPLATE_CACHE: applies to pglite:// databases only');
+  }
   return problems;
 }
 
@@ -130,7 +142,9 @@ export function loadConfig(source: Record<string, string | undefined>, placement
   return {
     port: env.PORT,
     host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     services: env.SERVICES,
     placement,
     serviceName: env.SERVICES.join('+'),
@@ -151,7 +165,6 @@ export function loadConfig(source: Record<string, string | undefined>, placement
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS } : undefined,
     eventBus: env.EVENT_BUS,
     corsOrigins: env.CORS_ORIGINS,
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     trustedProxies: env.TRUSTED_PROXIES,
     passwordHashing: { concurrency: env.PASSWORD_HASH_CONCURRENCY, queue: env.PASSWORD_HASH_QUEUE },
     rateLimits: { apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE, authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE },

@@ -102,12 +102,20 @@ function servicesSchema(moduleNames: readonly string[]) {
 const commonSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  // Links in mails append a path to it, so it has no query or fragment.
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the http(s) URL people reach the system at' })
+    .refine((value) => !/[?#]/.test(value), { message: 'must be an http(s) URL without query or fragment, e.g. https://auth.example.com' })
+    .optional(),
   REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
   DATABASE_URL: z.string().default('pglite://./.data/db').superRefine(reportProblem(databaseUrlProblem)),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
     .optional(),
+  // Unset: node_modules/.cache/modular-auth beside PGlite (the adapter finds it, as it finds PGlite).
+  PGLITE_TEMPLATE_CACHE: z.string().optional(),
   DATABASE_POOL_SIZE: positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2000),
@@ -158,14 +166,6 @@ const commonSchema = z.object({
   SIGNING_KEY_ENCRYPTION_KEY: z
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64, e.g. from `openssl rand -base64 32`')
-    .optional(),
-  // Where people reach this deployment: the base of every link in a mail. Default: http://localhost:$PORT.
-  PUBLIC_URL: z
-    .string()
-    .refine((value) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(value) && URL.canParse(value), {
-      message: 'must be an http(s):// URL without query or fragment, e.g. https://auth.example.com',
-    })
-    .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

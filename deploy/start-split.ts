@@ -12,8 +12,10 @@ const common = {
   EVENT_BUS: 'redis',
   SERVICE_TOKEN_SECRET: process.env.SERVICE_TOKEN_SECRET ?? crypto.randomUUID() + crypto.randomUUID(),
   HOST: '127.0.0.1',
+  // Passkeys are registered with the gateway's origin, whichever process verifies them.
+  PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${base}`,
 };
-// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004, notification 3005.
+// In the order of the module list: gateway 3000, auth 3001, user 3002, session 3003, audit 3004, admin 3005, mfa 3006, notification 3007.
 const url = (module: ModuleName) => `http://127.0.0.1:${base + moduleNames.indexOf(module)}`;
 
 const isLive = (module: ModuleName) =>

@@ -24,6 +24,16 @@ const levels = {
   'user.password_reset': 'info',
   'user.email_change_requested': 'info',
   'user.email_changed': 'info',
+  'user.roles_changed': 'warn',
+  'admin.user_disabled': 'info',
+  'admin.user_enabled': 'info',
+  'admin.sessions_revoked': 'info',
+  'admin.user_unlocked': 'info',
+  'user.mfa_enabled': 'info',
+  'user.mfa_disabled': 'info',
+  'user.recovery_codes_regenerated': 'info',
+  'user.passkey_added': 'info',
+  'user.passkey_removed': 'info',
 } as const satisfies Partial<Record<keyof EventCatalogue, 'info' | 'warn'>>;
 
 /**
@@ -35,8 +45,14 @@ export function subscribeEventLog(bus: EventBus, logger: Logger): Subscription {
   const write =
     (level: 'info' | 'warn') =>
     async ({ type, id, time, subject, data }: EventOf<EventCatalogue, keyof typeof levels>) => {
-      const { sessionId, reason, ip }: { sessionId?: string; reason?: string; ip?: string } = data;
-      logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip });
+      const { sessionId, reason, ip, actorId, role } = data as {
+        sessionId?: string;
+        reason?: string;
+        ip?: string;
+        actorId?: string;
+        role?: string;
+      };
+      logger[level](type, { eventId: id, eventTime: time, userId: subject, sessionId, reason, ip, actorId, role });
     };
   const handlers = Object.fromEntries(Object.entries(levels).map(([type, level]) => [type, write(level)])) as EventHandlers<EventCatalogue>;
   return subscribeHandlers(bus, 'log', eventHandlers(eventCatalogue, handlers));

@@ -9,8 +9,7 @@ import { loadConfig } from '../config/mod.ts';
 import { createLogger } from './log.ts';
 import { signingKeyRepository } from './modules.ts';
 import { signingKeyStore } from './signing-keys.ts';
-import { createStartup } from './startup.ts';
-import { createStorage } from './storage.ts';
+import { withStorage } from './command-storage.ts';
 
 const usage = 'usage: npm run keys -- list | rotate';
 
@@ -30,15 +29,7 @@ async function run(command: string | undefined): Promise<number> {
     return 2;
   }
   const logger = createLogger({ level: config.logLevel, service: 'keys' });
-  // A command, not a server: the database must answer now, not eventually.
-  const startup = createStartup({ logger, checks: {} });
-  const storage = await createStorage(config, { startup });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      startup.started(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('DATABASE_URL did not answer within 10 s')), 10_000))),
-    ]);
+  return withStorage(config, { logger, timeoutMs: 10_000 }, async (storage) => {
     const keys = signingKeyStore(config, signingKeyRepository(storage), logger);
     const now = new Date();
     if (command === 'rotate') {
@@ -57,11 +48,7 @@ async function run(command: string | undefined): Promise<number> {
     if (statuses.length === 0) console.log('No signing keys yet: the first auth process to start creates one.');
     for (const status of statuses) console.log(line(status));
     return 0;
-  } finally {
-    clearTimeout(timer);
-    startup.close();
-    await storage.close();
-  }
+  });
 }
 
 try {

@@ -22,9 +22,15 @@ const server = startNodeServer({
 });
 
 async function shutdown(signal: string) {
-  logger.info('shutting down', { signal });
-  // Finish requests in flight (a rolling deploy), but not forever.
-  await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  const graceMs = config.shutdownGraceMs;
+  logger.info('shutting down', { signal, graceMs });
+  // Finish requests in flight (a rolling deploy), but not past SHUTDOWN_GRACE_MS: the orchestrator
+  // kills the process some time after its signal, and the stores must be closed before that.
+  const expired = new Promise<'expired'>((resolve) => setTimeout(resolve, graceMs, 'expired').unref());
+  if ((await Promise.race([server.close(), expired])) === 'expired') {
+    logger.warn('requests still in flight after SHUTDOWN_GRACE_MS; closing the stores under them', { graceMs });
+  }
+  // Event handlers in flight finish, then connections and pools close.
   await close();
   process.exit(0);
 }

@@ -1,21 +1,32 @@
+import { adminModule } from '../modules/admin/mod.ts';
 import { auditModule } from '../modules/audit/mod.ts';
 import { authModule, createPasswordThrottle } from '../modules/auth/mod.ts';
 import type { CallsOf, ModuleDescriptor, SettingsOf } from '../modules/kernel/mod.ts';
+import { mfaModule, relyingPartyOf } from '../modules/mfa/mod.ts';
 import { notificationModule } from '../modules/notification/mod.ts';
 import { sessionModule } from '../modules/session/mod.ts';
 import { userModule } from '../modules/user/mod.ts';
 import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.ts';
 import { createMemoryAccountTokenRepository } from '../adapters/memory/account-token-repository.ts';
 import { createMemoryAuditRepository } from '../adapters/memory/audit-repository.ts';
+import { createMemoryMfaRepository } from '../adapters/memory/mfa-repository.ts';
 import { createMemorySessionRepository } from '../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key-repository.ts';
+import { createMemoryTotpReplayGuard } from '../adapters/memory/totp-replay-guard.ts';
 import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
+import { createMemoryWebAuthnChallengeStore } from '../adapters/memory/webauthn-challenge-store.ts';
 import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
+import { createRedisTotpReplayGuard } from '../adapters/redis/totp-replay-guard.ts';
+import { createRedisWebAuthnChallengeStore } from '../adapters/redis/webauthn-challenge-store.ts';
 import { createSqlAccountTokenRepository } from '../adapters/sql/account-token-repository.ts';
 import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
+import { createSqlMfaRepository } from '../adapters/sql/mfa-repository.ts';
 import { createSqlSessionRepository } from '../adapters/sql/session-repository.ts';
 import { createSqlSigningKeyRepository } from '../adapters/sql/signing-key-repository.ts';
+import { createSqlTotpReplayGuard } from '../adapters/sql/totp-replay-guard.ts';
 import { createSqlUserRepository } from '../adapters/sql/user-repository.ts';
+import { createSqlWebAuthnChallengeStore } from '../adapters/sql/webauthn-challenge-store.ts';
+import { createEncryptedMfaRepository } from '../adapters/webcrypto/encrypted-mfa-repository.ts';
 import { createCommonPasswordList } from '../adapters/zxcvbn/common-password-list.ts';
 import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
@@ -50,12 +61,27 @@ const bind = <Descriptor extends ModuleDescriptor>(binding: ModuleBinding<Descri
 export const signingKeyRepository = (storage: Storage) =>
   storage.pick({ memory: () => createMemorySigningKeyRepository(), sql: ({ db }) => createSqlSigningKeyRepository({ db }) });
 
+/** The user module's accounts in the configured store (also what `npm run admin` changes). */
+export const userRepository = (storage: Storage) =>
+  storage.pick({
+    memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
+    sql: ({ db }) => createSqlUserRepository({ db }),
+  });
+
 /** Sessions live in Redis when REDIS_URL is set: they expire by themselves, and every instance shares them. */
 const sessionRepository = (storage: Storage) =>
   storage.pick({
     memory: ({ outbox }) => createMemorySessionRepository({ outbox }),
     sql: ({ db }) => createSqlSessionRepository({ db }),
     redis: (stores) => createRedisSessionRepository(stores),
+  });
+
+/** Logins and password re-checks (user module) and code checks (mfa module) count against one per-account throttle. */
+const passwordThrottle = ({ logger, rateLimits }: Infrastructure) =>
+  createPasswordThrottle({
+    store: rateLimits().passwords,
+    onReleaseFailed: (error) =>
+      logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
   });
 
 /**
@@ -75,25 +101,18 @@ export const modules = [
   }),
   bind({
     descriptor: userModule,
-    deps: ({ config, logger, storage, rateLimits }) => ({
-      users: storage.pick({
-        memory: ({ outbox }) => createMemoryUserRepository({ outbox }),
-        sql: ({ db }) => createSqlUserRepository({ db }),
-      }),
-      hasher: createArgon2PasswordHasher({ admission: config.passwordHashing }),
+    deps: (infra, _calls, settings) => ({
+      ...settings,
+      users: userRepository(infra.storage),
+      hasher: createArgon2PasswordHasher({ admission: infra.config.passwordHashing }),
       commonPasswords: createCommonPasswordList(),
-      // Logins and password re-checks (both in the user module) count against one per-account throttle.
-      throttle: createPasswordThrottle({
-        store: rateLimits().passwords,
-        onReleaseFailed: (error) =>
-          logger.warn('password check slot not released; freed once the store answers again, or by itself within 5 s', { error }),
-      }),
-      tokens: storage.pick({
+      throttle: passwordThrottle(infra),
+      tokens: infra.storage.pick({
         memory: () => createMemoryAccountTokenRepository(),
         sql: ({ db }) => createSqlAccountTokenRepository({ db }),
       }),
-      outbox: storage.outbox,
-      mailLimit: rateLimits().accountMails,
+      outbox: infra.storage.outbox,
+      mailLimit: infra.rateLimits().accountMails,
     }),
   }),
   bind({
@@ -107,6 +126,41 @@ export const modules = [
     deps: ({ storage }) => ({
       entries: storage.pick({ memory: () => createMemoryAuditRepository(), sql: ({ db }) => createSqlAuditRepository({ db }) }),
     }),
+  }),
+  bind({
+    descriptor: adminModule,
+    deps: ({ storage }, calls) => ({ calls, outbox: storage.outbox }),
+  }),
+  bind({
+    descriptor: mfaModule,
+    deps: (infra, calls, settings) => {
+      const { config, logger, storage } = infra;
+      if (!config.signingKeyEncryptionKey && config.database.kind !== 'memory') {
+        logger.warn('TOTP secrets are stored unencrypted; set SIGNING_KEY_ENCRYPTION_KEY (32 bytes, base64) to encrypt them at rest');
+      }
+      const factors = storage.pick({
+        memory: ({ outbox }) => createMemoryMfaRepository({ outbox }),
+        sql: ({ db }) => createSqlMfaRepository({ db }),
+      });
+      return {
+        calls,
+        factors: createEncryptedMfaRepository({ factors, encryptionKey: config.signingKeyEncryptionKey }),
+        // Shared by every process that checks codes and assertions: Redis (keys expire by themselves) when set.
+        replayGuard: storage.pick({
+          memory: () => createMemoryTotpReplayGuard(),
+          sql: ({ db }) => createSqlTotpReplayGuard({ db }),
+          redis: (stores) => createRedisTotpReplayGuard(stores),
+        }),
+        challenges: storage.pick({
+          memory: () => createMemoryWebAuthnChallengeStore(),
+          sql: ({ db }) => createSqlWebAuthnChallengeStore({ db }),
+          redis: (stores) => createRedisWebAuthnChallengeStore(stores),
+        }),
+        relyingParty: relyingPartyOf(settings, config.publicUrl, config.tokens.issuer),
+        issuer: config.tokens.issuer,
+        throttle: passwordThrottle(infra),
+      };
+    },
   }),
   bind({
     descriptor: notificationModule,

@@ -19,6 +19,7 @@ export interface NodeServer {
    * Stops listening and ends every connection after the answer it is owed, telling its client
    * (`Connection: close`) to reconnect elsewhere; resolves once all have ended. Node alone would
    * keep serving a busy kept-alive connection after close(), for as long as its client sends.
+   * A connection with nothing to answer is given `idleLingerMs` first (see startNodeServer).
    */
   close(): Promise<void>;
 }
@@ -41,6 +42,7 @@ export function startNodeServer({
   securityHeaders,
   logger,
   onListen,
+  idleLingerMs = 1000,
 }: {
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   port: number;
@@ -50,6 +52,13 @@ export function startNodeServer({
   securityHeaders: Readonly<Record<string, string>>;
   logger: Logger;
   onListen: (port: number) => void;
+  /**
+   * Once closing, how long a kept-alive connection with nothing to answer stays open. Its client
+   * may have sent its next request already, the bytes on their way: ending the connection at once
+   * (as Node's close() does) resets that request, which the client cannot tell from a failure. In
+   * the linger such a request is answered, with `Connection: close`.
+   */
+  idleLingerMs?: number;
 }): NodeServer {
   const headersOf = (body: string) => ({
     ...securityHeaders,
@@ -107,7 +116,19 @@ export function startNodeServer({
   const answeringError = new WeakSet<Socket>();
   // Every answer not written out yet, so a drain can make each the last of its connection.
   const unanswered = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   let closing = false;
+  const idle = (socket: Socket) => (inFlight.get(socket)?.size ?? 0) === 0;
+  /** While closing: a connection with nothing to answer lingers for a request already on its way, then ends. */
+  const endOnceIdle = (socket: Socket) => {
+    if (!idle(socket) || socket.destroyed) return; // the answer's 'close' comes back here
+    const linger = setTimeout(() => idle(socket) && socket.destroy(), idleLingerMs);
+    socket.once('close', () => clearTimeout(linger));
+  };
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const { socket } = request;
     const exchange = { request, response };
@@ -117,12 +138,12 @@ export function startNodeServer({
     unanswered.add(response);
     response.once('finish', () => {
       if (!request.complete) answeredEarly.add(socket);
-      // Its headers went out before the drain began: the connection is idle now, end it.
-      if (closing) setImmediate(() => server.closeIdleConnections());
     });
     response.once('close', () => {
       exchanges.delete(exchange);
       unanswered.delete(response);
+      // Its headers went out before the drain began, keeping the connection alive: end it once idle.
+      if (closing) endOnceIdle(socket);
     });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -156,8 +177,13 @@ export function startNodeServer({
       closing = true;
       // Not yet written: `Connection: close` on each, and Node ends the connection after it.
       for (const response of unanswered) if (!response.headersSent) response.shouldKeepAlive = false;
-      // Node's close() also ends the connections idle at this instant.
-      return new Promise((resolve) => server.close(() => resolve()));
+      // Node's close() would also destroy every idle connection at this instant (see idleLingerMs).
+      const closeIdleConnections = server.closeIdleConnections;
+      server.closeIdleConnections = () => {};
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections = closeIdleConnections;
+      for (const socket of sockets) endOnceIdle(socket);
+      return closed;
     },
   };
 }

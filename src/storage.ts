@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { messageOf, UnavailableError, type Outbox } from '../modules/kernel/mod.ts';
 import { createMemoryOutbox, type MemoryOutbox } from '../adapters/memory/outbox.ts';
 import { createPgliteDatabase } from '../adapters/pglite/database.ts';
+import { copyTemplate, defaultTemplateCache, holdsDatabase, pgliteTemplate } from '../adapters/pglite/template.ts';
 import { createPostgresDatabase } from '../adapters/postgres/database.ts';
 import type { Redis } from 'ioredis';
 import { createRedisOutbox, type RedisOutbox } from '../adapters/redis/outbox.ts';
@@ -12,6 +13,7 @@ import { createSqlOutbox } from '../adapters/sql/outbox.ts';
 import { describeConfig, type Config } from '../config/mod.ts';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
 import type { HealthCheck } from './health.ts';
+import type { Logger } from './log.ts';
 import { StartupError, type Startup } from './startup.ts';
 
 /** The adapters of one port, one per kind of store; a port without a Redis adapter keeps its data in the database. */
@@ -54,11 +56,32 @@ async function migratePostgres(database: Extract<Config['database'], { kind: 'po
 }
 
 /**
- * Opens embedded PostgreSQL in `dataDir`, locked for this process. Every failure here is a
- * misconfiguration or a second process on the same data (no retry helps): StartupError naming
- * DATABASE_URL and what failed.
+ * Fills a new data directory from the template (made first when there is none yet), so the
+ * process does not run initdb. The template only saves time and memory: when it cannot be had
+ * (a read-only cache), PGlite runs initdb in the directory, as it would without one.
  */
-async function openPglite(dataDir: string, shownUrl: string): Promise<SqlDatabase> {
+async function fillFromTemplate(dataDir: string, templateCache: string | undefined, logger?: Logger): Promise<void> {
+  let template: Awaited<ReturnType<typeof pgliteTemplate>>;
+  try {
+    template = await pgliteTemplate(templateCache ?? defaultTemplateCache());
+  } catch (error) {
+    logger?.warn('no template for the new embedded database; running initdb in it', { templateCache, error: messageOf(error) });
+    return;
+  }
+  await copyTemplate(template.dir, dataDir);
+  logger?.info('new embedded database copied from the template', { dataDir, template: template.dir, templateMade: template.made });
+}
+
+/**
+ * Opens embedded PostgreSQL in `dataDir`, locked for this process; a new directory is copied from
+ * the template. Every failure here is a misconfiguration or a second process on the same data (no
+ * retry helps): StartupError naming DATABASE_URL and what failed.
+ */
+async function openPglite(
+  { dataDir, templateCache }: Extract<Config['database'], { kind: 'pglite' }>,
+  shownUrl: string,
+  logger?: Logger,
+): Promise<SqlDatabase> {
   if (dataDir === 'memory') {
     const db = await createPgliteDatabase(dataDir);
     await migrate(db);
@@ -85,6 +108,7 @@ async function openPglite(dataDir: string, shownUrl: string): Promise<SqlDatabas
     throw cannot('cannot lock the data directory', error);
   }
   try {
+    if (!holdsDatabase(dataDir)) await fillFromTemplate(dataDir, templateCache, logger);
     const db = await createPgliteDatabase(dataDir);
     await migrate(db);
     return { ...db, close: () => db.close().finally(release) };
@@ -124,7 +148,7 @@ function describeUnreachable(shownUrl: string, error: unknown): string {
  */
 export async function createStorage(
   config: Pick<Config, 'database' | 'redis' | 'env'>,
-  { redis, startup }: { redis?: Redis; startup: Startup },
+  { redis, startup, logger }: { redis?: Redis; startup: Startup; logger?: Logger },
 ): Promise<Storage> {
   const checks: Record<string, HealthCheck> = {};
   let close = async () => {};
@@ -133,7 +157,7 @@ export async function createStorage(
 
   let db: SqlDatabase | undefined;
   if (config.database.kind === 'pglite') {
-    db = await openPglite(config.database.dataDir, shownUrl);
+    db = await openPglite(config.database, shownUrl, logger);
   } else if (config.database.kind === 'postgres') {
     const database = config.database;
     const deferred = createDeferredDatabase();
@@ -161,11 +185,20 @@ export async function createStorage(
   return {
     pick(choice) {
       if (redisStore && choice.redis) {
-        if (!redisOutbox) {
-          redisOutbox = createRedisOutbox(redisStore);
-          outboxes.push(redisOutbox);
-        }
-        return choice.redis({ ...redisStore, outbox: redisOutbox });
+        // Made (and drained by a relay) only once an adapter writing events asks for it.
+        const outbox = () => {
+          if (!redisOutbox) {
+            redisOutbox = createRedisOutbox(redisStore);
+            outboxes.push(redisOutbox);
+          }
+          return redisOutbox;
+        };
+        return choice.redis({
+          ...redisStore,
+          get outbox() {
+            return outbox();
+          },
+        });
       }
       return database.kind === 'sql' ? choice.sql(database) : choice.memory(database);
     },

@@ -86,7 +86,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
   const routeGroups = routeGroupsOf(placement.modules);
   const statusByCode = errorStatusOf(placement.modules);
   // Every module but the gateway keeps state: its repositories, or (auth) its keys and outbox.
-  const storage: Storage | undefined = hosted.length > 0 ? await createStorage(config, { redis, startup }) : undefined;
+  const storage: Storage | undefined = hosted.length > 0 ? await createStorage(config, { redis, startup, logger }) : undefined;
   if (storage) Object.assign(checks, storage.checks);
   const metrics = createMetrics({ service: config.serviceName });
   const bus = createEventBus(config, logger, redis, metrics.recordDeadLetter);

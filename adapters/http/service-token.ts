@@ -18,7 +18,7 @@ const hmacKey = (secret: string, usage: 'sign' | 'verify') =>
 
 /**
  * Issues short-lived HS256 tokens naming the calling service (`iss`), the module called (`aud`)
- * and, when forwarding a user, the principal (`sub`, `sid`). A token is reused until it has only
+ * and, when forwarding a user, the principal (`sub`, `sid`, and `roles` when it has any). A token is reused until it has only
  * `renewBeforeSeconds` left, so signing stays off the hot path; one naming a user lives 10 s and is
  * renewed after 5, long enough for any call to arrive (they give up within seconds).
  */
@@ -28,7 +28,8 @@ export function createServiceTokenIssuer({ secret, caller, ttlSeconds = 120 }: {
   const cache = new LRUCache<string, { token: string; renewAt: number }>({ max: cachedTokens });
 
   async function sign(audience: string, principal: Principal | undefined, ttl: number): Promise<string> {
-    const jwt = new SignJWT(principal ? { sid: principal.sessionId } : {})
+    const roles = principal?.roles?.length ? { roles: [...principal.roles] } : {};
+    const jwt = new SignJWT(principal ? { sid: principal.sessionId, ...roles } : {})
       .setProtectedHeader({ alg: 'HS256', typ: 'service+jwt' })
       .setIssuer(issuerPrefix + caller)
       .setAudience(audience)
@@ -39,7 +40,7 @@ export function createServiceTokenIssuer({ secret, caller, ttlSeconds = 120 }: {
   }
 
   return async function serviceToken(audience: string, principal?: Principal): Promise<string> {
-    const id = principal ? `${audience} ${principal.userId} ${principal.sessionId}` : audience;
+    const id = principal ? `${audience} ${principal.userId} ${principal.sessionId} ${principal.roles?.join(',') ?? ''}` : audience;
     const cached = cache.get(id);
     if (cached && cached.renewAt > Date.now()) return cached.token;
     const lifetime = principal ? lifetimes.user : lifetimes.service;
@@ -74,7 +75,9 @@ export function createServiceTokenVerifier({ secret, audience }: { secret: strin
       });
       if (!payload.iss?.startsWith(issuerPrefix)) return null;
       const caller = payload.iss.slice(issuerPrefix.length);
-      const principal = payload.sub && typeof payload.sid === 'string' ? { userId: payload.sub, sessionId: payload.sid } : undefined;
+      const roles = Array.isArray(payload.roles) ? { roles: payload.roles.map(String) } : {};
+      const principal =
+        payload.sub && typeof payload.sid === 'string' ? { userId: payload.sub, sessionId: payload.sid, ...roles } : undefined;
       const identity = { caller, ...(principal ? { principal } : {}) };
       verified.set(token, { identity, expiresAt: payload.exp! * 1000 });
       return identity;

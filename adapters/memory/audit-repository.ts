@@ -7,9 +7,12 @@ export function createMemoryAuditRepository(): AuditRepository {
       if (!entries.has(entry.id)) entries.set(entry.id, structuredClone(entry));
     },
     async listByUser(userId, limit) {
+      return this.search({ userId, limit });
+    },
+    async search({ userId, type, limit }) {
       return [...entries.values()]
-        .filter((e) => e.userId === userId)
-        .sort((a, b) => b.time.getTime() - a.time.getTime() || b.id.localeCompare(a.id))
+        .filter((e) => (userId === undefined || e.userId === userId) && (type === undefined || e.type === type))
+        .sort((a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
         .slice(0, limit)
         .map((e) => structuredClone(e));
     },

@@ -64,6 +64,12 @@ export function createMemoryPasswordAttemptStore({
       }
       forgetIfIdle(account, r, at);
     },
+    async clear(account) {
+      const at = now();
+      const r = current(account, at);
+      Object.assign(r, { failures: 0, windowEnds: 0, consecutive: 0, lockoutEnds: 0, blockedUntil: 0 });
+      forgetIfIdle(account, r, at);
+    },
     async release(account, holder) {
       const at = now();
       const r = current(account, at);

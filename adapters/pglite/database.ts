@@ -1,4 +1,4 @@
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
 import { SqlError, type SqlDatabase, type SqlExecutor, type SqlTransaction } from '../sql/database.ts';
 
 type PgliteExecutor = Pick<Transaction, 'query' | 'exec'>;
@@ -29,6 +29,19 @@ function executor(pg: PgliteExecutor): SqlExecutor {
   };
 }
 
+const settings = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * PGlite's options for every embedded database. The Postgres settings go to initdb, which writes
+ * them into a new directory's postgresql.conf, and to every start, so a directory made before them
+ * gets them too. shared_buffers: the 128 MB that initdb picks is all touched at start inside
+ * PGlite's WebAssembly heap, some 120 MiB resident while idle; a development database fits in 16.
+ */
+export const pgliteOptions = {
+  initDbStartParams: settings,
+  startParams: [...PGlite.defaultStartParams, ...settings],
+} satisfies PGliteOptions;
+
 /**
  * Opens embedded PostgreSQL (PGlite, WebAssembly): `location` is a directory, created and kept
  * across restarts, or `'memory'` for a database that lives as long as the process. Runs no
@@ -39,7 +52,7 @@ function executor(pg: PgliteExecutor): SqlExecutor {
  * price is that a transaction must use only its `tx` (see SqlDatabase.transaction).
  */
 export async function createPgliteDatabase(location: string): Promise<SqlDatabase> {
-  const pg = await PGlite.create(location === 'memory' ? 'memory://' : location);
+  const pg = await PGlite.create(location === 'memory' ? 'memory://' : location, pgliteOptions);
   const listeners = new Map<string, Set<() => void>>();
   const direct = executor(pg);
 

@@ -58,6 +58,12 @@ if holder == ARGV[2] then
 end
 return 1`);
 
+/** ARGV: deadline. */
+const clearScript = luaScript(`${prelude}
+failures, windowEnds, consecutive, lockoutEnds, blockedUntil = 0, 0, 0, 0, 0
+save()
+return 1`);
+
 /** Each account's record in Redis, shared by every instance (see PasswordAttemptStore). */
 export function createRedisPasswordAttemptStore({
   redis,
@@ -88,6 +94,9 @@ export function createRedisPasswordAttemptStore({
     },
     async release(account, holder) {
       await run(releaseScript, account, holder);
+    },
+    async clear(account) {
+      await run(clearScript, account);
     },
   };
 }

@@ -39,6 +39,7 @@ function toFields(s: SessionRecord): string[] {
     refreshHash: s.refreshHash,
     rotationKey: s.rotationKey,
     rotatedAt: String(s.rotatedAt.getTime()),
+    amr: s.amr.join(' '),
   };
   // A null is an absent field, so '' stays ''.
   return Object.entries(fields).flatMap(([name, value]) => (value === null ? [] : [name, value]));
@@ -64,6 +65,8 @@ function toRecord(reply: Record<string, string> | string[]): SessionRecord {
     refreshHash: f.refreshHash!,
     rotationKey: f.rotationKey!,
     rotatedAt: time('rotatedAt'),
+    // Sessions stored before amr was recorded were all password logins.
+    amr: f.amr ? f.amr.split(' ') : ['pwd'],
   };
 }
 

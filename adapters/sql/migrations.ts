@@ -149,6 +149,72 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'admin',
+    sql: `
+      -- Each account's roles and last login; disabling uses status (version 2).
+      ALTER TABLE users ADD COLUMN roles jsonb NOT NULL DEFAULT '[]';
+      ALTER TABLE users ADD COLUMN last_login_at timestamptz;
+      -- The admin search pages newest first by (created_at, id), ids in byte order as in memory.
+      CREATE INDEX users_created_idx ON users (created_at DESC, id COLLATE "C" DESC);
+      -- How each session's login authenticated (RFC 8176); every session before was a password login.
+      ALTER TABLE sessions ADD COLUMN amr jsonb NOT NULL DEFAULT '["pwd"]';
+      -- Who did an admin action; the cross-user audit query reads newest first, optionally by type.
+      ALTER TABLE audit_entries ADD COLUMN actor_id text;
+      CREATE INDEX audit_entries_time_idx ON audit_entries (time DESC, id DESC);
+      CREATE INDEX audit_entries_type_time_idx ON audit_entries (type, time DESC, id DESC);
+    `,
+  },
+  {
+    version: 10,
+    name: 'second_factors',
+    // Owned by the mfa module.
+    sql: `
+      -- One TOTP enrolment per account: pending until enabled_at. Its id names the enrolment, so a
+      -- confirmation cannot enable one that replaced the enrolment it was checked against. The
+      -- secret is base32, or sealed with SIGNING_KEY_ENCRYPTION_KEY when that is set.
+      CREATE TABLE mfa_totp (
+        user_id text PRIMARY KEY,
+        id text NOT NULL,
+        secret text NOT NULL,
+        created_at timestamptz NOT NULL,
+        enabled_at timestamptz
+      );
+      CREATE TABLE mfa_recovery_codes (
+        user_id text NOT NULL,
+        code_hash text NOT NULL,
+        used_at timestamptz,
+        PRIMARY KEY (user_id, code_hash)
+      );
+      -- A credential belongs to one account: the unique credential_id refuses registering it twice.
+      CREATE TABLE mfa_passkeys (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        credential_id text NOT NULL UNIQUE,
+        public_key text NOT NULL,
+        counter bigint NOT NULL,
+        transports jsonb NOT NULL,
+        name text NOT NULL,
+        backed_up boolean NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_used_at timestamptz
+      );
+      CREATE INDEX mfa_passkeys_user_idx ON mfa_passkeys (user_id, created_at);
+      -- The replay guard: the last TOTP step each account has used.
+      CREATE TABLE mfa_totp_used_steps (
+        user_id text PRIMARY KEY,
+        step bigint NOT NULL
+      );
+      CREATE TABLE webauthn_challenges (
+        challenge text PRIMARY KEY,
+        purpose text NOT NULL CHECK (purpose IN ('registration', 'authentication')),
+        user_id text,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX webauthn_challenges_expires_idx ON webauthn_challenges (expires_at);
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

@@ -15,6 +15,7 @@ interface SessionRow {
   refresh_hash: string;
   rotation_key: string;
   rotated_at: Date;
+  amr: string[];
 }
 
 const toRecord = (r: SessionRow): SessionRecord => ({
@@ -30,10 +31,11 @@ const toRecord = (r: SessionRow): SessionRecord => ({
   refreshHash: r.refresh_hash,
   rotationKey: r.rotation_key,
   rotatedAt: r.rotated_at,
+  amr: r.amr,
 });
 
 const columns = `id, user_id, created_at, last_used_at, expires_at, user_agent, ip, revoked_at, revoke_reason,
-  refresh_hash, rotation_key, rotated_at`;
+  refresh_hash, rotation_key, rotated_at, amr`;
 
 /**
  * Sessions in SQL. Every state change is one conditional UPDATE … RETURNING, so the database
@@ -43,7 +45,7 @@ export function createSqlSessionRepository({ db }: { db: SqlDatabase }): Session
   return {
     async create(s, events) {
       await db.transaction(async (tx) => {
-        await tx.query(`INSERT INTO sessions (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
+        await tx.query(`INSERT INTO sessions (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)`, [
           s.id,
           s.userId,
           s.createdAt,
@@ -56,6 +58,7 @@ export function createSqlSessionRepository({ db }: { db: SqlDatabase }): Session
           s.refreshHash,
           s.rotationKey,
           s.rotatedAt,
+          JSON.stringify(s.amr),
         ]);
         await insertOutboxEvents(tx, events);
       });
@@ -72,7 +75,7 @@ export function createSqlSessionRepository({ db }: { db: SqlDatabase }): Session
         `SELECT ${columns}, NULL::timestamptz AS hash_rotated_at FROM sessions WHERE refresh_hash = $1
          UNION ALL
          SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip, s.revoked_at,
-           s.revoke_reason, s.refresh_hash, s.rotation_key, s.rotated_at, r.rotated_at
+           s.revoke_reason, s.refresh_hash, s.rotation_key, s.rotated_at, s.amr, r.rotated_at
          FROM session_rotated_hashes r JOIN sessions s ON s.id = r.session_id WHERE r.hash = $1
          LIMIT 1`,
         [hash],

@@ -1,14 +1,10 @@
-import { base64url } from 'jose';
 import type { SigningKeyRecord, SigningKeyRepository } from '../../modules/auth/mod.ts';
+import { createAesGcm, type Sealed } from './aes-gcm.ts';
 
 /** How an encrypted private JWK is stored: AES-256-GCM over its JSON, with the kid as additional data. */
-interface SealedJwk {
+interface SealedJwk extends Sealed {
   enc: 'A256GCM';
-  iv: string;
-  ciphertext: string;
 }
-
-const bytes = (text: string) => new Uint8Array(base64url.decode(text));
 
 const isSealed = (jwk: Record<string, unknown>): jwk is Record<string, unknown> & SealedJwk => jwk.enc === 'A256GCM' && !('d' in jwk);
 
@@ -30,25 +26,21 @@ export interface EncryptedSigningKeyRepositoryDeps {
 
 /**
  * Encrypts the private half of each signing key on its way into `keys` and decrypts it on the way
- * out, so the auth module never sees ciphertext and every adapter stores it the same way. Each key
- * gets its own random 96-bit IV; the kid is authenticated with it, so a sealed key moved onto
- * another row does not decrypt. WebCrypto runs unchanged on Node and Deno.
+ * out, so the auth module never sees ciphertext and every adapter stores it the same way (see
+ * aes-gcm.ts: the kid is the authenticated context, so a sealed key moved onto another row does not
+ * decrypt).
  */
 export function createEncryptedSigningKeyRepository({
   keys,
   encryptionKey,
   onPlainKey,
 }: EncryptedSigningKeyRepositoryDeps): SigningKeyRepository {
-  const aes = encryptionKey && crypto.subtle.importKey('raw', new Uint8Array(encryptionKey), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const aes = encryptionKey && createAesGcm(encryptionKey);
   const reported = new Set<string>();
-  const additionalData = (kid: string) => new TextEncoder().encode(kid);
 
   async function seal(record: SigningKeyRecord): Promise<SigningKeyRecord> {
     if (!aes) return record;
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const plain = new TextEncoder().encode(JSON.stringify(record.privateJwk));
-    const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(record.kid) }, await aes, plain);
-    const sealed: SealedJwk = { enc: 'A256GCM', iv: base64url.encode(iv), ciphertext: base64url.encode(new Uint8Array(ciphertext)) };
+    const sealed: SealedJwk = { enc: 'A256GCM', ...(await aes.seal(JSON.stringify(record.privateJwk), record.kid)) };
     return { ...record, privateJwk: { ...sealed } };
   }
 
@@ -67,12 +59,7 @@ export function createEncryptedSigningKeyRepository({
       );
     }
     try {
-      const plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: bytes(stored.iv), additionalData: additionalData(record.kid) },
-        await aes,
-        bytes(stored.ciphertext),
-      );
-      return { ...record, privateJwk: JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown> };
+      return { ...record, privateJwk: JSON.parse(await aes.open(stored, record.kid)) as Record<string, unknown> };
     } catch {
       throw new SigningKeyDecryptionError(
         `SIGNING_KEY_ENCRYPTION_KEY does not decrypt signing key ${record.kid}: it is not the key that encrypted it, or the stored key was altered.`,

@@ -3,9 +3,17 @@
  * Other code imports only this file.
  */
 export type { AuditApi, AuditRepository } from './ports.ts';
-export { auditEventViewSchema, type AuditedEventType, type AuditEntry, type AuditEventView } from './domain.ts';
+export {
+  auditEventViewSchema,
+  adminAuditEventViewSchema,
+  auditedEventTypes,
+  type AuditedEventType,
+  type AuditEntry,
+  type AuditEventView,
+  type AdminAuditEventView,
+} from './domain.ts';
 export { createAuditService, auditEntryFrom, type AuditService } from './service.ts';
-export { auditEndpoints } from './http.ts';
-export { auditRouteDefinitions } from './routes.ts';
+export { auditEndpoints, adminAuditEndpoints } from './http.ts';
+export { auditRouteDefinitions, adminAuditRouteDefinitions } from './routes.ts';
 export { auditApiSpec, auditErrors } from './remote.ts';
 export { auditModule } from './module.ts';

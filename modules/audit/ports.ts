@@ -1,9 +1,11 @@
-import type { AuditEntry, AuditEventView, ListInput } from './domain.ts';
+import type { AdminAuditEventView, AuditedEventType, AuditEntry, AuditEventView, ListInput, SearchInput } from './domain.ts';
 
 /** The audit module's port. Throws UnavailableError when its store (or, called remotely, the module) is down. */
 export interface AuditApi {
   /** The user's security activity, newest first, at most `limit` (default 50). Idempotent. */
   list(input: ListInput): Promise<AuditEventView[]>;
+  /** Entries across accounts (or of one, or of one type), newest first, at most `limit` (default 50). Idempotent. */
+  search(input: SearchInput): Promise<AdminAuditEventView[]>;
 }
 
 /**
@@ -19,6 +21,11 @@ export interface AuditRepository {
   record(entry: AuditEntry): Promise<void>;
   /** The user's entries, newest first (ties broken by id), at most `limit`. Store down: UnavailableError. */
   listByUser(userId: string, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Entries of every user, or only of `userId` and only of `type` when given, newest first (ties
+   * broken by id), at most `limit`. Store down: UnavailableError.
+   */
+  search(filter: { userId?: string; type?: AuditedEventType; limit: number }): Promise<AuditEntry[]>;
   /**
    * Deletes every entry of the user; returns how many. Store down: UnavailableError, and none was
    * deleted, or (answer lost) all were.

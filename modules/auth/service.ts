@@ -7,8 +7,15 @@ import {
   type IssuedSession,
   type RevokeReason,
 } from '../session/mod.ts';
-import { EmailNotVerifiedError, InvalidCredentialsError, type UserApi, type UserView } from '../user/mod.ts';
-import { loginInputSchema, logoutInputSchema, refreshInputSchema, type TokenResponse } from './domain.ts';
+import {
+  AccountDisabledError,
+  EmailNotVerifiedError,
+  InvalidCredentialsError,
+  userViewOf,
+  type AccountView,
+  type UserApi,
+} from '../user/mod.ts';
+import { loginInputSchema, logoutInputSchema, refreshInputSchema, type LoginInput, type TokenResponse } from './domain.ts';
 import { authEvent } from './events.ts';
 import type { AuthApi, SigningKeyRepository } from './ports.ts';
 import { createTokenSigner, type TokenSettings } from './signing.ts';
@@ -36,9 +43,24 @@ export function createAuthService({
 }: AuthServiceDeps): AuthApi {
   const signer = createTokenSigner({ keys, settings: tokens, now: () => clock.now() });
 
-  async function tokenResponse(issued: IssuedSession, user: UserView): Promise<TokenResponse> {
-    const { accessToken, expiresIn } = await signer.sign(issued);
+  async function tokenResponse(issued: IssuedSession, account: AccountView): Promise<TokenResponse> {
+    const { accessToken, expiresIn } = await signer.sign(issued, account.roles);
+    const user = userViewOf(account);
     return { accessToken, refreshToken: issued.refreshToken, tokenType: 'Bearer', expiresIn, sessionId: issued.session.id, user };
+  }
+
+  /** Checks the password; a failure (a disabled account's right password too) is a `user.login_failed`. */
+  async function verify(email: string, password: string, meta: LoginInput['meta']) {
+    const failed = (userId: string | null) => outbox.append([authEvent('user.login_failed', { userId: userId ?? undefined, ...meta })]);
+    try {
+      const check = await userApi.verifyCredentials({ email, password });
+      if (check.ok) return check.user;
+      await failed(check.userId);
+    } catch (error) {
+      if (error instanceof AccountDisabledError) await failed(error.userId);
+      throw error;
+    }
+    throw new InvalidCredentialsError();
   }
 
   /** Revokes a session unless it has ended already (a concurrent logout, a deletion's revokeAll). */
@@ -54,24 +76,21 @@ export function createAuthService({
     async login(input) {
       const { email, password, meta } = parseInput(loginInputSchema, input);
       // Throttled per account by the user module, which alone knows which account an email reaches.
-      const check = await userApi.verifyCredentials({ email, password });
-      if (!check.ok) {
-        await outbox.append([authEvent('user.login_failed', { userId: check.userId ?? undefined, ...meta })]);
-        throw new InvalidCredentialsError();
-      }
+      const user = await verify(email, password, meta);
       // Only after the password matched: an unverified account is not told apart from a wrong password before.
-      if (requireVerifiedEmail && !check.user.emailVerified) throw new EmailNotVerifiedError();
-      const userId = check.user.id;
-      const issued = await sessionApi.create({ userId, meta });
-      // An account deleted while this login ran has had its sessions revoked, perhaps before this
-      // one existed: looked up after the session is made, a deletion is either seen here or its
-      // revocation comes after the session and ends it.
-      if (!(await userApi.getById(userId))) {
-        await revokeUnlessEnded({ userId, sessionId: issued.session.id, reason: 'user_deleted' });
-        throw new InvalidCredentialsError();
+      if (requireVerifiedEmail && !user.emailVerified) throw new EmailNotVerifiedError();
+      const userId = user.id;
+      const issued = await sessionApi.create({ userId, amr: ['pwd'], meta });
+      // An account deleted or disabled while this login ran has had its sessions revoked, perhaps
+      // before this one existed: read after the session is made, the change is either seen here
+      // or its revocation comes after the session and ends it.
+      const account = await userApi.recordLogin(userId);
+      if (!account || account.disabled) {
+        await revokeUnlessEnded({ userId, sessionId: issued.session.id, reason: account ? 'user_disabled' : 'user_deleted' });
+        throw account ? new AccountDisabledError(userId) : new InvalidCredentialsError();
       }
       await outbox.append([authEvent('user.login', { userId, sessionId: issued.session.id, ...meta })]);
-      return tokenResponse(issued, check.user);
+      return tokenResponse(issued, account);
     },
 
     async refresh(input) {
@@ -81,8 +100,10 @@ export function createAuthService({
       // retry reuse. (A rotation whose answer is lost is the grace window's case.)
       await signer.ready();
       const owner = await sessionApi.ownerOf(refreshToken);
-      const user = owner ? await userApi.getById(owner) : null;
-      if (owner && !user) throw new InvalidRefreshTokenError(); // the account is gone
+      const account = owner ? await userApi.getAccount(owner) : null;
+      // The account is gone, or disabled (its sessions are being revoked): no new tokens, and the
+      // refresh token is not spent.
+      if (owner && (!account || account.disabled)) throw new InvalidRefreshTokenError();
       let issued: IssuedSession;
       try {
         issued = await sessionApi.refresh({ refreshToken, meta });
@@ -92,8 +113,8 @@ export function createAuthService({
         // The client gets the plain answer: telling a thief the theft was noticed helps the thief.
         throw new InvalidRefreshTokenError();
       }
-      if (!user || user.id !== issued.session.userId) throw new InvalidRefreshTokenError();
-      return tokenResponse(issued, user);
+      if (!account || account.id !== issued.session.userId) throw new InvalidRefreshTokenError();
+      return tokenResponse(issued, account);
     },
 
     async logout(input) {

@@ -70,15 +70,18 @@ export function createTokenSigner({ keys, settings, now }: { keys: SigningKeyRep
     },
 
     /**
-     * Claims come only from the issued session, and Ed25519 signatures are deterministic, so the
-     * same IssuedSession always yields the same token (the grace-window retry relies on it).
+     * Claims come only from the issued session and the account's roles, and Ed25519 signatures
+     * are deterministic, so the same IssuedSession and roles always yield the same token (the
+     * grace-window retry relies on it). `amr` is the session's: a refresh keeps how its login
+     * authenticated.
      */
-    async sign(issued: IssuedSession): Promise<{ accessToken: string; expiresIn: number }> {
+    async sign(issued: IssuedSession, roles: readonly string[]): Promise<{ accessToken: string; expiresIn: number }> {
       const { kid, key } = await activeKey();
       const iat = Math.floor(Date.parse(issued.issuedAt) / 1000);
       // Never past the session's end: a token must not outlive the session it stands for.
       const exp = Math.min(iat + settings.accessTokenTtlSeconds, Math.floor(Date.parse(issued.session.expiresAt) / 1000));
-      const accessToken = await new SignJWT({ sid: issued.session.id })
+      const claims = { sid: issued.session.id, roles: [...roles], amr: issued.session.amr };
+      const accessToken = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)

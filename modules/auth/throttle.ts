@@ -82,13 +82,12 @@ export function createPasswordThrottle({
 
   return {
     async clear(account) {
-      // A passed check recorded by a holder of no slot: the record is cleared, a check in flight keeps its slot.
-      await store.finish(await sha256Hex(account), crypto.randomUUID(), true);
+      await store.clear(await sha256Hex(account));
     },
 
     async attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T> {
       // Keys are hashes: the store need not hold anyone's email address.
-      const key = await sha256Hex(account);
+      const key = sha256Hex(account);
       const stale = owed.get(key);
       if (stale) await free(key, stale.holder); // a store still not answering fails this as begin would
       const holder = crypto.randomUUID();

@@ -25,6 +25,9 @@ export type AccessTokenVerifier = (token: string) => Promise<Principal | null>;
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
+/** The `roles` claim as a list of strings; a token without one (or with anything else there) has none. */
+const rolesOf = (claim: unknown): string[] => (Array.isArray(claim) && claim.every((role) => typeof role === 'string') ? [...claim] : []);
+
 /**
  * Verifies EdDSA access tokens locally against the JWKS with an algorithm allow-list and required
  * claims. A verified token is cached until its `exp`, since one Ed25519 verification costs more
@@ -81,7 +84,7 @@ export function createAccessTokenVerifier({
         currentDate: new Date(now()),
       });
       if (typeof payload.sid !== 'string' || !payload.sub) return null;
-      const principal = { userId: payload.sub, sessionId: payload.sid };
+      const principal = { userId: payload.sub, sessionId: payload.sid, roles: rolesOf(payload.roles) };
       verified.set(token, { ...principal, expMs: payload.exp! * 1000 });
       return principal;
     } catch (error) {
@@ -94,7 +97,7 @@ export function createAccessTokenVerifier({
   return async (token) => {
     const hit = verified.get(token);
     if (hit) {
-      if (hit.expMs > now()) return { userId: hit.userId, sessionId: hit.sessionId };
+      if (hit.expMs > now()) return { userId: hit.userId, sessionId: hit.sessionId, roles: hit.roles };
       verified.delete(token);
       return null;
     }

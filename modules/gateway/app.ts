@@ -3,7 +3,7 @@ import { Hono, type Context, type ErrorHandler, type MiddlewareHandler } from 'h
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { mayCarryBody, honoPath, type AppEnv, type StatusTable } from '../kernel/http.ts';
-import { UnauthenticatedError, type RateLimiter } from '../kernel/mod.ts';
+import { ForbiddenError, UnauthenticatedError, type RateLimiter } from '../kernel/mod.ts';
 import type { AccessTokenVerifier } from './access-tokens.ts';
 import { strictCors } from './cors.ts';
 import { PayloadTooLargeError, RouteNotFoundError, type GatewayErrorCode } from './errors.ts';
@@ -17,7 +17,10 @@ export const gatewayErrorStatus = { payload_too_large: 413, not_found: 404 } sat
 export interface MountedGroup {
   /** Where the group is mounted, e.g. `/api/users`. */
   path: string;
-  /** The group's route definitions: a route whose `security` asks for a bearer token needs one. */
+  /**
+   * The group's route definitions: a route whose `security` asks for a bearer token needs one,
+   * carrying every role its requirement lists.
+   */
   definitions: readonly RouteConfig[];
   app: Hono<AppEnv>;
 }
@@ -52,14 +55,28 @@ function bearerAuth({ verify, revocations }: { verify: AccessTokenVerifier; revo
   };
 }
 
-/** The method and Hono path of each route of `group` that needs an access token. */
-function protectedRoutes({ path, definitions }: MountedGroup): Array<{ method: string; path: string }> {
-  return definitions
-    .filter((route) => route.security?.some((requirement) => 'bearerAuth' in requirement))
-    .map((route) => ({
-      method: route.method.toUpperCase(),
-      path: route.path === '/' ? path : `${path}${honoPath(route.path)}`,
-    }));
+/** Lets through only a principal holding every one of `roles` (the gateway checked its token already). */
+function requireRoles(roles: readonly string[]): MiddlewareHandler<AppEnv> {
+  return async function requireRoles(c, next) {
+    const held = c.get('principal')?.roles ?? [];
+    if (!roles.every((role) => held.includes(role))) throw new ForbiddenError();
+    await next();
+  };
+}
+
+/** The method, Hono path and required roles of each route of `group` that needs an access token. */
+function protectedRoutes({ path, definitions }: MountedGroup): Array<{ method: string; path: string; roles: string[] }> {
+  return definitions.flatMap((route) => {
+    const requirement = route.security?.find((r) => 'bearerAuth' in r);
+    if (!requirement) return [];
+    return [
+      {
+        method: route.method.toUpperCase(),
+        path: route.path === '/' ? path : `${path}${honoPath(route.path)}`,
+        roles: requirement.bearerAuth ?? [],
+      },
+    ];
+  });
 }
 
 /** The longest `X-Request-Id` a client may send and see echoed (a longer or odd one is replaced). */
@@ -114,7 +131,10 @@ export function createGatewayApp({
   app.use('/api/auth/*', rateLimitByIp({ name: 'auth', limiter: rateLimits.auth }));
 
   for (const group of groups) {
-    for (const route of protectedRoutes(group)) app.on(route.method, route.path, authenticate);
+    for (const route of protectedRoutes(group)) {
+      if (route.roles.length === 0) app.on(route.method, route.path, authenticate);
+      else app.on(route.method, route.path, authenticate, requireRoles(route.roles));
+    }
   }
   for (const group of groups) app.route(group.path, group.app);
   app.route('/', operations);

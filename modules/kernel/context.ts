@@ -11,6 +11,8 @@ export type RequestMeta = z.infer<typeof requestMetaSchema>;
 export interface Principal {
   userId: string;
   sessionId: string;
+  /** The roles its access token carries (`roles` claim); absent means none. */
+  roles?: readonly string[];
 }
 
 /** Time source, injectable so tests can move time. */

@@ -29,6 +29,13 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
+/** The caller is authenticated but lacks a role the route requires. */
+export class ForbiddenError extends DomainError {
+  constructor(message = 'This route needs a role the caller does not have.') {
+    super('forbidden', message);
+  }
+}
+
 /**
  * A dependency (database, broker, remote module) cannot serve the request right now.
  * `retryAfterSeconds`, when known (a remote module said so), is when to try again.
@@ -57,7 +64,7 @@ export class RateLimitedError extends DomainError {
   }
 }
 
-export const kernelErrorCodes = ['validation_failed', 'unauthenticated', 'service_unavailable', 'rate_limited'] as const;
+export const kernelErrorCodes = ['validation_failed', 'unauthenticated', 'forbidden', 'service_unavailable', 'rate_limited'] as const;
 export type KernelErrorCode = (typeof kernelErrorCodes)[number];
 
 /** The message of anything thrown, for a log line or a wrapping error. */

@@ -20,6 +20,7 @@ export type StatusTable<Code extends string> = Record<Code, ContentfulStatusCode
 export const kernelErrorStatus = {
   validation_failed: 400,
   unauthenticated: 401,
+  forbidden: 403,
   service_unavailable: 503,
   rate_limited: 429,
 } satisfies StatusTable<KernelErrorCode>;
@@ -110,6 +111,12 @@ export const honoPath = (openApiPath: string) => openApiPath.replace(/\{(\w+)\}/
 
 /** The security requirement of a route that needs an access token (API.md: Bearer). */
 export const bearer = [{ bearerAuth: [] }];
+
+/**
+ * The security requirement of a route that needs an access token carrying every one of `roles`
+ * (OpenAPI 3.1 lets a non-OAuth scheme list role names): the gateway answers others 403.
+ */
+export const bearerWithRoles = (...roles: string[]) => [{ bearerAuth: roles }];
 
 const text = { schema: { type: 'string' } } as const;
 

@@ -11,9 +11,9 @@ export interface PasswordThrottle {
    */
   attempt<T>(account: string, check: () => Promise<T>, passed: (result: T) => boolean): Promise<T>;
   /**
-   * Forgets the account's failures, block and lockout, as a passed check would (the account's
-   * owner proved themselves another way: a password-reset link). Store down: UnavailableError,
-   * nothing cleared unless only the answer was lost.
+   * Forgets the account's failures, block and lockout, as a passed check would: an admin's unlock,
+   * or the owner proving themselves another way (a password-reset link). Store down:
+   * UnavailableError, unchanged unless only the answer was lost.
    */
   clear(account: string): Promise<void>;
 }
@@ -63,4 +63,9 @@ export interface PasswordAttemptStore {
    * Store down: UnavailableError; the slot then frees itself after its `holdMs`.
    */
   release(account: string, holder: string): Promise<void>;
+  /**
+   * Forgets the account's failures, block and lockout, as a pass does, and leaves its slot to
+   * whoever holds it. Store down: UnavailableError, unchanged unless only the answer was lost.
+   */
+  clear(account: string): Promise<void>;
 }

@@ -19,8 +19,10 @@ export interface RateLimiter {
   readonly windowSeconds: number;
   /**
    * Counts one hit, atomically: of concurrent hits (across processes sharing a store) each sees its
-   * own count. Store down: UnavailableError, the hit not counted unless only the answer was lost; a
-   * limiter built to degrade counts it in this process instead (counts are then per process).
+   * own count. Store down: UnavailableError, the hit not counted unless only the answer was lost,
+   * except where the adapter can answer from what it already holds (hits leased from the store, a
+   * window known to be used up); a limiter built to degrade counts it in this process instead
+   * (counts are then per process).
    */
   hit(key: string): Promise<RateLimitState>;
 }

@@ -19,6 +19,8 @@ export interface SessionRecord {
   rotationKey: string;
   /** When the current refresh token was issued (equals createdAt before the first rotation). */
   rotatedAt: Date;
+  /** How the login that started it authenticated (RFC 8176 method references); kept for its whole life. */
+  amr: string[];
 }
 
 /** Active: neither revoked nor past its expiry at `at`. */
@@ -27,8 +29,24 @@ export function isSessionActive(s: SessionRecord, at: Date): boolean {
 }
 
 /** Why a session ended; carried in `session.revoked`. */
-export const revokeReasons = ['logout', 'user_revoked', 'password_changed', 'password_reset', 'user_deleted', 'refresh_reuse'] as const;
+export const revokeReasons = [
+  'logout',
+  'user_revoked',
+  'password_changed',
+  'password_reset',
+  'user_deleted',
+  'refresh_reuse',
+  'user_disabled',
+  'admin_revoked',
+  'mfa_enabled',
+] as const;
 export type RevokeReason = (typeof revokeReasons)[number];
+
+/** RFC 8176 authentication method references (`pwd`, `otp`, `hwk`, `user`, …), in the order they were used. */
+export const amrSchema = z
+  .array(z.string().regex(/^[a-z]{1,16}$/))
+  .min(1)
+  .max(8);
 
 export const sessionViewSchema = z.object({
   id: z.string(),
@@ -38,6 +56,7 @@ export const sessionViewSchema = z.object({
   expiresAt: z.string(),
   userAgent: z.string().nullable(),
   ip: z.string().nullable(),
+  amr: amrSchema,
 });
 export type SessionView = z.infer<typeof sessionViewSchema>;
 
@@ -50,11 +69,17 @@ export function toSessionView(s: SessionRecord): SessionView {
     expiresAt: s.expiresAt.toISOString(),
     userAgent: s.userAgent,
     ip: s.ip,
+    amr: s.amr,
   };
 }
 
-export const createSessionInputSchema = z.object({ userId: z.string(), meta: requestMetaSchema.optional() });
-export type CreateSessionInput = z.infer<typeof createSessionInputSchema>;
+export const createSessionInputSchema = z.object({
+  userId: z.string(),
+  /** How the login authenticated; a password alone unless told. */
+  amr: amrSchema.default(['pwd']),
+  meta: requestMetaSchema.optional(),
+});
+export type CreateSessionInput = z.input<typeof createSessionInputSchema>;
 
 export const refreshInputSchema = z.object({
   refreshToken: z.string().regex(/^[\w-]{1,512}$/, { message: 'Must be a refresh token as issued.' }),

@@ -5,6 +5,7 @@
 export type { SessionApi, SessionRepository, RefreshTokenMatch } from './ports.ts';
 export {
   sessionViewSchema,
+  amrSchema,
   issuedSessionSchema,
   refreshInputSchema,
   type RefreshInput,

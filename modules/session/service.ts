@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { parseInput, systemClock, type Clock } from '../kernel/mod.ts';
 import {
   createSessionInputSchema,
@@ -48,12 +49,31 @@ export function createSessionService({
     sessionEvent('session.revoked', { userId: s.userId, sessionId: s.id, reason }, s.revokedAt ?? clock.now()),
   ];
 
-  async function issued(session: SessionRecord, refreshToken: string): Promise<IssuedSession> {
+  /**
+   * Auth asks ownerOf right before refresh (it checks the account before the rotation spends the
+   * token), so each lookup is kept for a moment and refresh takes it instead of reading again. A
+   * stale one is harmless: the rotation is a compare-and-set on the current hash of a live session,
+   * a failed one reads again, and a rotated token never becomes current again.
+   */
+  const justLookedUp = new LRUCache<string, RefreshTokenMatch>({ max: 1000, ttl: 1000 });
+  const lookUp = async (hash: string) => {
+    const match = await sessions.findByRefreshHash(hash);
+    if (match) justLookedUp.set(hash, match);
+    return match;
+  };
+  const takeLookup = async (hash: string) => {
+    const match = justLookedUp.get(hash);
+    if (!match) return sessions.findByRefreshHash(hash);
+    justLookedUp.delete(hash);
+    return match;
+  };
+
+  function issued(session: SessionRecord, refreshToken: string): IssuedSession {
     return {
       session: view(session),
       refreshToken,
       issuedAt: session.rotatedAt.toISOString(),
-      tokenId: (await hashToken(`jti:${refreshToken}`)).slice(0, 32),
+      tokenId: hashToken(`jti:${refreshToken}`).slice(0, 32),
     };
   }
 
@@ -62,8 +82,8 @@ export function createSessionService({
     const { session } = match;
     const withinGrace = reuseGraceSeconds > 0 && at.getTime() - match.rotatedAt.getTime() <= reuseGraceSeconds * 1000;
     if (!withinGrace) return null;
-    const successor = await successorOf(token, session.rotationKey);
-    return (await hashToken(successor)) === session.refreshHash ? issued(session, successor) : null;
+    const successor = successorOf(token, session.rotationKey);
+    return hashToken(successor) === session.refreshHash ? issued(session, successor) : null;
   }
 
   async function handleRotated(match: RefreshTokenMatch & { state: 'rotated' }, token: string, at: Date) {
@@ -75,7 +95,7 @@ export function createSessionService({
 
   return {
     async create(input) {
-      const { userId, meta } = parseInput(createSessionInputSchema, input);
+      const { userId, amr, meta } = parseInput(createSessionInputSchema, input);
       const at = clock.now();
       const refreshToken = randomSecret();
       const session: SessionRecord = {
@@ -88,9 +108,10 @@ export function createSessionService({
         ip: meta?.ip ?? null,
         revokedAt: null,
         revokeReason: null,
-        refreshHash: await hashToken(refreshToken),
+        refreshHash: hashToken(refreshToken),
         rotationKey: randomSecret(),
         rotatedAt: at,
+        amr,
       };
       await sessions.create(session, [sessionEvent('session.created', { userId, sessionId: session.id, ...meta }, at)]);
       return issued(session, refreshToken);
@@ -99,16 +120,16 @@ export function createSessionService({
     async refresh(input) {
       const { refreshToken, meta } = parseInput(refreshInputSchema, input);
       const at = clock.now();
-      const fromHash = await hashToken(refreshToken);
-      const match = await sessions.findByRefreshHash(fromHash);
+      const fromHash = hashToken(refreshToken);
+      const match = await takeLookup(fromHash);
       // Past its end a session is over, not stolen: a rotated token then is invalid, never reuse.
       if (!match || !isLive(match.session, at)) throw new InvalidRefreshTokenError();
       if (match.state === 'rotated') return handleRotated(match, refreshToken, at);
-      const successor = await successorOf(refreshToken, match.session.rotationKey);
+      const successor = successorOf(refreshToken, match.session.rotationKey);
       const rotated = await sessions.rotate({
         sessionId: match.session.id,
         fromHash,
-        toHash: await hashToken(successor),
+        toHash: hashToken(successor),
         at,
         expiresAt: expiryFrom(match.session, at),
         events: [sessionEvent('session.refreshed', { userId: match.session.userId, sessionId: match.session.id, ...meta }, at)],
@@ -126,7 +147,7 @@ export function createSessionService({
     },
 
     async ownerOf(refreshToken) {
-      const match = await sessions.findByRefreshHash(await hashToken(parseInput(refreshInputSchema.shape.refreshToken, refreshToken)));
+      const match = await lookUp(hashToken(parseInput(refreshInputSchema.shape.refreshToken, refreshToken)));
       return match && isLive(match.session, clock.now()) ? match.session.userId : null;
     },
 

@@ -15,7 +15,12 @@ const asciiMessage = 'Must be an ASCII email address; internationalised addresse
  * Stored beside the address as given, so no store folds case itself.
  */
 export function canonicalEmail(email: string): string {
-  return email.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  return foldAscii(email.trim());
+}
+
+/** ASCII letters lower-cased, every other character kept: the folding SQL (`lower()` under "C") and JavaScript agree on. */
+export function foldAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /** Emails are stored trimmed and matched by their canonical form (case-insensitively). */
@@ -144,9 +149,14 @@ export interface UserRecord {
   displayName: string | null;
   passwordHash: string;
   emailVerified: boolean;
+  /** A disabled account cannot log in or refresh. */
   status: 'active' | 'disabled';
+  /** What its access tokens carry in `roles` (e.g. `admin`). */
+  roles: string[];
   createdAt: Date;
   updatedAt: Date;
+  /** Its last login (password checked and session made), or null before the first. */
+  lastLoginAt: Date | null;
 }
 
 export function toUserView(user: UserRecord): UserView {
@@ -158,3 +168,49 @@ export function toUserView(user: UserRecord): UserView {
     emailVerified: user.emailVerified,
   };
 }
+
+/** A role name, as the `roles` claim carries it. */
+export const roleSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, {
+  message: 'Must be a role name: a lower-case letter, then up to 31 lower-case letters, digits, _ or -.',
+});
+
+/** The role that may use the admin routes. */
+export const adminRole = 'admin';
+
+/** An account as admins (and token issuance) see it: the public view, its roles, whether it is disabled, its last login. */
+export const accountViewSchema = userViewSchema.extend({
+  disabled: z.boolean(),
+  roles: z.array(z.string()),
+  lastLoginAt: z.string().nullable(),
+});
+export type AccountView = z.infer<typeof accountViewSchema>;
+
+export function toAccountView(user: UserRecord): AccountView {
+  return {
+    ...toUserView(user),
+    disabled: user.status === 'disabled',
+    roles: [...user.roles],
+    lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
+  };
+}
+
+/** The public view of an account view: what a login's answer shows of the user. */
+export const userViewOf = (account: AccountView): UserView => userViewSchema.parse(account);
+
+/** How many accounts one search returns. */
+export const searchLimit = { min: 1, max: 200, default: 50 } as const;
+
+export const searchAccountsInputSchema = z.object({
+  /** Matched against the email and the display name, ASCII letters in any case; empty or absent matches every account. */
+  query: text().max(254).optional(),
+  limit: z.number().int().min(searchLimit.min).max(searchLimit.max).default(searchLimit.default),
+  /** The `nextCursor` of the page before. */
+  cursor: z.string().max(512).optional(),
+});
+export type SearchAccountsInput = z.input<typeof searchAccountsInputSchema>;
+
+export const accountPageSchema = z.object({ users: z.array(accountViewSchema), nextCursor: z.string().nullable() });
+export type AccountPage = z.infer<typeof accountPageSchema>;
+
+export const setDisabledInputSchema = z.object({ userId: z.string(), disabled: z.boolean() });
+export type SetDisabledInput = z.infer<typeof setDisabledInputSchema>;

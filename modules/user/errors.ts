@@ -41,11 +41,20 @@ export class EmailNotVerifiedError extends DomainError {
   }
 }
 
+/** The right password for an account an admin has disabled: told only to someone who knows the password. */
+export class AccountDisabledError extends DomainError {
+  /** `userId` is for the audit log (it crosses the internal wire in details), never for the client. */
+  constructor(readonly userId: string) {
+    super('account_disabled', 'This account is disabled.', { userId });
+  }
+}
+
 export const userErrorCodes = [
   'email_taken',
   'invalid_credentials',
   'password_too_common',
   'user_not_found',
+  'account_disabled',
   'invalid_token',
   'email_not_verified',
 ] as const;

@@ -25,6 +25,14 @@ export const userEvents = {
   /** The signed-in account asked to move to `newEmail`; the notification module mails the link there. */
   'user.email_change_requested': requestMetaSchema.extend({ userId, newEmail: z.string().min(1) }),
   'user.email_changed': requestMetaSchema.extend({ userId }),
+  /** A role granted or revoked: by ADMIN_EMAILS at login, or by `npm run admin`. `roles` is what the account holds after. */
+  'user.roles_changed': z.object({
+    userId,
+    role: z.string().min(1),
+    granted: z.boolean(),
+    roles: z.array(z.string()),
+    source: z.enum(['admin_emails', 'cli']),
+  }),
 };
 
 export const userEvent = eventFactory('user', userEvents);

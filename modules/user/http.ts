@@ -22,6 +22,7 @@ export const userErrorStatus = {
   user_not_found: 404,
   invalid_token: 400,
   email_not_verified: 403,
+  account_disabled: 403,
 } satisfies StatusTable<UserErrorCode>;
 
 /** Public routes under /api/users; every one needs an authenticated principal. */

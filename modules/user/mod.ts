@@ -13,10 +13,18 @@ export {
 } from './tokens.ts';
 export {
   userViewSchema,
+  accountViewSchema,
+  accountPageSchema,
+  searchAccountsInputSchema,
+  searchLimit,
+  roleSchema,
+  adminRole,
+  userViewOf,
   credentialCheckSchema,
   registerInputSchema,
   emailSchema,
   canonicalEmail,
+  foldAscii,
   passwordSchema,
   displayNameSchema,
   presentedPasswordSchema,
@@ -27,6 +35,9 @@ export {
   issuedAccountTokenSchema,
   type IssuedAccountToken,
   type UserView,
+  type AccountView,
+  type AccountPage,
+  type SearchAccountsInput,
   type UserRecord,
   type CredentialCheck,
   type RegisterInput,
@@ -39,3 +50,5 @@ export { userEndpoints, accountLinkEndpoints, userErrorStatus } from './http.ts'
 export { userRouteDefinitions, accountLinkRouteDefinitions, userSchema } from './routes.ts';
 export { userApiSpec, userErrors } from './remote.ts';
 export { userModule } from './module.ts';
+export type { SearchPosition } from './cursor.ts';
+export { changeRole, type RoleChangeSource } from './roles.ts';

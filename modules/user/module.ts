@@ -5,6 +5,7 @@ import { accountLinkEndpoints, userErrorStatus, userEndpoints } from './http.ts'
 import { userApiSpec, userErrors } from './remote.ts';
 import { accountLinkRouteDefinitions, userRouteDefinitions } from './routes.ts';
 import { createUserService, type UserServiceDeps } from './service.ts';
+import { userSettings } from './settings.ts';
 
 /** Accounts: email, display name, password hash, status; verification, recovery and change of email. */
 export const userModule = defineModule({
@@ -18,5 +19,6 @@ export const userModule = defineModule({
   ],
   publishes: userEvents,
   errorStatus: userErrorStatus,
+  settings: userSettings,
   create: (deps: UserServiceDeps) => ({ api: createUserService(deps), handlers: () => userHandlers(deps) }),
 });

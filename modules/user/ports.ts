@@ -1,5 +1,8 @@
 import type { CloudEvent } from '../kernel/mod.ts';
+import type { SearchPosition } from './cursor.ts';
 import type {
+  AccountPage,
+  AccountView,
   ChangePasswordInput,
   ConfirmEmailChangeInput,
   CredentialCheck,
@@ -12,6 +15,8 @@ import type {
   RequestEmailChangeInput,
   RequestEmailVerificationInput,
   ResetPasswordInput,
+  SearchAccountsInput,
+  SetDisabledInput,
   UpdateProfileInput,
   VerifyEmailInput,
   UserRecord,
@@ -33,12 +38,37 @@ export interface UserApi {
    * Checks an email and password. Takes the same time whether or not the account exists.
    * Never throws for bad credentials: returns `{ ok: false }`. Throttled per account (see
    * PasswordThrottle): throws RateLimitedError while the account is throttled or being checked.
-   * Throws UnavailableError when hashing is overloaded, alike for known and unknown emails.
-   * Not idempotent: each failure counts.
+   * Throws AccountDisabledError for the right password of a disabled account (only then: a wrong
+   * one is `{ ok: false }` as for any account). Throws UnavailableError when hashing is
+   * overloaded, alike for known and unknown emails. Not idempotent: each failure counts.
    */
   verifyCredentials(input: CredentialsInput): Promise<CredentialCheck>;
+  /**
+   * Records a login of the account (its lastLoginAt) and, when its email is in ADMIN_EMAILS and
+   * it lacks the `admin` role, grants it (with a `user.roles_changed` event). Returns the account
+   * after, or null when there is none (deleted meanwhile). Idempotent: again, it moves lastLoginAt
+   * to the later call and grants nothing twice.
+   */
+  recordLogin(userId: string): Promise<AccountView | null>;
   /** The account, or null when there is none. Idempotent. */
   getById(userId: string): Promise<UserView | null>;
+  /** The account as admins see it (roles, disabled, last login), or null when there is none. Idempotent. */
+  getAccount(userId: string): Promise<AccountView | null>;
+  /**
+   * Accounts whose email or display name contains `query` (ASCII letters in any case), newest
+   * first, `limit` at a time; `nextCursor` (null on the last page) continues after the last one,
+   * unaffected by accounts created or deleted meanwhile. Throws ValidationError for a cursor it
+   * did not make. Idempotent.
+   */
+  searchAccounts(input: SearchAccountsInput): Promise<AccountPage>;
+  /**
+   * Disables or enables the account; a disabled one cannot log in (AccountDisabledError) or
+   * refresh. Ending its sessions is the caller's (admin) part. Returns the account after. Throws
+   * UserNotFoundError. Idempotent.
+   */
+  setDisabled(input: SetDisabledInput): Promise<AccountView>;
+  /** Clears the account's failed-login throttle (blocks and lockout). Throws UserNotFoundError. Idempotent. */
+  unlock(userId: string): Promise<void>;
   /** Throws UserNotFoundError, ValidationError. Idempotent (same input, same result). */
   updateProfile(input: UpdateProfileInput): Promise<UserView>;
   /**
@@ -133,9 +163,33 @@ export interface UserRepository {
    */
   update(
     id: string,
-    changes: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'email' | 'emailVerified'>> & { updatedAt: Date },
+    changes: Partial<Pick<UserRecord, 'displayName' | 'passwordHash' | 'email' | 'emailVerified' | 'status'>> & { updatedAt: Date },
     events: readonly CloudEvent[],
   ): Promise<UserRecord | null>;
+  /**
+   * Sets lastLoginAt (and nothing else, not even updatedAt); returns the updated account, or null
+   * when there is none. Store down: UnavailableError, unchanged unless only the answer was lost.
+   */
+  recordLogin(id: string, at: Date): Promise<UserRecord | null>;
+  /**
+   * Adds `role` to the account's roles (`granted`) or removes it, atomically against concurrent
+   * changes of its roles; when that changes them, also sets updatedAt to `at` and stores the
+   * events `events` makes of the updated account. Returns the account after and whether it
+   * changed, or null when there is none. Store down: UnavailableError, unchanged (events
+   * included) unless only the answer was lost.
+   */
+  setRole(
+    id: string,
+    change: { role: string; granted: boolean; at: Date },
+    events: (updated: UserRecord) => CloudEvent[],
+  ): Promise<{ user: UserRecord; changed: boolean } | null>;
+  /**
+   * Accounts whose canonical email or display name contains `query` once ASCII letters are
+   * folded (foldAscii; `query` comes folded, and empty matches all), ordered newest first by
+   * createdAt then id (ids compared as bytes), only those after `after` in that order, at most
+   * `limit`. Store down: UnavailableError.
+   */
+  search(input: { query: string; after: SearchPosition | null; limit: number }): Promise<UserRecord[]>;
   /**
    * Deletes the account; returns false when there was none (and then stores no events). Store
    * down: UnavailableError, the account kept unless only the answer was lost.

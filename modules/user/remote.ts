@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ErrorRegistry, PortSpec } from '../kernel/mod.ts';
 import {
+  accountPageSchema,
+  accountViewSchema,
   changePasswordInputSchema,
   confirmEmailChangeInputSchema,
   credentialCheckSchema,
@@ -13,11 +15,14 @@ import {
   requestEmailChangeInputSchema,
   requestEmailVerificationInputSchema,
   resetPasswordInputSchema,
+  searchAccountsInputSchema,
+  setDisabledInputSchema,
   updateProfileInputSchema,
   userViewSchema,
   verifyEmailInputSchema,
 } from './domain.ts';
 import {
+  AccountDisabledError,
   EmailNotVerifiedError,
   EmailTakenError,
   InvalidCredentialsError,
@@ -31,7 +36,13 @@ import type { UserApi } from './ports.ts';
 export const userApiSpec = {
   register: { input: registerInputSchema, output: userViewSchema, idempotent: false },
   verifyCredentials: { input: credentialsInputSchema, output: credentialCheckSchema, idempotent: false },
+  // Again moves lastLoginAt to the later call and grants nothing twice.
+  recordLogin: { input: z.string(), output: accountViewSchema.nullable(), idempotent: true },
   getById: { input: z.string(), output: userViewSchema.nullable(), idempotent: true },
+  getAccount: { input: z.string(), output: accountViewSchema.nullable(), idempotent: true },
+  searchAccounts: { input: searchAccountsInputSchema, output: accountPageSchema, idempotent: true },
+  setDisabled: { input: setDisabledInputSchema, output: accountViewSchema, idempotent: true },
+  unlock: { input: z.string(), output: z.undefined(), idempotent: true },
   updateProfile: { input: updateProfileInputSchema, output: userViewSchema, idempotent: true },
   changePassword: { input: changePasswordInputSchema, output: z.undefined(), idempotent: false },
   deleteAccount: { input: deleteAccountInputSchema, output: z.undefined(), idempotent: false },
@@ -51,4 +62,5 @@ export const userErrors: ErrorRegistry = {
   user_not_found: () => new UserNotFoundError(),
   invalid_token: () => new InvalidTokenError(),
   email_not_verified: () => new EmailNotVerifiedError(),
+  account_disabled: (_, details) => new AccountDisabledError(String(details.userId)),
 };

@@ -7,7 +7,9 @@ import {
   type PasswordThrottle,
   type RateLimiter,
 } from '../kernel/mod.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
+  adminRole,
   canonicalEmail,
   changePasswordInputSchema,
   credentialsInputSchema,
@@ -20,13 +22,25 @@ import {
   requestEmailVerificationInputSchema,
   resetPasswordInputSchema,
   verifyEmailInputSchema,
+  foldAscii,
+  searchAccountsInputSchema,
+  setDisabledInputSchema,
+  toAccountView,
   toUserView,
   updateProfileInputSchema,
   type UserRecord,
 } from './domain.ts';
-import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, PasswordTooCommonError, UserNotFoundError } from './errors.ts';
+import {
+  AccountDisabledError,
+  EmailTakenError,
+  InvalidCredentialsError,
+  InvalidTokenError,
+  PasswordTooCommonError,
+  UserNotFoundError,
+} from './errors.ts';
 import { userEvent } from './events.ts';
 import type { AccountTokenRepository, CommonPasswordList, PasswordHasher, UserApi, UserRepository } from './ports.ts';
+import { changeRole } from './roles.ts';
 import { accountTokenHash, newAccountToken, type AccountTokenKind } from './tokens.ts';
 
 export interface UserServiceDeps {
@@ -44,8 +58,13 @@ export interface UserServiceDeps {
    * password resets (counted by address, whose requests must look the same whether or not an account has it).
    */
   mailLimit: RateLimiter;
+  /** Canonical emails whose accounts get the `admin` role at login (ADMIN_EMAILS). */
+  adminEmails?: readonly string[];
   clock?: Clock;
 }
+
+/** The throttle's name for an account that exists (see throttledMatch). */
+const throttleKeyOf = (userId: string) => `user:${userId}`;
 
 export function createUserService({
   users,
@@ -55,6 +74,7 @@ export function createUserService({
   tokens,
   outbox,
   mailLimit,
+  adminEmails = [],
   clock = systemClock,
 }: UserServiceDeps): UserApi {
   // Verifying against a real hash when the email is unknown makes both paths cost one argon2 run,
@@ -89,7 +109,7 @@ export function createUserService({
   async function throttledMatch(user: UserRecord | null, presentedEmail: string, password: string): Promise<boolean> {
     const check = () => passwordMatches(user, password);
     if (!throttle) return check();
-    const account = user ? `user:${user.id}` : `email:${canonicalEmail(presentedEmail)}`;
+    const account = user ? throttleKeyOf(user.id) : `email:${canonicalEmail(presentedEmail)}`;
     return throttle.attempt(account, check, (matched) => matched);
   }
 
@@ -114,8 +134,10 @@ export function createUserService({
         passwordHash: await hasher.hash(password),
         emailVerified: false,
         status: 'active',
+        roles: [],
         createdAt: now,
         updatedAt: now,
+        lastLoginAt: null,
       };
       await users.create(user, [userEvent('user.registered', { userId: user.id, ...meta }, now)]);
       return toUserView(user);
@@ -126,13 +148,50 @@ export function createUserService({
       const user = await users.findByEmail(email);
       const matched = await throttledMatch(user, email, password); // an unknown email costs the same
       if (!user || !matched) return { ok: false, userId: user?.id ?? null };
-      if (user.status !== 'active') return { ok: false, userId: user.id };
+      // Only after the right password: a guess learns nothing about the account's state.
+      if (user.status !== 'active') throw new AccountDisabledError(user.id);
       return { ok: true, user: toUserView(user) };
+    },
+
+    async recordLogin(userId) {
+      let user = await users.findById(userId);
+      if (user && adminEmails.includes(canonicalEmail(user.email)) && !user.roles.includes(adminRole)) {
+        user = (await changeRole(users, { userId, role: adminRole, granted: true, source: 'admin_emails' }, clock)).user;
+      }
+      if (user) user = await users.recordLogin(userId, clock.now());
+      return user ? toAccountView(user) : null;
     },
 
     async getById(userId) {
       const user = await users.findById(userId);
       return user ? toUserView(user) : null;
+    },
+
+    async getAccount(userId) {
+      const user = await users.findById(userId);
+      return user ? toAccountView(user) : null;
+    },
+
+    async searchAccounts(input) {
+      const { query = '', limit, cursor } = parseInput(searchAccountsInputSchema, input);
+      const after = cursor === undefined ? null : decodeCursor(cursor);
+      // One more than asked: whether it comes says whether there is a next page.
+      const found = await users.search({ query: foldAscii(query.trim()), after, limit: limit + 1 });
+      const page = found.slice(0, limit);
+      const last = page.at(-1);
+      return { users: page.map(toAccountView), nextCursor: found.length > limit && last ? encodeCursor(last) : null };
+    },
+
+    async setDisabled(input) {
+      const { userId, disabled } = parseInput(setDisabledInputSchema, input);
+      const updated = await users.update(userId, { status: disabled ? 'disabled' : 'active', updatedAt: clock.now() }, []);
+      if (!updated) throw new UserNotFoundError();
+      return toAccountView(updated);
+    },
+
+    async unlock(userId) {
+      if (!(await users.findById(userId))) throw new UserNotFoundError();
+      await throttle?.clear(throttleKeyOf(userId));
     },
 
     async updateProfile(input) {
@@ -210,7 +269,7 @@ export function createUserService({
       if (!updated) throw new InvalidTokenError();
       // At once, so the owner can sign in straight away; user.password_reset clears it again,
       // retried, should the throttle's store not answer now.
-      await throttle?.clear(`user:${user.id}`).catch(() => {});
+      await throttle?.clear(throttleKeyOf(user.id)).catch(() => {});
     },
 
     async requestEmailChange(input) {

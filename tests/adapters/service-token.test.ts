@@ -45,4 +45,14 @@ describe('service tokens', () => {
       principal: ada,
     });
   });
+
+  it("carry the forwarded principal's roles, a token per set of roles", async () => {
+    const issue = createServiceTokenIssuer({ secret, caller: 'gateway' });
+    const verify = createServiceTokenVerifier({ secret, audience: 'admin:edge' });
+    const asAdmin = await issue('admin:edge', { ...ada, roles: ['admin'] });
+    expect(await verify(asAdmin)).toEqual({ caller: 'gateway', principal: { ...ada, roles: ['admin'] } });
+    const withoutRoles = await issue('admin:edge', ada);
+    expect(withoutRoles).not.toBe(asAdmin); // a role revoked meanwhile is not forwarded from an older token
+    expect(await verify(withoutRoles)).toEqual({ caller: 'gateway', principal: ada });
+  });
 });

@@ -17,11 +17,14 @@ function newEntry(userId: string, time: Date, overrides: Partial<AuditEntry> = {
     type: 'user.login',
     time,
     sessionId: crypto.randomUUID(),
+    actorId: null,
     ip: '198.51.100.4',
     userAgent: 'contract-test',
     ...overrides,
   };
 }
+
+let futureTests = 0;
 
 /** The AuditRepository contract (modules/audit/ports.ts): every adapter passes it. */
 export function describeAuditRepositoryContract(
@@ -84,6 +87,45 @@ export function describeAuditRepositoryContract(
       expect(await repo.deleteByUser(userId)).toBe(0);
     });
 
+    it('record() keeps the actor of an admin action', async () => {
+      const entry = newEntry(userId, now, { type: 'admin.user_disabled', sessionId: null, actorId: crypto.randomUUID() });
+      await repo.record(entry);
+      expect(await repo.listByUser(userId, 10)).toEqual([entry]);
+    });
+
+    describe('search()', () => {
+      // The store is shared with other tests: these entries are later than any other test's.
+      let base: Date;
+      beforeEach(() => {
+        futureTests += 1;
+        base = new Date(Date.UTC(2100, 0, 1) + futureTests * 86_400_000);
+      });
+
+      it("returns every user's entries newest first, ties broken by id, at most `limit`", async () => {
+        const other = crypto.randomUUID();
+        const oldest = newEntry(userId, secondsFrom(base, -20));
+        const middle = newEntry(other, secondsFrom(base, -10), { type: 'admin.user_unlocked', actorId: userId });
+        const tie = crypto.randomUUID(); // ids are unique across the whole store
+        const tiedA = newEntry(other, base, { id: `${tie}-a` });
+        const tiedB = newEntry(userId, base, { id: `${tie}-b` });
+        for (const e of [middle, tiedA, oldest, tiedB]) await repo.record(e);
+        expect(await repo.search({ limit: 4 })).toEqual([tiedB, tiedA, middle, oldest]);
+        expect(await repo.search({ limit: 2 })).toEqual([tiedB, tiedA]);
+      });
+
+      it('filters by user, by type, or both', async () => {
+        const other = crypto.randomUUID();
+        const login = newEntry(userId, secondsFrom(base, -3));
+        const disabled = newEntry(userId, secondsFrom(base, -2), { type: 'admin.user_disabled', actorId: other });
+        const othersDisabled = newEntry(other, secondsFrom(base, -1), { type: 'admin.user_disabled', actorId: userId });
+        for (const e of [login, disabled, othersDisabled]) await repo.record(e);
+        expect(await repo.search({ userId, limit: 10 })).toEqual([disabled, login]);
+        expect(await repo.search({ type: 'admin.user_disabled', limit: 2 })).toEqual([othersDisabled, disabled]);
+        expect(await repo.search({ userId: other, type: 'admin.user_disabled', limit: 10 })).toEqual([othersDisabled]);
+        expect(await repo.search({ userId: crypto.randomUUID(), limit: 10 })).toEqual([]);
+      });
+    });
+
     itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (make, outage) => {
       const { repo: down, close } = await make();
       try {
@@ -94,6 +136,7 @@ export function describeAuditRepositoryContract(
           {
             record: () => down.record(newEntry(userId, secondsFrom(now, 1))),
             listByUser: () => down.listByUser(userId, 10),
+            search: () => down.search({ type: 'user.login', limit: 10 }),
             deleteByUser: () => down.deleteByUser(userId),
           },
           () => down.listByUser(userId, 10),

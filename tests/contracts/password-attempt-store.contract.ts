@@ -157,6 +157,31 @@ export function describePasswordAttemptStoreContract(
       expect(await probe(store, a)).toEqual({ started: true });
     });
 
+    it('clear() forgets the failures, the block and the lockout, as a pass does', async () => {
+      const store = make({ ...policy, lockoutFailures: policy.freeFailures + 2 });
+      const a = account();
+      for (let i = 0; i < policy.freeFailures + 2; i++) await fail(store, a);
+      expect(await probe(store, a)).toMatchObject({ started: false, reason: 'blocked' });
+      await store.clear(a);
+      expect(await probe(store, a)).toEqual({ started: true });
+      for (let i = 0; i < policy.freeFailures; i++) await fail(store, a);
+      expect(await probe(store, a)).toEqual({ started: true }); // the free failures are free again
+      await store.clear(account()); // an account with no record: nothing to forget
+    });
+
+    it('clear() leaves the slot to the holder of a check in flight', async () => {
+      const store = make(policy);
+      const a = account();
+      const h = holder();
+      for (let i = 0; i <= policy.freeFailures; i++) await fail(store, a);
+      await store.clear(a);
+      expect(await store.begin(a, h, 10_000)).toEqual({ started: true });
+      await store.clear(a);
+      expect(await probe(store, a)).toMatchObject({ started: false, reason: 'busy' });
+      await store.finish(a, h, true);
+      expect(await probe(store, a)).toEqual({ started: true });
+    });
+
     itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (makeDown, outage) => {
       const store = makeDown(policy);
       const failing = account(); // as many failures as are free: one more would block it
@@ -164,17 +189,21 @@ export function describePasswordAttemptStoreContract(
       const held = account();
       const holding = holder();
       await store.begin(held, holding, 10_000);
+      const blocked = account();
+      for (let i = 0; i <= policy.freeFailures; i++) await fail(store, blocked);
       await expectUnavailableWhileDown(
         outage,
         {
           begin: () => store.begin(failing, holder(), 10_000),
           finish: () => store.finish(failing, holder(), false),
           release: () => store.release(held, holding),
+          clear: () => store.clear(blocked),
         },
         () => probe(store, account()),
       );
       expect(await probe(store, failing)).toEqual({ started: true }); // neither blocked nor busy
       expect(await probe(store, held)).toMatchObject({ started: false, reason: 'busy' });
+      expect(await probe(store, blocked)).toMatchObject({ started: false, reason: 'blocked' }); // not cleared
     });
   });
 }

@@ -82,8 +82,10 @@ describe('PGlite database', () => {
         passwordHash: 'hash',
         emailVerified: false,
         status: 'active' as const,
+        roles: ['admin'],
         createdAt: new Date(),
         updatedAt: new Date(),
+        lastLoginAt: null,
       };
       await users.create(user, []);
       await first.close();

@@ -49,6 +49,7 @@ export function newSession(createdAt: Date, overrides: Partial<SessionRecord> = 
     refreshHash: randomHash(),
     rotationKey: randomHash(),
     rotatedAt: createdAt,
+    amr: ['pwd', 'otp'],
     ...overrides,
   };
 }

@@ -21,8 +21,10 @@ function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     emailVerified: false,
     status: 'active',
+    roles: [],
     createdAt: at,
     updatedAt: at,
+    lastLoginAt: null,
     ...overrides,
   };
 }
@@ -46,6 +48,13 @@ export function describeUserRepositoryContract(
       const user = newUser({ displayName: null });
       await repo.create(user, []);
       expect(await repo.findById(user.id)).toEqual(user);
+    });
+
+    it('create() keeps roles, status and lastLoginAt as given', async () => {
+      const user = newUser({ roles: ['admin', 'support'], status: 'disabled', lastLoginAt: new Date(Date.now() - 1000) });
+      await repo.create(user, []);
+      expect(await repo.findById(user.id)).toEqual(user);
+      expect(await repo.findByEmail(user.email)).toEqual(user);
     });
 
     it('create() stores its events in the outbox with the account', async () => {
@@ -176,6 +185,15 @@ export function describeUserRepositoryContract(
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(EmailTakenError);
     });
 
+    it('update() disables and enables an account (status)', async () => {
+      const user = newUser();
+      await repo.create(user, []);
+      const updatedAt = new Date();
+      expect(await repo.update(user.id, { status: 'disabled', updatedAt }, [])).toEqual({ ...user, status: 'disabled', updatedAt });
+      expect(await repo.findById(user.id)).toEqual({ ...user, status: 'disabled', updatedAt });
+      expect((await repo.update(user.id, { status: 'active', updatedAt }, []))?.status).toBe('active');
+    });
+
     it('update() stores its events in the outbox with the change', async () => {
       const user = newUser();
       await repo.create(user, []);
@@ -207,6 +225,125 @@ export function describeUserRepositoryContract(
       expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
     });
 
+    it('recordLogin() sets lastLoginAt only, and returns the account; null for an unknown one', async () => {
+      const user = newUser();
+      await repo.create(user, []);
+      const at = new Date();
+      expect(await repo.recordLogin(user.id, at)).toEqual({ ...user, lastLoginAt: at });
+      expect(await repo.findById(user.id)).toEqual({ ...user, lastLoginAt: at });
+      expect(await repo.recordLogin(crypto.randomUUID(), at)).toBeNull();
+    });
+
+    it('setRole() grants a role once, sets updatedAt and stores the events it makes of the updated account', async () => {
+      const user = newUser({ roles: ['support'] });
+      await repo.create(user, []);
+      const at = new Date();
+      const event = testEvent('user.roles_changed');
+      const made: string[][] = [];
+      const events = (updated: UserRecord) => {
+        made.push(updated.roles);
+        return [event];
+      };
+      const granted = await repo.setRole(user.id, { role: 'admin', granted: true, at }, events);
+      expect(granted).toEqual({ user: { ...user, roles: ['support', 'admin'], updatedAt: at }, changed: true });
+      expect(made).toEqual([['support', 'admin']]);
+      expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(true);
+
+      const again = testEvent('user.roles_changed');
+      const twice = await repo.setRole(user.id, { role: 'admin', granted: true, at: new Date() }, () => [again]);
+      expect(twice).toEqual({ user: { ...user, roles: ['support', 'admin'], updatedAt: at }, changed: false });
+      expect((await drainedIds(adapter.outbox)).has(again.id)).toBe(false);
+      expect(await repo.findById(user.id)).toEqual({ ...user, roles: ['support', 'admin'], updatedAt: at });
+    });
+
+    it('setRole() revokes a role; revoking one it lacks changes nothing and stores no events', async () => {
+      const user = newUser({ roles: ['admin', 'support'] });
+      await repo.create(user, []);
+      const at = new Date();
+      expect(await repo.setRole(user.id, { role: 'admin', granted: false, at }, () => [])).toEqual({
+        user: { ...user, roles: ['support'], updatedAt: at },
+        changed: true,
+      });
+      const event = testEvent('user.roles_changed');
+      expect((await repo.setRole(user.id, { role: 'admin', granted: false, at: new Date() }, () => [event]))?.changed).toBe(false);
+      expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
+    });
+
+    it('setRole() returns null for an unknown account and stores no events', async () => {
+      const event = testEvent('user.roles_changed');
+      expect(await repo.setRole(crypto.randomUUID(), { role: 'admin', granted: true, at: new Date() }, () => [event])).toBeNull();
+      expect((await drainedIds(adapter.outbox)).has(event.id)).toBe(false);
+    });
+
+    it('setRole() calls racing on one account lose none of their changes', async () => {
+      const user = newUser();
+      await repo.create(user, []);
+      const roles = ['r1', 'r2', 'r3', 'r4', 'r5'];
+      await Promise.all(roles.map((role) => repo.setRole(user.id, { role, granted: true, at: new Date() }, () => [])));
+      expect((await repo.findById(user.id))?.roles.sort()).toEqual(roles);
+    });
+
+    describe('search()', () => {
+      // Other tests (and files) share the store: every account here carries this test's marker.
+      let marker: string;
+      let at: Date;
+      const marked = (overrides: Partial<UserRecord> = {}) =>
+        newUser({ email: `${marker}-${crypto.randomUUID().slice(0, 8)}@example.test`, createdAt: at, updatedAt: at, ...overrides });
+      beforeEach(() => {
+        marker = `m${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
+        at = new Date(Date.now() - 3_600_000);
+      });
+      const ids = (users: UserRecord[]) => users.map((u) => u.id);
+
+      it('finds accounts whose email or display name contains the folded query, and no others', async () => {
+        const byEmail = marked({ email: `Ada.${marker}@Example.test`, displayName: null });
+        const byName = marked({ email: `x-${crypto.randomUUID()}@example.test`, displayName: `Grace ${marker.toUpperCase()} Hopper` });
+        const neither = marked({ email: `y-${crypto.randomUUID()}@example.test`, displayName: 'Someone else' });
+        for (const u of [byEmail, byName, neither]) await repo.create(u, []);
+        const found = await repo.search({ query: marker, after: null, limit: 10 });
+        expect(found.map((u) => u.id).sort()).toEqual([byEmail.id, byName.id].sort());
+        expect(found.find((u) => u.id === byEmail.id)).toEqual(byEmail);
+        expect(ids(await repo.search({ query: `ada.${marker}@example`, after: null, limit: 10 }))).toEqual([byEmail.id]);
+        expect(ids(await repo.search({ query: `grace ${marker}`, after: null, limit: 10 }))).toEqual([byName.id]);
+      });
+
+      it('takes % and _ in the query literally', async () => {
+        const literal = marked({ displayName: `100%_${marker}` });
+        const lookalike = marked({ displayName: `100ab${marker}` });
+        for (const u of [literal, lookalike]) await repo.create(u, []);
+        expect(ids(await repo.search({ query: `100%_${marker}`, after: null, limit: 10 }))).toEqual([literal.id]);
+        expect(ids(await repo.search({ query: `0_${marker}`, after: null, limit: 10 }))).toEqual([]);
+      });
+
+      it('folds ASCII letters only: a name with `İ` or full-width letters is not found by its ASCII look-alike', async () => {
+        const dotted = marked({ displayName: `İnci ${marker}` });
+        await repo.create(dotted, []);
+        expect(ids(await repo.search({ query: `inci ${marker}`, after: null, limit: 10 }))).toEqual([]);
+        expect(ids(await repo.search({ query: `İnci ${marker}`, after: null, limit: 10 }))).toEqual([dotted.id]);
+      });
+
+      it('orders newest first, ties by id in byte order, and pages after a position without gaps or repeats', async () => {
+        const older = marked({ createdAt: new Date(at.getTime() - 5000) });
+        const tiedA = marked({ id: `${marker}-A` });
+        const tiedB = marked({ id: `${marker}-a` }); // 'a' > 'A' in byte order (not in every collation)
+        const newer = marked({ createdAt: new Date(at.getTime() + 5000) });
+        for (const u of [tiedA, older, newer, tiedB]) await repo.create(u, []);
+        const all = await repo.search({ query: marker, after: null, limit: 10 });
+        expect(ids(all)).toEqual([newer.id, tiedB.id, tiedA.id, older.id]);
+        const first = await repo.search({ query: marker, after: null, limit: 2 });
+        expect(ids(first)).toEqual([newer.id, tiedB.id]);
+        const rest = await repo.search({ query: marker, after: { createdAt: tiedB.createdAt, id: tiedB.id }, limit: 2 });
+        expect(ids(rest)).toEqual([tiedA.id, older.id]);
+        expect(await repo.search({ query: marker, after: { createdAt: older.createdAt, id: older.id }, limit: 2 })).toEqual([]);
+      });
+
+      it('an empty query matches every account', async () => {
+        const user = marked({ createdAt: new Date(Date.now() + 3_600_000) }); // newer than any other
+        await repo.create(user, []);
+        expect(ids(await repo.search({ query: '', after: null, limit: 1 }))).toEqual([user.id]);
+      });
+    });
+
     itWhenStoreIsDown(unavailableChangesNothing, storeDown, async (make, outage) => {
       const { repo: down, outbox, close } = await make();
       try {
@@ -222,6 +359,9 @@ export function describeUserRepositoryContract(
             findByEmail: () => down.findByEmail(user.email),
             update: () => down.update(user.id, { displayName: 'Changed', updatedAt: new Date() }, [events[1]]),
             delete: () => down.delete(user.id, [events[2]]),
+            recordLogin: () => down.recordLogin(user.id, new Date()),
+            setRole: () => down.setRole(user.id, { role: 'admin', granted: true, at: new Date() }, () => [events[1]]),
+            search: () => down.search({ query: '', after: null, limit: 1 }),
           },
           () => down.findById(user.id),
         );

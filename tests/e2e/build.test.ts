@@ -1,30 +1,25 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, cp, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from './client.ts';
+import { cloneProject, type ProjectClone } from './clone.ts';
 import { startProcess } from './process.ts';
-
-/** What a clone holds that the build reads; node_modules is linked, as `npm ci` would have made it. */
-const projectFiles = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'modules', 'adapters', 'config', 'deploy'];
 
 // Each case in a copy of the project without dist/, as CI's fresh clone has it: `npm start` there
 // must compile before it serves, and the tests never run a dist/ that an earlier run left here.
 describe('the compiled server', () => {
+  let project: ProjectClone;
   let clone: string;
-  const npmRunBuild = () => promisify(execFile)('npm', ['run', 'build'], { cwd: clone, timeout: 120_000 });
+  const npmRunBuild = () => project.build();
   // tsc takes seconds, more on a loaded machine.
   const startTimeoutMs = 150_000;
 
   beforeAll(async () => {
-    clone = await mkdtemp(join(tmpdir(), 'auth-build-'));
-    await Promise.all(projectFiles.map((file) => cp(file, join(clone, file), { recursive: true })));
-    await symlink(resolve('node_modules'), join(clone, 'node_modules'));
+    project = await cloneProject();
+    clone = project.dir;
   });
-  afterAll(() => rm(clone, { recursive: true, force: true }));
+  afterAll(() => project?.remove());
 
   it('npm start on a fresh clone compiles dist/, then serves readiness, register and login, and the /docs files', async () => {
     expect(existsSync(join(clone, 'dist'))).toBe(false);
@@ -55,13 +50,16 @@ describe('the compiled server', () => {
   }, 300_000);
 
   // The image runs node on dist/src/main.js itself, so the signal reaches the server.
-  it('node dist/src/main.js on embedded data: register and login survive a restart, and a SIGTERM stops it with exit 0, its data closed', async () => {
+  it('node dist/src/main.js on embedded data: a first start copies the template the build made, register and login survive a restart, and a SIGTERM stops it with exit 0, its data closed', async () => {
     await npmRunBuild();
     const data = join(clone, '.data');
     const env = { DATABASE_URL: `pglite://${data}/db` };
     const first = await startProcess('compiled', env, { cwd: clone });
     let account: { email: string };
     try {
+      // The build made the embedded database's template (or found it made): the first start copies it, no initdb.
+      const copied = first.output().find((line) => line.includes('"msg":"new embedded database copied from the template"'));
+      expect(copied).toContain('"templateMade":false');
       account = await createClient(first).register();
       process.kill(first.pid, 'SIGTERM');
       expect(await first.exited).toBe(0);
@@ -74,6 +72,73 @@ describe('the compiled server', () => {
       expect((await createClient(second).login(account.email)).accessToken).toBeTruthy();
     } finally {
       await second.stop();
+    }
+  }, 300_000);
+
+  // A rolling deploy: the supervisor sends SIGTERM while clients keep sending on their kept-alive
+  // connections, as they do until the load balancer has taken the process out. A request either
+  // reaches the server and is answered in full, or finds nothing listening (a refusal every client
+  // and balancer retries elsewhere); a request cut off mid-way is the failure this rules out.
+  it('a SIGTERM to node dist/src/main.js under load: no request fails, those in flight are answered, and it exits 0 with its data closed', async () => {
+    await npmRunBuild();
+    const data = join(clone, '.data-drain');
+    const server = await startProcess(
+      'compiled',
+      {
+        DATABASE_URL: `pglite://${data}/db`,
+        RATE_LIMIT_API_PER_MINUTE: '1000000',
+        RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+        SHUTDOWN_GRACE_MS: '8000',
+      },
+      { cwd: clone },
+    );
+    try {
+      const api = createClient(server);
+      const reader = await api.signedUp();
+      const accounts = await Promise.all([1, 2, 3, 4].map(() => api.register()));
+      type Outcome = { sentAt: number; settledAt: number; result: number | string };
+      const outcomes: Outcome[] = [];
+      let signalledAt = Number.POSITIVE_INFINITY;
+      let running = true;
+      const send = async (path: string, init: RequestInit) => {
+        const sentAt = performance.now();
+        let result: number | string;
+        try {
+          const res = await server.request(path, init);
+          await res.arrayBuffer();
+          result = res.status;
+        } catch (error) {
+          result = String((error as { cause?: { code?: string } }).cause?.code ?? error);
+        }
+        outcomes.push({ sentAt, settledAt: performance.now(), result });
+        return result;
+      };
+      // Logins hash for tens of milliseconds (one account per client: an account is checked once at
+      // a time); authenticated reads are quick. Each client sends until it is refused.
+      const logins = accounts.map(async ({ email, password }) => {
+        const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) };
+        while (running && (await send('/api/auth/login', init)) !== 'ECONNREFUSED');
+      });
+      const reads = Array.from({ length: 8 }, async () => {
+        const init = { headers: { Authorization: `Bearer ${reader.accessToken}` } };
+        while (running && (await send('/api/users/me', init)) !== 'ECONNREFUSED');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      signalledAt = performance.now();
+      process.kill(server.pid, 'SIGTERM');
+      const code = await server.exited;
+      running = false;
+      await Promise.all([...logins, ...reads]);
+
+      expect(code).toBe(0);
+      expect(existsSync(join(data, 'db.lock'))).toBe(false);
+      const failed = outcomes.filter(({ result, sentAt }) => (result === 'ECONNREFUSED' ? sentAt < signalledAt : result !== 200));
+      expect(failed).toEqual([]);
+      const inFlight = outcomes.filter(({ sentAt, settledAt }) => sentAt < signalledAt && settledAt > signalledAt);
+      expect(inFlight.length).toBeGreaterThan(0);
+      expect(server.output().some((line) => line.includes('still in flight'))).toBe(false);
+    } finally {
+      await server.stop();
     }
   }, 300_000);
 });

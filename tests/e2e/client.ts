@@ -101,6 +101,7 @@ export function createClient(target: Target) {
     users: typed.api.users,
     sessions: typed.api.sessions,
     audit: typed.api.audit,
+    admin: typed.api.admin,
     wellKnown: typed['.well-known'],
     call,
     uniqueEmail,
@@ -117,7 +118,7 @@ export function createClient(target: Target) {
 /** The parts of an access token the scenarios check. */
 export interface DecodedAccessToken {
   header: { alg: string; typ: string; kid: string };
-  payload: { sub: string; sid: string; iss: string; aud: string; jti: string; iat: number; exp: number };
+  payload: { sub: string; sid: string; iss: string; aud: string; jti: string; iat: number; exp: number; roles: string[]; amr: string[] };
 }
 
 /** Decodes (does not verify) an access token. */

@@ -150,6 +150,27 @@ describe('logs', () => {
     }
   });
 
+  it('write one line per admin action and role change, naming the admin', async () => {
+    const { lines, api, close } = await loggingMonolith({ ADMIN_EMAILS: 'boss@example.com' });
+    try {
+      await api.register('boss@example.com');
+      const boss = await api.login('boss@example.com');
+      const victim = await api.signedUp();
+      const unlocked = await api.call('POST', `/api/admin/users/${victim.user.id}/unlock`, { token: boss.accessToken });
+      expect(unlocked.status).toBe(204);
+      await eventually(async () => {
+        expect(lines.find((l) => l.msg === 'user.roles_changed')).toMatchObject({ level: 'warn', userId: boss.user.id, role: 'admin' });
+        expect(lines.find((l) => l.msg === 'admin.user_unlocked')).toMatchObject({
+          level: 'info',
+          userId: victim.user.id,
+          actorId: boss.user.id,
+        });
+      });
+    } finally {
+      await close();
+    }
+  });
+
   it('write a line when a remote module’s circuit opens and when it closes again', async () => {
     const { logger, lines } = capturingLogger();
     // A port where nothing listens yet; the user module "comes back" there later.

@@ -24,7 +24,8 @@ function contractRoutes(markdown: string): ContractRoute[] {
   const routes: ContractRoute[] = [];
   let bearerSection = false;
   for (const line of markdown.split('\n')) {
-    if (line.startsWith('#')) bearerSection = line.includes('(Bearer)');
+    // "(Bearer)", or "(Bearer with the `admin` role; …)".
+    if (line.startsWith('#')) bearerSection = line.includes('(Bearer');
     if (!line.startsWith('|')) continue;
     const [request = '', ...answers] = line.split('|').slice(1, -1);
     const statuses = [
@@ -107,6 +108,18 @@ describe('the OpenAPI document', () => {
       }
     } finally {
       await target.close();
+    }
+  });
+
+  it('asks for the admin role on every admin route, and for no role elsewhere', () => {
+    const requirements = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, Operation>).map(([method, op]) => [`${method} ${path}`, op.security] as const),
+    );
+    const admin = requirements.filter(([route]) => route.includes(' /api/admin/'));
+    expect(admin.length).toBe(7);
+    for (const [route, security] of requirements) {
+      const roles = (security as Array<{ bearerAuth?: string[] }> | undefined)?.[0]?.bearerAuth ?? [];
+      expect([route, roles]).toEqual([route, route.includes(' /api/admin/') ? ['admin'] : []]);
     }
   });
 

@@ -54,6 +54,8 @@ export interface StartOptions {
   cwd?: string;
   /** Options for node before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS does not take); node entry points only. */
   nodeOptions?: string[];
+  /** The Node.js binary of the `node` and `compiled` entry points. Default: `node` on the PATH. */
+  node?: string;
 }
 
 /**
@@ -62,11 +64,11 @@ export interface StartOptions {
  * nothing running.
  */
 export async function startProcess(runtime: EntryPoint, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd, nodeOptions = [] } = options;
+  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd, nodeOptions = [], node = 'node' } = options;
   const [command, ...args] = commands[runtime];
   if (nodeOptions.length && command !== 'node') throw new Error(`nodeOptions need a node entry point, not ${runtime}`);
   args.unshift(...nodeOptions);
-  const started = spawnOwned(command!, args, {
+  const started = spawnOwned(command === 'node' ? node : command!, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: testPoolSize, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd,

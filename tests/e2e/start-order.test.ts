@@ -37,7 +37,7 @@ describe('the split placement started in any order', () => {
   });
 
   it('a gateway started before its peers stays up, not ready and naming what it waits for, then serves once they start', async () => {
-    const services: CallableModule[] = ['auth', 'user', 'session', 'audit'];
+    const services: CallableModule[] = ['auth', 'user', 'session', 'audit', 'admin', 'mfa'];
     const ports = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await freePort()]))) as Record<CallableModule, number>;
     const envOf = (service: ModuleName, port = service === 'gateway' ? 0 : ports[service as CallableModule]) => ({
       DATABASE_URL: testDatabaseUrl,
@@ -74,7 +74,7 @@ describe('the split placement started in any order', () => {
     });
 
     // Then its peers, in reverse order of need (one by one: each start is CPU-bound, and the machine may be shared).
-    for (const service of ['auth', 'audit', 'session', 'user'] as const) await start(service);
+    for (const service of ['admin', 'auth', 'mfa', 'audit', 'session', 'user'] as const) await start(service);
     await eventually(async () => expect(await readiness(gateway)).toEqual({ status: 200, failing: {} }), 30_000, 200);
     const api = createClient(gateway);
     const session = await api.signedUp();

@@ -38,7 +38,7 @@ const monolithLogin = [
   '  internal AuthApi.login',
   '    internal SessionApi.create',
   '      producer publish session.created',
-  '    internal UserApi.getById',
+  '    internal UserApi.recordLogin',
   '    internal UserApi.verifyCredentials',
   '    producer publish user.login',
   '      consumer process user.login (audit)',
@@ -134,7 +134,7 @@ describe('a login is one trace', () => {
     }, 30_000);
   });
 
-  describe('in the split deployment (five processes exporting over OTLP)', () => {
+  describe('in the split deployment (a process per module, exporting over OTLP)', () => {
     const ctx = exportingTo((endpoint) => startSplit({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }));
 
     it('crosses gateway, auth, user, session and audit with one trace id', async () => {
@@ -157,9 +157,9 @@ describe('a login is one trace', () => {
             '          session: server POST /internal/session/:method',
             '            session: internal SessionApi.create',
             '              a relay: producer publish session.created',
-            '        auth: client UserApi.getById',
+            '        auth: client UserApi.recordLogin',
             '          user: server POST /internal/user/:method',
-            '            user: internal UserApi.getById',
+            '            user: internal UserApi.recordLogin',
             '        auth: client UserApi.verifyCredentials',
             '          user: server POST /internal/user/:method',
             '            user: internal UserApi.verifyCredentials',

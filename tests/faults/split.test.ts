@@ -4,7 +4,7 @@ import { unlimitedRates } from './mixed-load.ts';
 import { expectUnharmed, runFaultSuite, type Fault } from './faults.ts';
 import { postgresStop, redisCrash, redisStall, startBreakableStores, type BreakableStores } from './stores.ts';
 
-// The split deployment (gateway, auth, user, session, audit; Redis Streams bus) under a steady
+// The split deployment (gateway, auth, user, session, audit, admin; Redis Streams bus) under a steady
 // mixed load, on stores this test breaks (see stores.ts). Each process is SIGKILLed in turn, as a
 // crash or an OOM kill would end it, and started again on its port, as an orchestrator would.
 let stores: BreakableStores;

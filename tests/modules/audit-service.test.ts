@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryAuditRepository } from '../../adapters/memory/audit-repository.ts';
 import { auditApiSpec, auditErrors, createAuditService, type AuditApi } from '../../modules/audit/mod.ts';
-import { createEvent } from '../../modules/kernel/mod.ts';
+import { createEvent, ValidationError } from '../../modules/kernel/mod.ts';
 import { runners } from './runners.ts';
 
 // Payloads as their publishers' schemas require: the user and a session, unless given.
@@ -41,6 +41,35 @@ describe.each(runners)('audit service ($name)', ({ wrap }) => {
     await audit.handlers.handle(event('user.deleted', 'u1'));
     await audit.handlers.handle(event('session.revoked', 'u1', { sessionId: 's1', reason: 'user_deleted' }));
     expect(await api.list({ userId: 'u1' })).toEqual([]);
+  });
+
+  it('records admin actions in the target’s log with their actor, showing the target neither the admin nor their address', async () => {
+    const { audit, api } = setup();
+    const admin = { actorId: 'admin1', ip: '203.0.113.9', userAgent: 'admin-ua' };
+    const disabled = createEvent({ source: 'admin', type: 'admin.user_disabled', subject: 'u1', data: { userId: 'u1', ...admin } });
+    const unlocked = createEvent({ source: 'admin', type: 'admin.user_unlocked', subject: 'u2', data: { userId: 'u2', ...admin } });
+    await audit.handlers.handle(disabled);
+    await audit.handlers.handle(unlocked);
+    expect(await api.list({ userId: 'u1' })).toEqual([{ id: disabled.id, type: 'admin.user_disabled', time: disabled.time }]);
+    expect(await api.search({ type: 'admin.user_disabled' })).toEqual([
+      { id: disabled.id, userId: 'u1', type: 'admin.user_disabled', time: disabled.time, ...admin },
+    ]);
+  });
+
+  it('search() lists every user’s events newest first, by user or type, and refuses an unknown type', async () => {
+    const { audit, api } = setup();
+    const times = [0, 1, 2].map((s) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)));
+    await audit.handlers.handle(event('user.login', 'u1', {}, times[0]));
+    await audit.handlers.handle(event('user.logout', 'u2', {}, times[1]));
+    await audit.handlers.handle(event('user.login', 'u2', {}, times[2]));
+    expect((await api.search({})).map((e) => [e.userId, e.type])).toEqual([
+      ['u2', 'user.login'],
+      ['u2', 'user.logout'],
+      ['u1', 'user.login'],
+    ]);
+    expect((await api.search({ type: 'user.login', limit: 1 })).map((e) => e.userId)).toEqual(['u2']);
+    expect((await api.search({ userId: 'u1' })).map((e) => e.type)).toEqual(['user.login']);
+    await expect(api.search({ type: 'user.renamed' as 'user.login' })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('list() honours limit', async () => {

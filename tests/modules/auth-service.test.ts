@@ -9,8 +9,8 @@ import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-
 import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/mod.ts';
 import { UnauthenticatedError, UnavailableError, type Clock } from '../../modules/kernel/mod.ts';
 import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
-import { createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
-import { manualClock, observedOutbox, lifecycleDeps } from './fixtures.ts';
+import { AccountDisabledError, createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
+import { lifecycleDeps, manualClock, observedOutbox } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
@@ -31,7 +31,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
 
-  function setup({ maxAgeSeconds = 86_400, clock }: { maxAgeSeconds?: number; clock?: Clock } = {}) {
+  function setup({ maxAgeSeconds = 86_400, clock, adminEmails }: { maxAgeSeconds?: number; clock?: Clock; adminEmails?: string[] } = {}) {
     const { outbox, written } = observedOutbox();
     const users = wrap(
       createUserService({
@@ -39,6 +39,8 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         hasher: createMemoryPasswordHasher(),
         commonPasswords: createCommonPasswordList(),
         ...lifecycleDeps(),
+        adminEmails,
+        clock,
       }),
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
@@ -49,7 +51,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       spec: authApiSpec,
       errors: authErrors,
     });
-    return { auth, sessions, keys, written };
+    return { auth, users, sessions, keys, written };
   }
 
   it('login() issues an EdDSA at+jwt that verifies against the JWKS with the required claims', async () => {
@@ -67,6 +69,90 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(res.expiresIn).toBeGreaterThanOrEqual(898);
     expect(res).toMatchObject({ tokenType: 'Bearer', expiresIn: expect.any(Number), user });
+  });
+
+  it('login() signs `roles` (admin from ADMIN_EMAILS, granted once) and `amr: ["pwd"]`; refresh() keeps amr and reads roles again', async () => {
+    const { auth, users, written } = setup({ adminEmails: ['boss@example.com'] });
+    const verifier = async (token: string) => (await jwtVerify(token, createLocalJWKSet(await auth.jwks()))).payload;
+    const boss = await auth.register({ email: 'Boss@Example.com', password });
+    await auth.register({ email: 'ada@example.com', password });
+    const first = await auth.login({ email: 'boss@example.com', password });
+    expect(await verifier(first.accessToken)).toMatchObject({ roles: ['admin'], amr: ['pwd'] });
+    expect(first.user).toEqual(boss); // the public view, without roles
+    await auth.login({ email: 'boss@example.com', password });
+    const grants = (await written()).filter((e) => e.type === 'user.roles_changed');
+    expect(grants.map((e) => e.data)).toEqual([
+      { userId: boss.id, role: 'admin', granted: true, roles: ['admin'], source: 'admin_emails' },
+    ]);
+    expect((await users.getAccount(boss.id))?.lastLoginAt).toEqual(expect.any(String));
+
+    const ada = await auth.login({ email: 'ada@example.com', password });
+    expect(await verifier(ada.accessToken)).toMatchObject({ roles: [], amr: ['pwd'] });
+    const refreshed = await auth.refresh({ refreshToken: first.refreshToken });
+    expect(await verifier(refreshed.accessToken)).toMatchObject({ roles: ['admin'], amr: ['pwd'] });
+  });
+
+  it('refresh() signs the amr its session was made with (a second factor stays named)', async () => {
+    const { auth, sessions } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    const issued = await sessions.create({ userId: user.id, amr: ['pwd', 'otp'] });
+    const res = await auth.refresh({ refreshToken: issued.refreshToken });
+    const { payload } = await jwtVerify(res.accessToken, createLocalJWKSet(await auth.jwks()));
+    expect(payload.amr).toEqual(['pwd', 'otp']);
+  });
+
+  it('login() of a disabled account answers account_disabled for the right password only, each a user.login_failed', async () => {
+    const { auth, users, written } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    await users.setDisabled({ userId: user.id, disabled: true });
+    await expect(auth.login({ email: 'ada@example.com', password: 'wrong' })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(AccountDisabledError);
+    const failures = (await written()).filter((e) => e.type === 'user.login_failed');
+    expect(failures.map((e) => e.data.userId)).toEqual([user.id, user.id]);
+    await users.setDisabled({ userId: user.id, disabled: false });
+    await auth.login({ email: 'ada@example.com', password });
+  });
+
+  it('login() of an account disabled while it ran answers account_disabled and leaves no live session', async () => {
+    const { outbox, written } = observedOutbox();
+    const userService = createUserService({
+      users: createMemoryUserRepository({ outbox }),
+      hasher: createMemoryPasswordHasher(),
+      ...lifecycleDeps(),
+      commonPasswords: createCommonPasswordList(),
+    });
+    const sessions = sessionApiOver(outbox);
+    const disabledMeanwhile = wrap(
+      {
+        ...userService,
+        async recordLogin(userId: string) {
+          await userService.setDisabled({ userId, disabled: true });
+          return userService.recordLogin(userId);
+        },
+      },
+      { module: 'user', spec: userApiSpec, errors: userErrors },
+    );
+    const auth = createAuthService({
+      userApi: disabledMeanwhile,
+      sessionApi: sessions,
+      keys: createMemorySigningKeyRepository(),
+      outbox,
+      tokens,
+    });
+    const user = await userService.register({ email: 'ada@example.com', password });
+    await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(AccountDisabledError);
+    expect(await sessions.listActive(user.id)).toEqual([]);
+    expect((await written()).map((e) => e.type)).not.toContain('user.login');
+  });
+
+  it('refresh() of a disabled account answers 401 without spending the token', async () => {
+    const { auth, users } = setup();
+    const user = await auth.register({ email: 'ada@example.com', password });
+    const res = await auth.login({ email: 'ada@example.com', password });
+    await users.setDisabled({ userId: user.id, disabled: true });
+    await expect(auth.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    await users.setDisabled({ userId: user.id, disabled: false });
+    expect((await auth.refresh({ refreshToken: res.refreshToken })).sessionId).toBe(res.sessionId);
   });
 
   it('refresh() near the session’s absolute end issues an access token that expires with the session, and says so', async () => {
@@ -101,7 +187,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       const deletedMeanwhile = wrap(
         {
           ...userService,
-          async getById(userId: string) {
+          async recordLogin(userId: string) {
             if (revokedMeanwhile) await sessions.revokeAll({ userId, reason: 'user_deleted' });
             return null;
           },
@@ -160,9 +246,9 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const users = wrap(
       {
         ...userService,
-        async getById(userId: string) {
+        async getAccount(userId: string) {
           if (userModuleDown) throw new UnavailableError('The user module is unavailable.');
-          return userService.getById(userId);
+          return userService.getAccount(userId);
         },
       },
       { module: 'user', spec: userApiSpec, errors: userErrors },

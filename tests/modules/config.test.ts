@@ -18,12 +18,21 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      services: ['gateway', 'auth', 'user', 'session', 'audit', 'notification'],
+      services: ['gateway', 'auth', 'user', 'session', 'audit', 'admin', 'mfa', 'notification'],
+      publicUrl: 'http://localhost:3000',
       database: { kind: 'pglite', dataDir: './.data/db' },
       eventBus: 'memory',
       corsOrigins: [],
-      settings: { session: { reuseGraceSeconds: 0 } },
+      settings: { session: { reuseGraceSeconds: 0 }, user: { adminEmails: [] } },
     });
+  });
+
+  it('reads ADMIN_EMAILS as a comma list of canonical emails, and names it when one is not an email', () => {
+    expect(loadConfig({ ADMIN_EMAILS: ' Boss@Example.com ,ops@example.com,' }).settings.user.adminEmails).toEqual([
+      'boss@example.com',
+      'ops@example.com',
+    ]);
+    expect(problemsOf({ ADMIN_EMAILS: 'boss@example.com, not-an-email' })).toEqual([expect.stringMatching(/^ADMIN_EMAILS/)]);
   });
 
   it('reports every bad variable at once, each by name', () => {
@@ -71,6 +80,20 @@ describe('config', () => {
     expect(config.settings.session).toMatchObject({ maxAgeSeconds: 3600, refreshTtlSeconds: 86400 });
   });
 
+  it('reads PGLITE_TEMPLATE_CACHE for a pglite:// database and refuses it for any other', () => {
+    expect(loadConfig({}).database).toEqual({ kind: 'pglite', dataDir: './.data/db', templateCache: undefined });
+    expect(loadConfig({ PGLITE_TEMPLATE_CACHE: '/var/cache/auth' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: './.data/db',
+      templateCache: '/var/cache/auth',
+    });
+    for (const DATABASE_URL of ['memory', 'postgres://postgres@127.0.0.1:5432/postgres']) {
+      expect(problemsOf({ DATABASE_URL, PGLITE_TEMPLATE_CACHE: '/var/cache/auth' })).toEqual([
+        'PGLITE_TEMPLATE_CACHE: applies to pglite:// databases only',
+      ]);
+    }
+  });
+
   it('refuses EVENT_BUS=redis without REDIS_URL', () => {
     expect(() => loadConfig({ EVENT_BUS: 'redis' })).toThrow(/EVENT_BUS/);
   });
@@ -80,6 +103,12 @@ describe('config', () => {
     const printed = JSON.stringify(describeConfig(config));
     expect(printed).not.toContain('s'.repeat(40));
     expect(printed).toContain('****');
+  });
+
+  it('gives a stop 10 s to finish the requests in flight unless SHUTDOWN_GRACE_MS says otherwise', () => {
+    expect(loadConfig({}).shutdownGraceMs).toBe(10_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '25000' }).shutdownGraceMs).toBe(25_000);
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: 'soon' })).toEqual([expect.stringMatching(/^SHUTDOWN_GRACE_MS: /)]);
   });
 
   it('rotates signing keys every 30 days unless SIGNING_KEY_ROTATION_DAYS says otherwise', () => {
@@ -178,14 +207,29 @@ describe('placement', () => {
       USER_SERVICE_URL: 'http://u:3000',
       SESSION_SERVICE_URL: 'http://s:3000',
       AUDIT_SERVICE_URL: 'http://au:3000',
+      ADMIN_SERVICE_URL: 'http://ad:3000',
+      MFA_SERVICE_URL: 'http://m:3000',
     });
     expect(config.remotes).toEqual({
       auth: ['http://a1:3000', 'http://a2:3000'],
       user: ['http://u:3000'],
       session: ['http://s:3000'],
       audit: ['http://au:3000'],
+      admin: ['http://ad:3000'],
+      mfa: ['http://m:3000'],
     });
     expect(loadConfig({ ...split, SERVICES: 'user', AUTH_SERVICE_URL: 'http://a:3000' }).remotes).toEqual({});
+  });
+
+  it('PUBLIC_URL defaults to this process on localhost; passkeys follow it unless WEBAUTHN_* say otherwise', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl).toBe('https://auth.example.com');
+    expect(loadConfig({}).settings.mfa).toEqual({ rpId: undefined, origins: undefined });
+    const set = loadConfig({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com' });
+    expect(set.settings.mfa).toEqual({ rpId: 'example.com', origins: ['https://app.example.com', 'https://example.com'] });
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x.example.com' })[0]).toMatch(/^PUBLIC_URL/);
+    expect(problemsOf({ WEBAUTHN_RP_ID: 'https://example.com' })[0]).toMatch(/^WEBAUTHN_RP_ID/);
+    expect(problemsOf({ WEBAUTHN_ORIGINS: 'https://example.com/' })[0]).toMatch(/^WEBAUTHN_ORIGINS/);
   });
 
   it('reads the remote-call policy, with defaults', () => {
@@ -201,7 +245,7 @@ describe('placement', () => {
     expect(() => loadConfig({ REMOTE_ATTEMPTS: '0' })).toThrow(/REMOTE_ATTEMPTS/);
   });
 
-  it('refuses a module named twice, which would otherwise count as hosting all five', () => {
+  it('refuses a module named twice, which would otherwise count as hosting them all', () => {
     expect(() => loadConfig({ SERVICES: 'gateway,gateway,gateway,gateway,auth' })).toThrow(/SERVICES: names a module twice/);
   });
 

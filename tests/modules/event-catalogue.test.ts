@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { adminEvents } from '../../modules/admin/mod.ts';
 import { authEvents } from '../../modules/auth/mod.ts';
 import { createEvent, eventFactory, eventHandlers, MalformedEventError } from '../../modules/kernel/mod.ts';
+import { mfaEvents } from '../../modules/mfa/mod.ts';
 import { sessionEvents } from '../../modules/session/mod.ts';
 import { userEvents } from '../../modules/user/mod.ts';
 import { eventCatalogue } from '../../src/events.ts';
@@ -44,7 +46,7 @@ describe('typed events', () => {
   });
 
   it('declare each event type once, in the module that publishes it', () => {
-    const declared = [userEvents, authEvents, sessionEvents].flatMap((events) => Object.keys(events));
+    const declared = [userEvents, authEvents, sessionEvents, adminEvents, mfaEvents].flatMap((events) => Object.keys(events));
     expect(new Set(declared).size).toBe(declared.length);
     expect(Object.keys(eventCatalogue).sort()).toEqual(declared.sort());
   });

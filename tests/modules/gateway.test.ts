@@ -8,8 +8,12 @@ async function keyPair(kid: string) {
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' } };
 }
 
-const sign = (key: CryptoKey, kid: string, overrides: { iss?: string; aud?: string; exp?: string; typ?: string } = {}) =>
-  new SignJWT({ sid: 's1' })
+const sign = (
+  key: CryptoKey,
+  kid: string,
+  overrides: { iss?: string; aud?: string; exp?: string; typ?: string; claims?: Record<string, unknown> } = {},
+) =>
+  new SignJWT({ sid: 's1', ...overrides.claims })
     .setProtectedHeader({ alg: 'EdDSA', typ: overrides.typ ?? 'at+jwt', kid })
     .setIssuer(overrides.iss ?? 'iss')
     .setAudience(overrides.aud ?? 'aud')
@@ -29,9 +33,20 @@ describe('access-token verifier', () => {
     };
     const verify = createAccessTokenVerifier({ jwks, issuer: 'iss', audience: 'aud' });
     const token = await sign(privateKey, 'k1');
-    expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
-    expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
+    expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1', roles: [] });
+    expect(await verify(token)).toEqual({ userId: 'u1', sessionId: 's1', roles: [] });
     expect(reads).toBe(1);
+  });
+
+  it('takes the roles from the `roles` claim, and none from a claim that is not a list of strings', async () => {
+    const { privateKey, jwk } = await keyPair('k1');
+    const verify = createAccessTokenVerifier({ jwks: async () => ({ keys: [jwk] }), issuer: 'iss', audience: 'aud' });
+    const withRoles = await sign(privateKey, 'k1', { claims: { roles: ['admin', 'support'] } });
+    expect(await verify(withRoles)).toEqual({ userId: 'u1', sessionId: 's1', roles: ['admin', 'support'] });
+    expect(await verify(withRoles)).toEqual({ userId: 'u1', sessionId: 's1', roles: ['admin', 'support'] }); // cached
+    for (const roles of ['admin', [1], { admin: true }]) {
+      expect((await verify(await sign(privateKey, 'k1', { claims: { roles } })))?.roles).toEqual([]);
+    }
   });
 
   it.each([

@@ -45,6 +45,40 @@ describe.each(runners)('session service ($name)', ({ wrap }) => {
     expect(await sessions.ownerOf(second.refreshToken)).toBeNull();
   });
 
+  it('ownerOf() then refresh() of one token (as auth does) read its session once', async () => {
+    const repository = createMemorySessionRepository({ outbox: observedOutbox().outbox });
+    let reads = 0;
+    const counted = {
+      ...repository,
+      findByRefreshHash: (hash: string) => {
+        reads++;
+        return repository.findByRefreshHash(hash);
+      },
+    };
+    const sessions = createSessionService({ sessions: counted, refreshTtlSeconds: 3600, maxAgeSeconds: 86_400, reuseGraceSeconds: 0 });
+    const first = await sessions.create({ userId: 'u1' });
+    expect(await sessions.ownerOf(first.refreshToken)).toBe('u1');
+    await sessions.refresh({ refreshToken: first.refreshToken });
+    expect(reads).toBe(1);
+  });
+
+  it('refresh() after ownerOf() still refuses a session revoked or rotated in between', async () => {
+    const { sessions } = setup();
+    const revoked = await sessions.create({ userId: 'u1' });
+    expect(await sessions.ownerOf(revoked.refreshToken)).toBe('u1');
+    await sessions.revoke({ userId: 'u1', sessionId: revoked.session.id, reason: 'logout' });
+    await expect(sessions.refresh({ refreshToken: revoked.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+
+    // Another instance rotates the token after this one looked it up: this one's refresh lost a race.
+    const { serviceWith } = setup();
+    const [here, elsewhere] = [serviceWith(86_400), serviceWith(86_400)];
+    const raced = await here.create({ userId: 'u2' });
+    expect(await here.ownerOf(raced.refreshToken)).toBe('u2');
+    const winner = await elsewhere.refresh({ refreshToken: raced.refreshToken });
+    await expect(here.refresh({ refreshToken: raced.refreshToken })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect((await here.refresh({ refreshToken: winner.refreshToken })).session.id).toBe(raced.session.id); // the winner keeps it
+  });
+
   it('refresh() rotates: the new token works once, the old one is reuse and revokes the session', async () => {
     const { sessions, clock, written } = setup();
     const first = await sessions.create({ userId: 'u1' });

@@ -3,28 +3,95 @@ import { createArgon2PasswordHasher } from '../../adapters/argon2/password-hashe
 import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { UnavailableError, ValidationError } from '../../modules/kernel/mod.ts';
+import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
+import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
+import { RateLimitedError, UnavailableError, ValidationError, type Clock } from '../../modules/kernel/mod.ts';
 import {
+  AccountDisabledError,
   createUserService,
   EmailTakenError,
   InvalidCredentialsError,
   PasswordTooCommonError,
+  UserNotFoundError,
   userApiSpec,
   userErrors,
   type PasswordHasher,
 } from '../../modules/user/mod.ts';
-import { lifecycleDeps, observedOutbox } from './fixtures.ts';
+import { lifecycleDeps, manualClock, observedOutbox } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const password = 'a sturdy passphrase 42';
 
 describe.each(runners)('user service ($name)', ({ wrap }) => {
-  function setup(hasher: PasswordHasher = createMemoryPasswordHasher()) {
+  function setup(hasher: PasswordHasher = createMemoryPasswordHasher(), adminEmails: string[] = [], clock?: Clock) {
     const { outbox, written } = observedOutbox();
     const repo = createMemoryUserRepository({ outbox });
-    const service = createUserService({ users: repo, hasher, commonPasswords: createCommonPasswordList(), ...lifecycleDeps(outbox) });
+    const throttle = createPasswordThrottle({ store: createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy }) });
+    const service = createUserService({
+      users: repo,
+      hasher,
+      commonPasswords: createCommonPasswordList(),
+      throttle,
+      adminEmails,
+      clock,
+      ...lifecycleDeps(outbox),
+    });
     return { users: wrap(service, { module: 'user', spec: userApiSpec, errors: userErrors }), repo, written };
   }
+
+  it('recordLogin() sets lastLoginAt and grants admin once to an ADMIN_EMAILS account, with a user.roles_changed event', async () => {
+    const { users, written } = setup(undefined, ['boss@example.com']);
+    const boss = await users.register({ email: 'BOSS@example.com', password });
+    const other = await users.register({ email: 'other@example.com', password });
+    const account = await users.recordLogin(boss.id);
+    expect(account).toEqual({ ...boss, roles: ['admin'], disabled: false, lastLoginAt: expect.any(String) });
+    expect((await users.recordLogin(boss.id))?.roles).toEqual(['admin']);
+    expect((await users.recordLogin(other.id))?.roles).toEqual([]);
+    expect((await written()).filter((e) => e.type === 'user.roles_changed')).toHaveLength(1);
+    expect(await users.recordLogin(crypto.randomUUID())).toBeNull();
+  });
+
+  it('setDisabled() disables and enables; a disabled account’s right password is account_disabled', async () => {
+    const { users } = setup();
+    const user = await users.register({ email: 'ada@example.com', password });
+    expect(await users.setDisabled({ userId: user.id, disabled: true })).toMatchObject({ id: user.id, disabled: true });
+    await expect(users.verifyCredentials({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(AccountDisabledError);
+    expect(await users.verifyCredentials({ email: 'ada@example.com', password: 'wrong' })).toEqual({ ok: false, userId: user.id });
+    expect((await users.getAccount(user.id))?.disabled).toBe(true);
+    await users.setDisabled({ userId: user.id, disabled: false });
+    expect(await users.verifyCredentials({ email: 'ada@example.com', password })).toMatchObject({ ok: true });
+    await expect(users.setDisabled({ userId: crypto.randomUUID(), disabled: true })).rejects.toBeInstanceOf(UserNotFoundError);
+  });
+
+  it('unlock() clears a throttled account, so the right password passes again', async () => {
+    const { users } = setup();
+    const user = await users.register({ email: 'ada@example.com', password });
+    for (let i = 0; i < 11; i++) await users.verifyCredentials({ email: 'ada@example.com', password: `wrong ${i}` });
+    await expect(users.verifyCredentials({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(RateLimitedError);
+    await users.unlock(user.id);
+    expect(await users.verifyCredentials({ email: 'ada@example.com', password })).toMatchObject({ ok: true });
+    await expect(users.unlock(crypto.randomUUID())).rejects.toBeInstanceOf(UserNotFoundError);
+  });
+
+  it('searchAccounts() pages newest first with a cursor, matches email or display name, and refuses a made-up cursor', async () => {
+    const clock = manualClock();
+    const { users } = setup(undefined, [], clock);
+    const made = [];
+    for (const [i, name] of ['Ada', 'Grace', 'Alan'].entries()) {
+      clock.advance(1000);
+      made.push(await users.register({ email: `${name.toLowerCase()}${i}@example.com`, password, displayName: `${name} L.` }));
+    }
+    const first = await users.searchAccounts({ limit: 2 });
+    expect(first.users.map((u) => u.email)).toEqual([made[2]!.email, made[1]!.email]);
+    expect(first.users[0]).toEqual({ ...made[2], roles: [], disabled: false, lastLoginAt: null });
+    const second = await users.searchAccounts({ limit: 2, cursor: first.nextCursor! });
+    expect(second).toEqual({ users: [expect.objectContaining({ id: made[0]!.id })], nextCursor: null });
+    expect((await users.searchAccounts({ query: ' GRACE ' })).users.map((u) => u.id)).toEqual([made[1]!.id]);
+    expect((await users.searchAccounts({ query: 'a l.' })).users.map((u) => u.id)).toEqual([made[0]!.id]);
+    await expect(users.searchAccounts({ cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(users.searchAccounts({ cursor: btoa('["yesterday","x"]') })).rejects.toBeInstanceOf(ValidationError);
+    await expect(users.searchAccounts({ limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+  });
 
   it("register() stores the hasher's hash, never the password, and emits user.registered", async () => {
     const hashes: string[] = [];

@@ -2,7 +2,7 @@
  * The Postgres connections a test run may hold at once, on a server other engineers' runs share
  * (max_connections is 100 here). A started process holds its pool (testPoolSize), one LISTEN
  * connection and, while it starts, one for migrations: about 3. The heaviest file holds a split
- * (five processes on Postgres: auth, user, session, audit, notification) and one more process:
+ * (processes on Postgres: auth, user, session, audit, admin, mfa, notification) and one more process:
  * about 18. vitest.config.ts runs at most maxTestFilesAtOnce files at once, so a run stays within
  * 3 × 18 = 54.
  */

@@ -26,3 +26,19 @@ export async function dropTestStores(names: readonly string[]): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * The production stack (Postgres and Redis) for deployments started one after another: each
+ * `next()` is the variables of a schema and key prefix of its own, and `drop()` removes them all.
+ */
+export function freshStacks(label: string) {
+  const names: string[] = [];
+  return {
+    next() {
+      const name = uniqueName(label);
+      names.push(name);
+      return { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: name, REDIS_URL: testRedisUrl, REDIS_PREFIX: `${name}:` };
+    },
+    drop: () => dropTestStores(names),
+  };
+}
