@@ -9,6 +9,9 @@ import { createSqlOutbox } from '../../adapters/sql/outbox.ts';
 import { createSqlSessionRepository } from '../../adapters/sql/session-repository.ts';
 import { createSqlSigningKeyRepository } from '../../adapters/sql/signing-key-repository.ts';
 import { createSqlUserRepository } from '../../adapters/sql/user-repository.ts';
+import { createSqlMfaRepository } from '../../adapters/sql/mfa-repository.ts';
+import { createSqlTotpReplayGuard } from '../../adapters/sql/totp-replay-guard.ts';
+import { createSqlWebAuthnChallengeStore } from '../../adapters/sql/webauthn-challenge-store.ts';
 import { testDatabaseUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { describeAccountTokenRepositoryContract } from './account-token-repository.contract.ts';
@@ -18,6 +21,9 @@ import { describeSessionRepositoryContract } from './session-repository.contract
 import { describeSigningKeyRepositoryContract } from './signing-key-repository.contract.ts';
 import { describeSqlDatabaseContract } from './sql-database.contract.ts';
 import { describeUserRepositoryContract } from './user-repository.contract.ts';
+import { describeMfaRepositoryContract } from './mfa-repository.contract.ts';
+import { describeTotpReplayGuardContract } from './totp-replay-guard.contract.ts';
+import { describeWebAuthnChallengeStoreContract } from './webauthn-challenge-store.contract.ts';
 import { eventually, type MakeAdapter, type StoreDown } from './support.ts';
 
 // The file's own schema on the real server, so test files run in parallel; every schema this
@@ -73,6 +79,17 @@ describeSqlDatabaseContract('postgres', () => db, { outage, make: () => viaProxy
 describeUserRepositoryContract('postgres', withOutbox(createSqlUserRepository), overProxy(createSqlUserRepository));
 
 describeAccountTokenRepositoryContract('postgres', withOutbox(createSqlAccountTokenRepository), overProxy(createSqlAccountTokenRepository));
+
+// The mfa module's stores. Concurrency cases run on the pool of 4, so racing statements really run on separate connections.
+describeMfaRepositoryContract('postgres', withOutbox(createSqlMfaRepository), overProxy(createSqlMfaRepository));
+describeTotpReplayGuardContract('postgres', () => createSqlTotpReplayGuard({ db }), {
+  outage,
+  make: () => createSqlTotpReplayGuard({ db: viaProxy }),
+});
+describeWebAuthnChallengeStoreContract('postgres', () => createSqlWebAuthnChallengeStore({ db }), {
+  outage,
+  make: () => createSqlWebAuthnChallengeStore({ db: viaProxy }),
+});
 
 describeSessionRepositoryContract('postgres', withOutbox(createSqlSessionRepository), overProxy(createSqlSessionRepository));
 
