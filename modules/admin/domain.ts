@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requestMetaSchema } from '../kernel/mod.ts';
-import { amrSchema } from '../session/mod.ts';
+import { sessionViewSchema } from '../session/mod.ts';
 import { accountViewSchema } from '../user/mod.ts';
 
 /** An action of an admin (`actorId`, from their access token) on an account (`userId`). */
@@ -12,15 +12,7 @@ export const actionInputSchema = z.object({
 export type ActionInput = z.input<typeof actionInputSchema>;
 
 /** One active session of an account, as admins see it. */
-export const adminSessionViewSchema = z.object({
-  id: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string(),
-  expiresAt: z.string(),
-  userAgent: z.string().nullable(),
-  ip: z.string().nullable(),
-  amr: amrSchema,
-});
+export const adminSessionViewSchema = sessionViewSchema.omit({ userId: true });
 
 /** An account and its active sessions (newest first). */
 export const userDetailSchema = z.object({ user: accountViewSchema, sessions: z.array(adminSessionViewSchema) });

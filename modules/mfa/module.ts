@@ -1,24 +1,16 @@
-import { defineModule, type ModuleInstance, type PasswordThrottle } from '../kernel/mod.ts';
+import { defineModule, type ModuleInstance } from '../kernel/mod.ts';
 import type { UserApi } from '../user/mod.ts';
 import { mfaEvents } from './events.ts';
 import { mfaHandlers } from './handlers.ts';
 import { mfaEndpoints, mfaErrorStatus, passkeyEndpoints } from './http.ts';
-import type { MfaApi, MfaRepository, TotpReplayGuard, WebAuthnChallengeStore } from './ports.ts';
+import type { MfaApi } from './ports.ts';
 import { mfaApiSpec, mfaErrors } from './remote.ts';
 import { mfaRouteDefinitions, passkeyRouteDefinitions } from './routes.ts';
-import { createMfaService } from './service.ts';
+import { createMfaService, type MfaServiceDeps } from './service.ts';
 import { mfaSettings } from './settings.ts';
-import type { RelyingParty } from './webauthn.ts';
 
-export interface MfaModuleDeps {
-  calls: { user: UserApi };
-  factors: MfaRepository;
-  replayGuard: TotpReplayGuard;
-  challenges: WebAuthnChallengeStore;
-  relyingParty: RelyingParty;
-  issuer: string;
-  throttle?: PasswordThrottle;
-}
+/** The service's deps, with the user module it calls as the module list passes it. */
+export type MfaModuleDeps = Omit<MfaServiceDeps, 'userApi' | 'clock'> & { calls: { user: UserApi } };
 
 /** Second factors: TOTP with recovery codes, and passkeys; the checks a login's second step makes. */
 export const mfaModule = defineModule({
