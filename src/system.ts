@@ -30,6 +30,7 @@ import { connectionLog, createStartup } from './startup.ts';
 import type { PortApis } from './ports.ts';
 import { routeGroupsOf, type PublicRouteGroup } from './public-routes.ts';
 import { registerTracePropagation } from './telemetry.ts';
+import { webPages } from './web.ts';
 
 export interface Runtime {
   /** The peer address of the request, as the runtime's server reports it. */
@@ -196,6 +197,8 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
     app = createGatewayApp({
       groups,
       operations,
+      // A client of this very app (called in-process), so pages get what every API client gets.
+      pages: webPages({ config, redis, logger, gateway: (request, env) => app.fetch(request, env) }),
       verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth.jwks(), ...config.tokens }),
       revocations,
       corsOrigins: config.corsOrigins,

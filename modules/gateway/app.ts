@@ -29,6 +29,8 @@ export interface GatewayOptions {
   groups: readonly MountedGroup[];
   /** Health, metrics and docs: not under /api, so no CORS limits, auth or rate limits. */
   operations: Hono<AppEnv>;
+  /** Pages for people (the web app), on this origin; they set their own policy and caching. */
+  pages?: Hono<AppEnv>;
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationSet;
   /** Exact origins allowed to call with credentials; never a wildcard. */
@@ -86,6 +88,7 @@ export const requestIdMaxLength = 128;
 export function createGatewayApp({
   groups,
   operations,
+  pages,
   verifyAccessToken,
   revocations,
   corsOrigins,
@@ -138,6 +141,7 @@ export function createGatewayApp({
   }
   for (const group of groups) app.route(group.path, group.app);
   app.route('/', operations);
+  if (pages) app.route('/', pages);
 
   app.notFound(() => {
     throw new RouteNotFoundError();

@@ -7,7 +7,7 @@ const root = resolve(import.meta.dirname, '../..');
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });
   return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.name.endsWith('.test.ts'))
     .map((e) => relative(root, join(e.parentPath, e.name)));
 }
 
@@ -110,12 +110,12 @@ describe('dependency direction', () => {
     expect(cyclesOf(graph).map((cycle) => cycle.join(' -> '))).toEqual([]);
   });
 
-  it('every relative import names its .ts file, so Deno runs the sources unchanged', async () => {
+  it('every relative import names its .ts (or .tsx) file, so Deno runs the sources unchanged', async () => {
     const violations: string[] = [];
     for (const dir of ['modules', 'adapters', 'config', 'src']) {
       for (const file of await sourceFiles(dir)) {
         const text = await readFile(join(root, file), 'utf8');
-        for (const m of text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) if (!m[1]!.endsWith('.ts')) violations.push(`${file}: ${m[1]}`);
+        for (const m of text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) if (!/\.tsx?$/.test(m[1]!)) violations.push(`${file}: ${m[1]}`);
       }
     }
     expect(violations).toEqual([]);

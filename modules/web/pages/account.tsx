@@ -1,0 +1,119 @@
+/** @jsxImportSource hono/jsx */
+import type { Hono } from 'hono';
+import { noticeOf, page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
+import { errorsOf, readForm, statusOf } from '../form.ts';
+import { Notice } from '../layout.tsx';
+import type { ApiAnswer } from '../api.ts';
+import {
+  ActivitySection,
+  EmailSection,
+  PasswordSection,
+  ProfileSection,
+  SessionsSection,
+  type ActivityEvent,
+  type Me,
+  type SectionErrors,
+  type SessionView,
+} from './account-sections.tsx';
+import { PasskeysSection, TwoFactorSection, type MfaSummary } from './two-factor-sections.tsx';
+
+export const accountScripts = ['/web/webauthn.js', '/web/passkeys.js'];
+
+/** The account page: everything about the signed-in account, read from the API in parallel. */
+export async function accountPage({ callAs }: Web['sessions'], c: WebContext, shown?: SectionErrors, status: 200 | 400 = 200) {
+  const visit = c.get('visit');
+  const [me, sessions, activity, mfa] = await Promise.all([
+    callAs<Me>(c, visit, 'GET', '/api/users/me'),
+    callAs<{ sessions: SessionView[] }>(c, visit, 'GET', '/api/sessions'),
+    callAs<{ events: ActivityEvent[] }>(c, visit, 'GET', '/api/audit/me?limit=20'),
+    callAs<MfaSummary>(c, visit, 'GET', '/api/users/me/mfa'),
+  ]);
+  const failed = [me, sessions, activity, mfa].find((answer) => answer.status !== 200);
+  if (failed) return page(c, 'Account', <p role="alert">{errorsOf(failed).form}</p>, { status: failed.status >= 500 ? 503 : 400 });
+  const body = (
+    <>
+      <Notice text={noticeOf(c)} />
+      <ProfileSection me={me.body} visit={visit} shown={shown} />
+      <PasswordSection visit={visit} shown={shown} />
+      <EmailSection visit={visit} shown={shown} />
+      <SessionsSection sessions={sessions.body.sessions} visit={visit} shown={shown} />
+      <TwoFactorSection mfa={mfa.body} visit={visit} shown={shown} />
+      <PasskeysSection mfa={mfa.body} visit={visit} shown={shown} />
+      <ActivitySection events={activity.body.events} />
+    </>
+  );
+  return page(c, 'Account', body, { status, scripts: accountScripts });
+}
+
+/**
+ * A form of the account page: the API call its fields make, and where a success leads; a failure
+ * shows the page again with the errors in the form's section.
+ */
+export function accountAction(
+  web: Web,
+  section: string,
+  call: (c: WebContext, form: Record<string, string>) => Promise<ApiAnswer<unknown>>,
+  done: string,
+  fieldMessages: Record<string, string> = {},
+) {
+  return async (c: WebContext) => {
+    const answer = await call(c, await readForm(c));
+    if (answer.status < 300) return seeOther(c, `/account?done=${done}`);
+    return accountPage(web.sessions, c, { section, errors: errorsOf(answer, fieldMessages) }, statusOf(answer));
+  };
+}
+
+const wrongPassword = (field: string) => ({ [field]: 'That password is not right.' });
+
+/** `/account` and its profile, password, email and session forms. */
+export function accountPages(app: Hono<WebEnv>, web: Web) {
+  const { callAs } = web.sessions;
+  app.get('/account', (c) => accountPage(web.sessions, c));
+
+  app.post(
+    '/account/profile',
+    accountAction(web, 'profile', (c, { displayName = '' }) => callAs(c, c.get('visit'), 'PATCH', '/api/users/me', { displayName }), 'profile'),
+  );
+  app.post(
+    '/account/verification',
+    accountAction(web, 'verification', (c) => callAs(c, c.get('visit'), 'POST', '/api/users/me/email/verification'), 'verification'),
+  );
+  app.post('/account/password', async (c) => {
+    const { currentPassword = '', newPassword = '' } = await readForm(c);
+    const answer = await callAs(c, c.get('visit'), 'POST', '/api/users/me/password', { currentPassword, newPassword });
+    if (answer.status === 204) return seeOther(c, '/account?done=password');
+    const errors = answer.status === 401 ? { fields: wrongPassword('currentPassword') } : errorsOf(answer);
+    return accountPage(web.sessions, c, { section: 'password', errors }, statusOf(answer));
+  });
+  app.post('/account/email', async (c) => {
+    const { newEmail = '', password = '' } = await readForm(c);
+    const answer = await callAs(c, c.get('visit'), 'POST', '/api/users/me/email', { newEmail, password });
+    if (answer.status === 202) return seeOther(c, '/account?done=email-change');
+    const errors =
+      answer.status === 401
+        ? { fields: wrongPassword('password') }
+        : answer.status === 409
+          ? { fields: { newEmail: 'Another account uses this email.' } }
+          : errorsOf(answer);
+    return accountPage(web.sessions, c, { section: 'email', errors }, statusOf(answer));
+  });
+  app.post(
+    '/account/sessions/sign-out-others',
+    accountAction(web, 'sessions', (c) => callAs(c, c.get('visit'), 'DELETE', '/api/sessions?others=true'), 'others-revoked'),
+  );
+  app.post(
+    '/account/sessions/:id/sign-out',
+    accountAction(
+      web,
+      'sessions',
+      (c) => callAs(c, c.get('visit'), 'DELETE', `/api/sessions/${encodeURIComponent(c.req.param('id') ?? '')}`),
+      'session-revoked',
+    ),
+  );
+}
+
+/** Pages that need a signed-in browser send others to sign in. */
+export const requireSignIn = async (c: WebContext, next: () => Promise<void>) => {
+  if (!c.get('visit').signedIn) return seeOther(c, '/login');
+  await next();
+};

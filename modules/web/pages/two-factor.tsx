@@ -1,0 +1,133 @@
+/** @jsxImportSource hono/jsx */
+import type { Hono } from 'hono';
+import QRCode from 'qrcode';
+import { page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
+import { errorsOf, readForm, statusOf } from '../form.ts';
+import { Field, FormAlert, PostForm, type FormErrors } from '../layout.tsx';
+import type { SignedInRecord } from '../ports.ts';
+import { accountAction, accountPage } from './account.tsx';
+
+/** The otpauth URL as a QR code: an SVG made here, shown as a data: image (the policy allows data: images only). */
+async function qrImage(otpauthUrl: string): Promise<string> {
+  const svg = await QRCode.toString(otpauthUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}
+
+async function Enrolment({ c, enrolment, errors }: { c: WebContext; enrolment: NonNullable<SignedInRecord['totpEnrolment']>; errors?: FormErrors }) {
+  return (
+    <>
+      <p>Scan this code with your authenticator app, or type the key below into it. Then enter the 6-digit code it shows.</p>
+      <img class="qr" src={await qrImage(enrolment.otpauthUrl)} alt="QR code for your authenticator app" width="192" height="192" />
+      <p>
+        Key: <code class="secret">{enrolment.secret}</code>
+      </p>
+      <PostForm action="/account/two-factor" visit={c.get('visit')} label="Confirm authenticator app">
+        <FormAlert errors={errors} />
+        <Field name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" errors={errors} />
+        <button type="submit">Verify</button>
+      </PostForm>
+      <p>
+        <a href="/account">Cancel</a>
+      </p>
+    </>
+  );
+}
+
+const RecoveryCodes = ({ codes }: { codes: string[] }) => (
+  <>
+    <p role="status" class="notice">
+      Two-factor authentication is on. Keep these recovery codes somewhere safe: each signs you in once if you lose your authenticator. They
+      are not shown again.
+    </p>
+    <ul class="codes" aria-label="Recovery codes">
+      {codes.map((code) => (
+        <li>{code}</li>
+      ))}
+    </ul>
+    <p>
+      <a href="/account">Back to your account</a>
+    </p>
+  </>
+);
+
+const wrongPassword = { password: 'That password is not right.' };
+
+/** The authenticator app (enrolment with a QR code, recovery codes, turning it off) and passkeys of `/account`. */
+export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
+  const { callAs, update } = web.sessions;
+
+  const enrolmentPage = async (c: WebContext, errors?: FormErrors, status: 200 | 400 = 200) => {
+    const enrolment = c.get('visit').signedIn?.totpEnrolment;
+    if (!enrolment) return seeOther(c, '/account');
+    return page(c, 'Set up authenticator app', await (<Enrolment c={c} enrolment={enrolment} errors={errors} />), { status });
+  };
+
+  app.post('/account/totp', async (c) => {
+    const visit = c.get('visit');
+    const { password = '' } = await readForm(c);
+    const answer = await callAs<{ secret: string; otpauthUrl: string }>(c, visit, 'POST', '/api/users/me/mfa/totp', { password });
+    if (answer.status === 200) {
+      await update(c, { ...visit.signedIn!, totpEnrolment: answer.body });
+      return seeOther(c, '/account/two-factor');
+    }
+    const errors = answer.status === 401 ? { fields: wrongPassword } : errorsOf(answer);
+    return accountPage(web.sessions, c, { section: 'two-factor', errors }, statusOf(answer));
+  });
+
+  app.get('/account/two-factor', (c) => enrolmentPage(c));
+
+  app.post('/account/two-factor', async (c) => {
+    const visit = c.get('visit');
+    const { code = '' } = await readForm(c);
+    const answer = await callAs<{ recoveryCodes: string[] }>(c, visit, 'POST', '/api/users/me/mfa/totp/confirm', { code: code.trim() });
+    if (answer.status !== 200) {
+      const invalid = (answer.body as { code?: string }).code === 'invalid_code';
+      return enrolmentPage(c, invalid ? { fields: { code: 'That code is not right. Try the current one.' } } : errorsOf(answer), statusOf(answer));
+    }
+    const { totpEnrolment: _done, ...signedIn } = visit.signedIn!;
+    await update(c, signedIn);
+    return page(c, 'Recovery codes', <RecoveryCodes codes={answer.body.recoveryCodes} />);
+  });
+
+  app.post('/account/recovery-codes', async (c) => {
+    const { password = '' } = await readForm(c);
+    const answer = await callAs<{ recoveryCodes: string[] }>(c, c.get('visit'), 'POST', '/api/users/me/mfa/recovery-codes', { password });
+    if (answer.status === 200) return page(c, 'Recovery codes', <RecoveryCodes codes={answer.body.recoveryCodes} />);
+    const errors = answer.status === 401 ? { fields: wrongPassword } : errorsOf(answer);
+    return accountPage(web.sessions, c, { section: 'codes', errors }, statusOf(answer));
+  });
+
+  app.post(
+    '/account/totp/disable',
+    accountAction(
+      web,
+      'totp-off',
+      (c, { password = '' }) => callAs(c, c.get('visit'), 'DELETE', '/api/users/me/mfa/totp', { password }),
+      'totp-disabled',
+      { password: wrongPassword.password },
+    ),
+  );
+
+  app.post(
+    '/account/passkeys/:id/remove',
+    accountAction(
+      web,
+      'passkeys',
+      (c) => callAs(c, c.get('visit'), 'DELETE', `/api/users/me/passkeys/${encodeURIComponent(c.req.param('id') ?? '')}`),
+      'passkey-removed',
+    ),
+  );
+
+  // The passkey script's registration ceremony, relayed as JSON with the session's token.
+  app.post('/account/passkeys/options', async (c) => {
+    const answer = await callAs(c, c.get('visit'), 'POST', '/api/users/me/passkeys/options');
+    return c.json(answer.body, answer.status as 200);
+  });
+  app.post('/account/passkeys', async (c) => {
+    const { credential, name } = (await c.req.json().catch(() => ({}))) as { credential?: unknown; name?: unknown };
+    const json = { credential, ...(typeof name === 'string' && name.trim() ? { name: name.trim().slice(0, 100) } : {}) };
+    const answer = await callAs(c, c.get('visit'), 'POST', '/api/users/me/passkeys', json);
+    if (answer.status === 201) return c.json({ location: '/account?done=passkey-added' });
+    return c.json({ error: errorsOf(answer).form ?? 'That passkey could not be added.' }, answer.status as 400);
+  });
+}
