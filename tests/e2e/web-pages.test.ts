@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/mod.ts';
+import { cookieHeader, pagePolicy } from '../../modules/web/mod.ts';
+import type { Logger } from '../../src/log.ts';
+import { createSystem, type System } from '../../src/system.ts';
+import { eventually } from './harness.ts';
+import { createPageClient } from './web-client.ts';
+
+const password = 'a sturdy passphrase 42';
+const lines: string[] = [];
+const write = (msg: string, fields: Record<string, unknown> = {}) => void lines.push(JSON.stringify({ msg, ...fields }));
+const logger: Logger = { debug: write, info: write, warn: write, error: write };
+
+/** A monolith (memory storage) whose access tokens live `accessTtl` seconds, logging into `lines`. */
+async function monolith(env: Record<string, string> = {}) {
+  return createSystem(loadConfig({ DATABASE_URL: 'memory', ...env }), { clientIp: () => '203.0.113.7', logger });
+}
+
+let system: System;
+let shortLived: System;
+beforeAll(async () => {
+  [system, shortLived] = await Promise.all([
+    monolith(),
+    // Below the 30 s refresh margin: every page load must refresh first.
+    monolith({ ACCESS_TOKEN_TTL_SECONDS: '20' }),
+  ]);
+});
+afterAll(async () => {
+  await system?.close();
+  await shortLived?.close();
+});
+
+async function signedIn(target: System, email: string) {
+  const browser = createPageClient((path, init) => target.app.request(path, init));
+  await browser.get('/register');
+  expect((await browser.post('/register', { email, password })).headers.get('Location')).toBe('/login?done=registered');
+  await browser.get('/login');
+  const login = await browser.post('/login', { email, password });
+  expect(login.headers.get('Location')).toBe('/account');
+  return browser;
+}
+
+describe('the web app over HTTP (monolith, in-process)', () => {
+  it('the session cookie is HttpOnly, SameSite=Lax, Path=/ and holds no token; signing out removes it', async () => {
+    const browser = createPageClient((path, init) => system.app.request(path, init));
+    await browser.get('/register');
+    await browser.post('/register', { email: 'cookie@example.com', password });
+    await browser.get('/login');
+    const login = await browser.post('/login', { email: 'cookie@example.com', password });
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('session='))!;
+    expect(cookie).toMatch(/^session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    const account = await browser.get('/account');
+    expect(account.response.status).toBe(200);
+    expect(account.html).not.toContain(browser.cookies.get('session'));
+    const out = await browser.post('/logout', {});
+    expect(out.headers.get('Location')).toBe('/login?done=signed-out');
+    expect(out.headers.getSetCookie()).toContain('session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0');
+    expect((await browser.get('/account')).response.headers.get('Location')).toBe('/login');
+  });
+
+  it('over https the cookies are __Host- prefixed and Secure', () => {
+    expect(cookieHeader({ name: 'session', value: 'v', secure: true })).toBe('__Host-session=v; Path=/; HttpOnly; SameSite=Lax; Secure');
+    expect(cookieHeader({ name: 'session', value: '', secure: true, maxAgeSeconds: 0 })).toBe(
+      '__Host-session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0',
+    );
+  });
+
+  it('a deployment on https sets __Host-session, Secure, and reads it back', async () => {
+    const https = await monolith({ PUBLIC_URL: 'https://auth.example.com' });
+    try {
+      const browser = createPageClient(
+        (path, init) => https.app.request(`https://auth.example.com${path}`, init),
+        'https://auth.example.com',
+      );
+      const first = await browser.get('/login');
+      expect(first.response.headers.getSetCookie()[0]).toMatch(/^__Host-csrf=[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+      await browser.post('/register', { email: 'tls@example.com', password });
+      const login = await browser.post('/login', { email: 'tls@example.com', password });
+      expect(login.headers.getSetCookie().find((c) => c.startsWith('__Host-session='))).toMatch(/; Secure$/);
+      expect((await browser.get('/account')).response.status).toBe(200);
+    } finally {
+      await https.close();
+    }
+  });
+
+  it('refuses a form from another origin, one with no Origin or Referer, and one without the right token (403 page)', async () => {
+    const browser = await signedIn(system, 'csrf@example.com');
+    await browser.get('/account');
+    const change = { displayName: 'Mallory' };
+    const refused = [
+      await browser.post('/account/profile', change, { Origin: 'https://evil.example' }),
+      await browser.post('/account/profile', change, { Referer: 'https://evil.example/page' }),
+      await browser.post('/account/profile', change, {}),
+      await browser.post('/account/profile', { ...change, csrf: '' }),
+      await browser.post('/account/profile', { ...change, csrf: 'x'.repeat(43) }),
+    ];
+    for (const response of refused) {
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('This form came from another site, or it has expired.');
+    }
+    // The same form, from this origin (by Origin, or Referer alone) with the token, goes through.
+    expect((await browser.post('/account/profile', change, { Referer: 'http://localhost/account' })).status).toBe(303);
+  });
+
+  it('pages carry a strict policy, no-store and no-referrer; the API keeps its own stricter policy', async () => {
+    const page = await system.app.request('/reset-password?token=abc');
+    expect(page.headers.get('Content-Security-Policy')).toBe(pagePolicy);
+    expect(pagePolicy).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    );
+    expect(page.headers.get('Cache-Control')).toBe('no-store');
+    expect(page.headers.get('Referrer-Policy')).toBe('no-referrer');
+    const api = await system.app.request('/api/users/me');
+    expect(api.headers.get('Content-Security-Policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('no log line carries the token of a link page, nor what its form posts', async () => {
+    const token = 'T0k3n-that-must-not-be-logged-0123456789abcdef';
+    const browser = createPageClient((path, init) => system.app.request(path, init));
+    await browser.get(`/reset-password?token=${token}`);
+    await browser.post('/reset-password', { token, newPassword: 'another sturdy passphrase' });
+    await browser.get(`/verify-email?token=${token}`);
+    await browser.post('/verify-email', { token });
+    expect(lines.some((line) => line.includes('"route":"/reset-password"'))).toBe(true);
+    expect(lines.filter((line) => line.includes(token))).toEqual([]);
+  });
+
+  it('parallel page loads that all need a refresh share one: the session survives (refresh tokens are single use)', async () => {
+    const browser = await signedIn(shortLived, 'parallel@example.com');
+    const loads = await Promise.all(Array.from({ length: 6 }, () => browser.get('/account')));
+    expect(loads.map(({ response }) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect((await browser.get('/account')).response.status).toBe(200);
+  });
+
+  it('a session signed out from another device sends the browser to sign in again', async () => {
+    const first = await signedIn(system, 'two-devices@example.com');
+    const second = createPageClient((path, init) => system.app.request(path, init));
+    await second.get('/login');
+    await second.post('/login', { email: 'two-devices@example.com', password });
+    const { html } = await first.get('/account');
+    const other = /action="\/account\/sessions\/([^/"]+)\/sign-out"/.exec(html)![1]!;
+    expect((await first.post(`/account/sessions/${other}/sign-out`, {})).headers.get('Location')).toBe('/account?done=session-revoked');
+    await eventually(async () => expect((await second.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
+    expect(second.cookies.has('session')).toBe(false);
+  });
+
+  it('a form with errors comes back with each error next to its field, announced', async () => {
+    const browser = createPageClient((path, init) => system.app.request(path, init));
+    await browser.get('/register');
+    const response = await browser.post('/register', { email: 'not-an-email', password: 'short' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('role="alert"');
+    expect(html).toMatch(/<input id="email"[^>]*aria-invalid="true" aria-describedby="email-error"/);
+    expect(html).toMatch(/<span id="email-error" class="error">/);
+    expect(html).toMatch(/value="not-an-email"/);
+  });
+});
