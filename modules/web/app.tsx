@@ -5,6 +5,7 @@ import { createApiCaller } from './api.ts';
 import { page, seeOther, type Web, type WebEnv } from './context.tsx';
 import { createCookieJar } from './cookie.ts';
 import { csrfProtection } from './csrf.ts';
+import { createLinkTokens } from './link-token.ts';
 import { accountPages, requireSignIn } from './pages/account.tsx';
 import { adminPages } from './pages/admin.tsx';
 import { emailLinkPages } from './pages/email-links.tsx';
@@ -50,8 +51,9 @@ const script = (body: string | Uint8Array) => (c: { body: (b: string | Uint8Arra
  */
 export function createWebApp({ api, store, publicUrl, sessionTtlSeconds, webauthnBundle, logError }: WebAppDeps): Hono<WebEnv> {
   const callApi = createApiCaller(api);
-  const sessions = createBrowserSessions({ store, callApi, cookies: createCookieJar(publicUrl), ttlSeconds: sessionTtlSeconds });
-  const web: Web = { sessions, callApi };
+  const cookies = createCookieJar(publicUrl);
+  const sessions = createBrowserSessions({ store, callApi, cookies, ttlSeconds: sessionTtlSeconds });
+  const web: Web = { sessions, callApi, linkTokens: createLinkTokens(cookies) };
   const app = new Hono<WebEnv>();
 
   app.get('/web/style.css', (c) =>

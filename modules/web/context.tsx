@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AppEnv } from '../kernel/http.ts';
 import type { CallApi } from './api.ts';
+import type { LinkTokens } from './link-token.ts';
 import { pageHeaders } from './form.ts';
 import { Layout } from './layout.tsx';
 import type { BrowserSessions, Visit } from './session.ts';
@@ -15,6 +16,7 @@ export type WebContext = Context<WebEnv>;
 export interface Web {
   sessions: BrowserSessions;
   callApi: CallApi;
+  linkTokens: LinkTokens;
 }
 
 /** Who a page shows when it failed before the browser was known. */

@@ -47,6 +47,7 @@ export const pagePolicy = [
 export function pageHeaders(c: Context) {
   c.header('Content-Security-Policy', pagePolicy);
   c.header('Cache-Control', 'no-store');
-  // Pages carry tokens in their URLs (reset, verification): no other site may see them.
-  c.header('Referrer-Policy', 'no-referrer');
+  // A mailed link's token never stays in a page's URL (link-token.ts); same-origin keeps every
+  // other URL from other sites too, while this origin's own form posts still name it in Origin.
+  c.header('Referrer-Policy', 'same-origin');
 }

@@ -29,6 +29,8 @@ export function Layout({
         <meta name="csrf-token" content={visit.csrfToken} />
         <title>{`${title} · modular-auth`}</title>
         <link rel="stylesheet" href="/web/style.css" />
+        {/* No icon: otherwise every browser asks for /favicon.ico. */}
+        <link rel="icon" href="data:," />
         {scripts.map((src) => (
           <script src={src} defer />
         ))}

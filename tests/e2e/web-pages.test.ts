@@ -102,14 +102,22 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     expect((await browser.post('/account/profile', change, { Referer: 'http://localhost/account' })).status).toBe(303);
   });
 
-  it('pages carry a strict policy, no-store and no-referrer; the API keeps its own stricter policy', async () => {
-    const page = await system.app.request('/reset-password?token=abc');
+  it('a mailed link’s token leaves the URL at once, by a no-referrer redirect, for an HttpOnly cookie', async () => {
+    const link = await system.app.request('/reset-password?token=abc');
+    expect(link.status).toBe(303);
+    expect(link.headers.get('Location')).toBe('/reset-password');
+    expect(link.headers.get('Referrer-Policy')).toBe('no-referrer');
+    expect(link.headers.getSetCookie()).toContain('reset-password-token=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400');
+  });
+
+  it('pages carry a strict policy, no-store and a same-origin referrer; the API keeps its own stricter policy', async () => {
+    const page = await system.app.request('/reset-password');
     expect(page.headers.get('Content-Security-Policy')).toBe(pagePolicy);
     expect(pagePolicy).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
     );
     expect(page.headers.get('Cache-Control')).toBe('no-store');
-    expect(page.headers.get('Referrer-Policy')).toBe('no-referrer');
+    expect(page.headers.get('Referrer-Policy')).toBe('same-origin');
     const api = await system.app.request('/api/users/me');
     expect(api.headers.get('Content-Security-Policy')).toBe("default-src 'none'; frame-ancestors 'none'");
   });
@@ -117,10 +125,14 @@ describe('the web app over HTTP (monolith, in-process)', () => {
   it('no log line carries the token of a link page, nor what its form posts', async () => {
     const token = 'T0k3n-that-must-not-be-logged-0123456789abcdef';
     const browser = createPageClient((path, init) => system.app.request(path, init));
-    await browser.get(`/reset-password?token=${token}`);
-    await browser.post('/reset-password', { token, newPassword: 'another sturdy passphrase' });
-    await browser.get(`/verify-email?token=${token}`);
-    await browser.post('/verify-email', { token });
+    for (const path of ['/reset-password', '/verify-email']) {
+      await browser.get(`${path}?token=${token}`);
+      const { html } = await browser.get(path);
+      expect(html).not.toContain(token);
+      const answer = await browser.post(path, { newPassword: 'another sturdy passphrase' });
+      // The API had the token (from the cookie), and refused it: the whole way ran.
+      expect(await answer.text()).toMatch(/This link is invalid/);
+    }
     expect(lines.some((line) => line.includes('"route":"/reset-password"'))).toBe(true);
     expect(lines.filter((line) => line.includes(token))).toEqual([]);
   });

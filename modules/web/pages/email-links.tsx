@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Hono } from 'hono';
 import { page, type Web, type WebContext, type WebEnv } from '../context.tsx';
-import { errorsOf, readForm, statusOf } from '../form.ts';
+import { errorsOf, statusOf } from '../form.ts';
 import { FormAlert, Notice, PostForm, type FormErrors } from '../layout.tsx';
 
 /** A link of a mail: where it leads, what the API does with its token, and what the person is told. */
@@ -30,13 +30,12 @@ const links: EmailLink[] = [
   },
 ];
 
-function Confirm({ c, link, token, errors }: { c: WebContext; link: EmailLink; token: string; errors?: FormErrors }) {
+function Confirm({ c, link, errors }: { c: WebContext; link: EmailLink; errors?: FormErrors }) {
   return (
     <>
       <p>{link.intro}</p>
       <PostForm action={link.path} visit={c.get('visit')} label={link.title}>
         <FormAlert errors={errors} />
-        <input type="hidden" name="token" value={token} />
         <button type="submit">Verify</button>
       </PostForm>
     </>
@@ -56,16 +55,18 @@ function Done({ c, text }: { c: WebContext; text: string }) {
  * `/verify-email?token=` and `/confirm-email?token=`: the page asks for a click, and only the
  * POST spends the token, so a mail scanner that fetches links cannot use it up.
  */
-export function emailLinkPages(app: Hono<WebEnv>, { callApi }: Web) {
+export function emailLinkPages(app: Hono<WebEnv>, { callApi, linkTokens }: Web) {
   for (const link of links) {
-    app.get(link.path, (c) => page(c, link.title, <Confirm c={c} link={link} token={c.req.query('token') ?? ''} />));
+    app.get(link.path, (c) => linkTokens.takeFromUrl(c) ?? page(c, link.title, <Confirm c={c} link={link} />));
     app.post(link.path, async (c) => {
-      const { token = '' } = await readForm(c);
-      const answer = await callApi(c, 'POST', link.api, { json: { token } });
-      if (answer.status === 204) return page(c, link.title, <Done c={c} text={link.done} />);
+      const answer = await callApi(c, 'POST', link.api, { json: { token: linkTokens.read(c) } });
+      if (answer.status === 204) {
+        linkTokens.clear(c);
+        return page(c, link.title, <Done c={c} text={link.done} />);
+      }
       const errors =
         (answer.body as { code?: string }).code === 'invalid_token' ? { form: 'This link is invalid, used or expired.' } : errorsOf(answer);
-      return page(c, link.title, <Confirm c={c} link={link} token={token} errors={errors} />, { status: statusOf(answer) });
+      return page(c, link.title, <Confirm c={c} link={link} errors={errors} />, { status: statusOf(answer) });
     });
   }
 }

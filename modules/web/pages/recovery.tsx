@@ -20,11 +20,10 @@ function ForgotForm({ c, email, errors, sent }: { c: WebContext; email?: string;
   );
 }
 
-function ResetForm({ c, token, errors }: { c: WebContext; token: string; errors?: FormErrors }) {
+function ResetForm({ c, errors }: { c: WebContext; errors?: FormErrors }) {
   return (
     <PostForm action="/reset-password" visit={c.get('visit')} label="Set new password">
       <FormAlert errors={errors} />
-      <input type="hidden" name="token" value={token} />
       <Field name="newPassword" label="New password" type="password" autocomplete="new-password" errors={errors} />
       <button type="submit">Set new password</button>
     </PostForm>
@@ -34,7 +33,7 @@ function ResetForm({ c, token, errors }: { c: WebContext; token: string; errors?
 const expiredLink = 'This link is invalid or has expired. Ask for a new one from “Forgot your password?”.';
 
 /** `/forgot-password` and `/reset-password?token=` (the link of the reset mail). */
-export function recoveryPages(app: Hono<WebEnv>, { callApi }: Web) {
+export function recoveryPages(app: Hono<WebEnv>, { callApi, linkTokens }: Web) {
   app.get('/forgot-password', (c) => page(c, 'Reset password', <ForgotForm c={c} />));
 
   app.post('/forgot-password', async (c) => {
@@ -44,13 +43,16 @@ export function recoveryPages(app: Hono<WebEnv>, { callApi }: Web) {
     return page(c, 'Reset password', <ForgotForm c={c} email={email} errors={errorsOf(answer)} />, { status: statusOf(answer) });
   });
 
-  app.get('/reset-password', (c) => page(c, 'Set new password', <ResetForm c={c} token={c.req.query('token') ?? ''} />));
+  app.get('/reset-password', (c) => linkTokens.takeFromUrl(c) ?? page(c, 'Set new password', <ResetForm c={c} />));
 
   app.post('/reset-password', async (c) => {
-    const { token = '', newPassword = '' } = await readForm(c);
-    const answer = await callApi(c, 'POST', '/api/auth/password/reset', { json: { token, newPassword } });
-    if (answer.status === 204) return seeOther(c, '/login?done=password-reset');
+    const { newPassword = '' } = await readForm(c);
+    const answer = await callApi(c, 'POST', '/api/auth/password/reset', { json: { token: linkTokens.read(c), newPassword } });
+    if (answer.status === 204) {
+      linkTokens.clear(c);
+      return seeOther(c, '/login?done=password-reset');
+    }
     const errors = (answer.body as { code?: string }).code === 'invalid_token' ? { form: expiredLink } : errorsOf(answer);
-    return page(c, 'Set new password', <ResetForm c={c} token={token} errors={errors} />, { status: statusOf(answer) });
+    return page(c, 'Set new password', <ResetForm c={c} errors={errors} />, { status: statusOf(answer) });
   });
 }

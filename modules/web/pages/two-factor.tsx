@@ -4,7 +4,6 @@ import QRCode from 'qrcode';
 import { page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
 import { errorsOf, readForm, statusOf } from '../form.ts';
 import { Field, FormAlert, PostForm, type FormErrors } from '../layout.tsx';
-import type { SignedInRecord } from '../ports.ts';
 import { accountAction, accountPage } from './account.tsx';
 
 /** The otpauth URL as a QR code: an SVG made here, shown as a data: image (the policy allows data: images only). */
@@ -13,13 +12,13 @@ async function qrImage(otpauthUrl: string): Promise<string> {
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
-async function Enrolment({ c, enrolment, errors }: { c: WebContext; enrolment: NonNullable<SignedInRecord['totpEnrolment']>; errors?: FormErrors }) {
+function Enrolment({ c, qr, secret, errors }: { c: WebContext; qr: string; secret: string; errors?: FormErrors }) {
   return (
     <>
       <p>Scan this code with your authenticator app, or type the key below into it. Then enter the 6-digit code it shows.</p>
-      <img class="qr" src={await qrImage(enrolment.otpauthUrl)} alt="QR code for your authenticator app" width="192" height="192" />
+      <img class="qr" src={qr} alt="QR code for your authenticator app" width="192" height="192" />
       <p>
-        Key: <code class="secret">{enrolment.secret}</code>
+        Key: <code class="secret">{secret}</code>
       </p>
       <PostForm action="/account/two-factor" visit={c.get('visit')} label="Confirm authenticator app">
         <FormAlert errors={errors} />
@@ -59,7 +58,8 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
   const enrolmentPage = async (c: WebContext, errors?: FormErrors, status: 200 | 400 = 200) => {
     const enrolment = c.get('visit').signedIn?.totpEnrolment;
     if (!enrolment) return seeOther(c, '/account');
-    return page(c, 'Set up authenticator app', await (<Enrolment c={c} enrolment={enrolment} errors={errors} />), { status });
+    const qr = await qrImage(enrolment.otpauthUrl);
+    return page(c, 'Set up authenticator app', <Enrolment c={c} qr={qr} secret={enrolment.secret} errors={errors} />, { status });
   };
 
   app.post('/account/totp', async (c) => {
