@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from './client.ts';
 import { startProcess, type RuntimeName } from './process.ts';
+import { createPageClient } from './web-client.ts';
 
 /** The JWKS as these tests read it: the ids of the published keys. */
 type Jwks = { keys: Array<{ kid: string }> };
@@ -41,6 +42,23 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
       await second.stop();
     }
   }, 120_000);
+
+  it('serves the web app: pages (hono/jsx), the passkey scripts, and an authenticator app’s QR code', async () => {
+    const server = await startProcess(runtime, { DATABASE_URL: 'memory' });
+    try {
+      const browser = createPageClient((path, init) => fetch(server.url + path, init), server.url);
+      const account = { email: 'web@example.com', password: 'a sturdy passphrase 42' };
+      expect((await browser.get('/register')).response.status).toBe(200);
+      expect((await browser.post('/register', account)).headers.get('Location')).toBe('/login?done=registered');
+      expect((await browser.post('/login', account)).headers.get('Location')).toBe('/account');
+      await browser.get('/account');
+      expect((await browser.post('/account/totp', { password: account.password })).headers.get('Location')).toBe('/account/two-factor');
+      expect((await browser.get('/account/two-factor')).html).toContain('src="data:image/svg+xml;base64,');
+      for (const script of ['/web/webauthn.js', '/web/passkeys.js']) expect((await fetch(server.url + script)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 
   // A supervisor (docker stop, Kubernetes) sends SIGTERM to the process it started, whatever that
   // process is doing: the signal must reach the server and let it close its data, never turn into a kill.
