@@ -14,6 +14,7 @@ const levels = {
   'user.registered': 'info',
   'user.login': 'info',
   'user.login_failed': 'warn',
+  'user.login_mfa_failed': 'warn',
   'user.logout': 'info',
   'user.password_changed': 'info',
   'user.deleted': 'info',

@@ -13,6 +13,7 @@ export const auditedEventTypes = [
   'user.registered',
   'user.login',
   'user.login_failed',
+  'user.login_mfa_failed',
   'user.logout',
   'user.password_changed',
   'user.roles_changed',

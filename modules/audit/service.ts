@@ -52,6 +52,7 @@ export function createAuditService({ entries }: { entries: AuditRepository }): A
       'user.registered': record,
       'user.login': record,
       'user.login_failed': record,
+      'user.login_mfa_failed': record,
       'user.logout': record,
       'user.password_changed': record,
       'user.roles_changed': record,
