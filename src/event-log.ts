@@ -30,6 +30,7 @@ const levels = {
   'admin.user_enabled': 'info',
   'admin.sessions_revoked': 'info',
   'admin.user_unlocked': 'info',
+  'admin.mfa_reset': 'warn',
   'user.mfa_enabled': 'info',
   'user.mfa_disabled': 'info',
   'user.recovery_codes_regenerated': 'info',

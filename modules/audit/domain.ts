@@ -27,6 +27,7 @@ export const auditedEventTypes = [
   'admin.user_enabled',
   'admin.sessions_revoked',
   'admin.user_unlocked',
+  'admin.mfa_reset',
   'user.mfa_enabled',
   'user.mfa_disabled',
   'user.recovery_codes_regenerated',

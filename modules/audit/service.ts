@@ -60,6 +60,7 @@ export function createAuditService({ entries }: { entries: AuditRepository }): A
       'admin.user_enabled': record,
       'admin.sessions_revoked': record,
       'admin.user_unlocked': record,
+      'admin.mfa_reset': record,
       'session.refresh_reuse_detected': record,
       'user.email_verified': record,
       'user.password_reset_requested': record,

@@ -102,7 +102,9 @@ export function lifecycleScenarios(start: StartTarget) {
       }
       expect((await ctx.api.auth.login.$post({ json: { email: s.email, password: s.password } })).status).toBe(401);
       await expectInvalidToken(ctx.api.auth.password.reset.$post({ json: { token, newPassword: 'yet another passphrase' } }));
-      expect((await mailTo(s.email, seen + 1)).subject).toBe('Your password was reset');
+      const notice = await mailTo(s.email, seen + 1);
+      expect(notice.subject).toBe('Your password was reset');
+      expect(notice.text).toContain('Second factors you have set up (an authenticator app, passkeys) stay as they were');
       await eventually(async () => {
         const types = await auditTypes(fresh.accessToken);
         expect(types).toEqual(expect.arrayContaining(['user.password_reset_requested', 'user.password_reset']));
