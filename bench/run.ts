@@ -12,6 +12,7 @@ import { startSplit } from '../tests/e2e/split.ts';
 import { spawnOwned } from '../tests/support/children.ts';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
 import { benchEventBuses } from './event-bus.ts';
+import { benchLoginWithTotp, percentiles } from './login-mfa.ts';
 import { type LoadOptions, type LoadResult, load, quantile } from './http-load.ts';
 import { benchEnv } from './measure.ts';
 import { median, startOnce } from './start.ts';
@@ -219,6 +220,19 @@ try {
     logins.login.perSecond / limit,
     '≥ 0.8, lag p99 < 20 ms',
     (r) => r >= 0.8 && lag < 20,
+  );
+
+  // A login with a TOTP second factor (two requests) beside a password-only one, one at a time.
+  const secondFactor = await benchLoginWithTotp(monolith.url, { samples: 40, rounds: 2, tag: schema });
+  const totpLogin = percentiles(secondFactor.totp);
+  const passwordLogin = percentiles(secondFactor.password);
+  raw.loginWithTotp = { samples: secondFactor.totp.length, totp: totpLogin, password: passwordLogin };
+  add(
+    'login with TOTP second factor ÷ password-only login, p50 (sequential)',
+    `${ms(totpLogin.p50)} (p99 ${ms(totpLogin.p99)})`,
+    `${ms(passwordLogin.p50)} (p99 ${ms(passwordLogin.p99)})`,
+    totpLogin.p50 / passwordLogin.p50,
+    '—',
   );
 
   // Split ÷ monolith: sequential authenticated reads, one at a time, both compiled.

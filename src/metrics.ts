@@ -86,6 +86,7 @@ export function createMetrics({ service }: { service: string }) {
       const handlers = eventHandlers(authEvents, {
         'user.login': async () => void logins.inc({ outcome: 'success' }),
         'user.login_failed': async () => void logins.inc({ outcome: 'failure' }),
+        'user.login_mfa_failed': async () => void logins.inc({ outcome: 'mfa_failure' }),
         'session.refresh_reuse_detected': async () => void reuse.inc(),
       });
       return subscribeHandlers(bus, 'metrics', handlers);

@@ -10,17 +10,20 @@ import { createArgon2PasswordHasher } from '../adapters/argon2/password-hasher.t
 import { createMemoryAccountTokenRepository } from '../adapters/memory/account-token-repository.ts';
 import { createMemoryAuditRepository } from '../adapters/memory/audit-repository.ts';
 import { createMemoryMfaRepository } from '../adapters/memory/mfa-repository.ts';
+import { createMemoryPendingLoginStore } from '../adapters/memory/pending-login-store.ts';
 import { createMemorySessionRepository } from '../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../adapters/memory/signing-key-repository.ts';
 import { createMemoryTotpReplayGuard } from '../adapters/memory/totp-replay-guard.ts';
 import { createMemoryUserRepository } from '../adapters/memory/user-repository.ts';
 import { createMemoryWebAuthnChallengeStore } from '../adapters/memory/webauthn-challenge-store.ts';
+import { createRedisPendingLoginStore } from '../adapters/redis/pending-login-store.ts';
 import { createRedisSessionRepository } from '../adapters/redis/session-repository.ts';
 import { createRedisTotpReplayGuard } from '../adapters/redis/totp-replay-guard.ts';
 import { createRedisWebAuthnChallengeStore } from '../adapters/redis/webauthn-challenge-store.ts';
 import { createSqlAccountTokenRepository } from '../adapters/sql/account-token-repository.ts';
 import { createSqlAuditRepository } from '../adapters/sql/audit-repository.ts';
 import { createSqlMfaRepository } from '../adapters/sql/mfa-repository.ts';
+import { createSqlPendingLoginStore } from '../adapters/sql/pending-login-store.ts';
 import { createSqlSessionRepository } from '../adapters/sql/session-repository.ts';
 import { createSqlSigningKeyRepository } from '../adapters/sql/signing-key-repository.ts';
 import { createSqlTotpReplayGuard } from '../adapters/sql/totp-replay-guard.ts';
@@ -94,6 +97,12 @@ export const modules = [
     deps: ({ config, logger, storage }, calls, settings) => ({
       calls,
       keys: signingKeyStore(config, signingKeyRepository(storage), logger),
+      // Shared by every auth process, as a second step may reach another than its first: Redis (keys expire by themselves) when set.
+      pendingLogins: storage.pick({
+        memory: () => createMemoryPendingLoginStore(),
+        sql: ({ db }) => createSqlPendingLoginStore({ db }),
+        redis: (stores) => createRedisPendingLoginStore(stores),
+      }),
       outbox: storage.outbox,
       tokens: config.tokens,
       ...settings,

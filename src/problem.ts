@@ -79,9 +79,10 @@ export function createProblemHandler({
     let detail = 'An unexpected error occurred.';
     let errors: unknown;
     let details: Record<string, unknown> | undefined;
-    if (error instanceof DomainError && statusByCode[error.code]) {
+    const routeStatus = error instanceof DomainError ? c.get('errorStatus')?.[error.code] : undefined;
+    if (error instanceof DomainError && (routeStatus ?? statusByCode[error.code])) {
       ({ code } = error);
-      status = statusByCode[code]!;
+      status = (routeStatus ?? statusByCode[code])!;
       detail = error.message;
       errors = error.details?.fields;
       if (exposeDetails) details = error.details;

@@ -11,6 +11,11 @@ export function createMemoryAccountTokenRepository(): AccountTokenRepository {
     byHash.delete(token.hash);
   };
 
+  const live = (hash: string, kind: AccountTokenRecord['kind'], at: Date) => {
+    const token = byHash.get(hash);
+    return token && token.kind === kind && token.expiresAt > at ? token : undefined;
+  };
+
   return {
     async issue(token) {
       const voided = byUserKind.get(keyOf(token));
@@ -20,10 +25,13 @@ export function createMemoryAccountTokenRepository(): AccountTokenRepository {
       byHash.set(stored.hash, stored);
     },
     async consume(hash, kind, at) {
-      const token = byHash.get(hash);
-      if (!token || token.kind !== kind || token.expiresAt <= at) return null;
-      remove(token);
-      return structuredClone(token);
+      const token = live(hash, kind, at);
+      if (token) remove(token);
+      return token ? structuredClone(token) : null;
+    },
+    async find(hash, kind, at) {
+      const token = live(hash, kind, at);
+      return token ? structuredClone(token) : null;
     },
     async deleteByUser(userId) {
       for (const token of [...byUserKind.values()]) if (token.userId === userId) remove(token);

@@ -44,6 +44,15 @@ export function createSqlAccountTokenRepository({ db }: { db: SqlDatabase }): Ac
       return row ? toRecord(row) : null;
     },
 
+    async find(hash, kind, at) {
+      const [row] = await db.query<TokenRow>('SELECT * FROM account_tokens WHERE token_hash = $1 AND kind = $2 AND expires_at > $3', [
+        hash,
+        kind,
+        at,
+      ]);
+      return row ? toRecord(row) : null;
+    },
+
     async deleteByUser(userId) {
       await db.query('DELETE FROM account_tokens WHERE user_id = $1', [userId]);
     },

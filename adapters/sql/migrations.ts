@@ -215,6 +215,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX webauthn_challenges_expires_idx ON webauthn_challenges (expires_at);
     `,
   },
+  {
+    version: 11,
+    name: 'pending_logins',
+    sql: `
+      -- Logins waiting for their second step (the auth module's), by the SHA-256 of their mfaToken.
+      CREATE TABLE pending_logins (
+        token_hash text PRIMARY KEY,
+        user_id text NOT NULL,
+        client_hash text NOT NULL,
+        failures integer NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX pending_logins_expires_idx ON pending_logins (expires_at);
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestMetaSchema } from '../kernel/mod.ts';
+import { mfaSummarySchema } from '../mfa/mod.ts';
 import { sessionViewSchema } from '../session/mod.ts';
 import { accountViewSchema } from '../user/mod.ts';
 
@@ -14,6 +15,6 @@ export type ActionInput = z.input<typeof actionInputSchema>;
 /** One active session of an account, as admins see it. */
 export const adminSessionViewSchema = sessionViewSchema.omit({ userId: true });
 
-/** An account and its active sessions (newest first). */
-export const userDetailSchema = z.object({ user: accountViewSchema, sessions: z.array(adminSessionViewSchema) });
+/** An account, its active sessions (newest first) and its second factors. */
+export const userDetailSchema = z.object({ user: accountViewSchema, sessions: z.array(adminSessionViewSchema), mfa: mfaSummarySchema });
 export type UserDetail = z.infer<typeof userDetailSchema>;

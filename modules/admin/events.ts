@@ -10,6 +10,8 @@ export const adminEvents = {
   'admin.user_enabled': action,
   'admin.sessions_revoked': action.extend({ revoked: z.number().int().min(0) }),
   'admin.user_unlocked': action,
+  /** Every second factor of the account removed (account recovery). */
+  'admin.mfa_reset': action,
 };
 
 export const adminEvent = eventFactory('admin', adminEvents);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { openApiRoutes, principalOf, requestMetaOf, type AppEnv } from '../kernel/http.ts';
 import { UserNotFoundError } from '../user/mod.ts';
 import type { AdminApi } from './ports.ts';
-import { disableUser, enableUser, getUser, revokeUserSessions, searchUsers, unlockUser } from './routes.ts';
+import { disableUser, enableUser, getUser, resetUserMfa, revokeUserSessions, searchUsers, unlockUser } from './routes.ts';
 
 /** The account a route names; account ids are UUIDs, so anything else is simply not an account (404, not 400). */
 function targetOf(c: Context<AppEnv>, id: string) {
@@ -38,6 +38,10 @@ export function adminEndpoints(api: AdminApi) {
     })
     .openapi(unlockUser, async (c) => {
       await api.unlockUser(targetOf(c, c.req.valid('param').id));
+      return c.body(null, 204);
+    })
+    .openapi(resetUserMfa, async (c) => {
+      await api.resetMfa(targetOf(c, c.req.valid('param').id));
       return c.body(null, 204);
     });
 }

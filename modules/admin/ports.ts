@@ -11,7 +11,7 @@ import type { ActionInput, UserDetail } from './domain.ts';
 export interface AdminApi {
   /** Accounts by email or display name, newest first, a page at a time (UserApi.searchAccounts). Idempotent. */
   searchUsers(input: SearchAccountsInput): Promise<AccountPage>;
-  /** The account with its active sessions, or null when there is none. Idempotent. */
+  /** The account with its active sessions and second factors, or null when there is none. Idempotent. */
   getUser(userId: string): Promise<UserDetail | null>;
   /**
    * Disables the account and revokes every session of it, so its access tokens stop passing the
@@ -25,4 +25,10 @@ export interface AdminApi {
   revokeSessions(input: ActionInput): Promise<{ revoked: number }>;
   /** Clears the account's failed-login throttle. Throws UserNotFoundError. Not idempotent: each call records an `admin.user_unlocked`. */
   unlockUser(input: ActionInput): Promise<void>;
+  /**
+   * Removes every second factor of the account (TOTP, recovery codes, passkeys) and its failed
+   * codes, so its owner can log in with the password alone and enrol again. Throws
+   * UserNotFoundError. Not idempotent: each call records an `admin.mfa_reset`.
+   */
+  resetMfa(input: ActionInput): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorRegistry, PortSpec } from '../kernel/mod.ts';
+import { mfaErrors } from '../mfa/mod.ts';
 import { sessionErrors } from '../session/mod.ts';
 import { accountPageSchema, searchAccountsInputSchema, userErrors } from '../user/mod.ts';
 import { actionInputSchema, userDetailSchema } from './domain.ts';
@@ -13,7 +14,8 @@ export const adminApiSpec = {
   enableUser: { input: actionInputSchema, output: z.undefined(), idempotent: false },
   revokeSessions: { input: actionInputSchema, output: z.object({ revoked: z.number().int() }), idempotent: false },
   unlockUser: { input: actionInputSchema, output: z.undefined(), idempotent: false },
+  resetMfa: { input: actionInputSchema, output: z.undefined(), idempotent: false },
 } satisfies PortSpec<AdminApi>;
 
-/** Admin passes on the user and session modules' errors. */
-export const adminErrors: ErrorRegistry = { ...userErrors, ...sessionErrors };
+/** Admin passes on the user, session and mfa modules' errors. */
+export const adminErrors: ErrorRegistry = { ...userErrors, ...sessionErrors, ...mfaErrors };

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiResponses, bearerWithRoles, jsonAnswer, named, problem } from '../kernel/http.ts';
+import { mfaSummarySchema } from '../mfa/mod.ts';
 import { accountViewSchema, adminRole, searchLimit } from '../user/mod.ts';
 import { adminSessionViewSchema } from './domain.ts';
 
@@ -50,11 +51,18 @@ export const getUser = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  summary: 'An account and its active sessions',
+  summary: 'An account, its active sessions and its second factors',
   security,
   request: userParam,
   responses: apiResponses({
-    200: jsonAnswer(z.object({ user: accountSchema, sessions: z.array(named(adminSessionViewSchema, 'AdminSession')) }), 'The account.'),
+    200: jsonAnswer(
+      z.object({
+        user: accountSchema,
+        sessions: z.array(named(adminSessionViewSchema, 'AdminSession')),
+        mfa: named(mfaSummarySchema, 'AdminMfaSummary'),
+      }),
+      'The account.',
+    ),
     401: unauthenticated,
     403: forbidden,
     404: notFound,
@@ -99,5 +107,12 @@ export const unlockUser = action(
   'Its failed logins, block and lockout are forgotten.',
 );
 
+export const resetUserMfa = action(
+  'delete',
+  '/{id}/mfa',
+  'Remove every second factor of an account',
+  'TOTP, recovery codes and passkeys are removed and its failed codes forgotten: its owner logs in with the password alone and may enrol again. For account recovery; audited as `admin.mfa_reset`.',
+);
+
 /** The route definitions under /api/admin/users, for the OpenAPI document. */
-export const adminRouteDefinitions = [searchUsers, getUser, disableUser, enableUser, revokeUserSessions, unlockUser];
+export const adminRouteDefinitions = [searchUsers, getUser, disableUser, enableUser, revokeUserSessions, unlockUser, resetUserMfa];

@@ -1,4 +1,5 @@
 import { parseInput, systemClock, type Clock, type Outbox } from '../kernel/mod.ts';
+import type { MfaApi } from '../mfa/mod.ts';
 import type { SessionApi } from '../session/mod.ts';
 import { UserNotFoundError, type UserApi } from '../user/mod.ts';
 import { actionInputSchema } from './domain.ts';
@@ -8,6 +9,7 @@ import type { AdminApi } from './ports.ts';
 export interface AdminServiceDeps {
   users: UserApi;
   sessions: SessionApi;
+  mfa: MfaApi;
   /** For the admin module's own events (it owns no state they could commit with). */
   outbox: Outbox;
   clock?: Clock;
@@ -15,7 +17,7 @@ export interface AdminServiceDeps {
 
 type ActionEvent = Exclude<keyof typeof adminEvents, 'admin.sessions_revoked'>;
 
-export function createAdminService({ users, sessions, outbox, clock = systemClock }: AdminServiceDeps): AdminApi {
+export function createAdminService({ users, sessions, mfa, outbox, clock = systemClock }: AdminServiceDeps): AdminApi {
   /** Records an action once it is done: a failure here answers 503, and the retry records it. */
   const record = (type: ActionEvent, { actorId, userId, meta }: ReturnType<typeof parse>) =>
     outbox.append([adminEvent(type, { userId, actorId, ...meta }, clock.now())]);
@@ -27,8 +29,8 @@ export function createAdminService({ users, sessions, outbox, clock = systemCloc
     async getUser(userId) {
       const user = await users.getAccount(userId);
       if (!user) return null;
-      const active = await sessions.listActive(userId);
-      return { user, sessions: active.map(({ userId: _, ...session }) => session) };
+      const [active, factors] = await Promise.all([sessions.listActive(userId), mfa.summary(userId)]);
+      return { user, sessions: active.map(({ userId: _, ...session }) => session), mfa: factors };
     },
 
     async disableUser(input) {
@@ -58,6 +60,13 @@ export function createAdminService({ users, sessions, outbox, clock = systemCloc
       const action = parse(input);
       await users.unlock(action.userId);
       await record('admin.user_unlocked', action);
+    },
+
+    async resetMfa(input) {
+      const action = parse(input);
+      if (!(await users.getAccount(action.userId))) throw new UserNotFoundError();
+      await mfa.reset(action.userId);
+      await record('admin.mfa_reset', action);
     },
   };
 }

@@ -1,7 +1,16 @@
-import { openApiRoutes, principalOf, requestMetaOf } from '../kernel/http.ts';
+import { answerErrorsWith, openApiRoutes, principalOf, requestMetaOf, type StatusTable } from '../kernel/http.ts';
+import type { AuthErrorCode } from './errors.ts';
 import { jwksMaxAgeSeconds } from './key-lifecycle.ts';
 import type { AuthApi } from './ports.ts';
-import { jwks, login, logout, refresh, register } from './routes.ts';
+import { jwks, login, logout, mfaWebAuthnOptions, passkeyLogin, passkeyOptions, refresh, register, verifyMfa } from './routes.ts';
+
+export const authErrorStatus = { invalid_mfa_token: 401 } satisfies StatusTable<AuthErrorCode>;
+
+/**
+ * A wrong factor at login is a failed authentication (API.md: 401 `invalid_code`), where the mfa
+ * module's own routes answer the same codes as the owner's bad input (400).
+ */
+const loginStepStatus = { invalid_code: 401, invalid_credential: 401 } as const;
 
 /** Public routes under /api/auth. `/logout` needs an authenticated principal; the rest do not. */
 export function authEndpoints(auth: AuthApi) {
@@ -11,7 +20,20 @@ export function authEndpoints(auth: AuthApi) {
       return c.json({ user }, 201);
     })
     .openapi(login, async (c) => {
-      return c.json(await auth.login({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);
+      const answer = await auth.login({ ...c.req.valid('json'), meta: requestMetaOf(c) });
+      return 'mfaRequired' in answer ? c.json(answer, 202) : c.json(answer, 200);
+    })
+    .openapi(verifyMfa, async (c) => {
+      answerErrorsWith(c, loginStepStatus);
+      return c.json(await auth.verifyMfa({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);
+    })
+    .openapi(mfaWebAuthnOptions, async (c) => {
+      return c.json(await auth.mfaWebAuthnOptions({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);
+    })
+    .openapi(passkeyOptions, async (c) => c.json(await auth.passkeyOptions(), 200))
+    .openapi(passkeyLogin, async (c) => {
+      answerErrorsWith(c, loginStepStatus);
+      return c.json(await auth.passkeyLogin({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);
     })
     .openapi(refresh, async (c) => {
       return c.json(await auth.refresh({ ...c.req.valid('json'), meta: requestMetaOf(c) }), 200);

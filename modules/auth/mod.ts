@@ -2,9 +2,15 @@
  * The auth module: login, refresh, logout, access-token issuance (EdDSA), signing keys and JWKS.
  * Other code imports only this file.
  */
-export type { AuthApi, SigningKeyRepository } from './ports.ts';
+export type { AuthApi, PendingLoginStore, SigningKeyRepository } from './ports.ts';
 export {
   tokenResponseSchema,
+  mfaRequiredSchema,
+  loginAnswerSchema,
+  mfaTokenLifetimeSeconds,
+  type LoginAnswer,
+  type MfaRequired,
+  type PendingLogin,
   jwksSchema,
   loginInputSchema,
   type TokenResponse,
@@ -24,7 +30,9 @@ export {
   type SigningKeyState,
   type SigningKeyStatus,
 } from './key-lifecycle.ts';
-export { authEndpoints, jwksEndpoints } from './http.ts';
+export { InvalidMfaTokenError, type AuthErrorCode } from './errors.ts';
+export { mfaTokenFailureLimit } from './pending-logins.ts';
+export { authEndpoints, authErrorStatus, jwksEndpoints } from './http.ts';
 export { authRouteDefinitions, jwksRouteDefinitions } from './routes.ts';
 export { authApiSpec, authErrors } from './remote.ts';
 export { createPasswordThrottle, passwordThrottlePolicy } from './throttle.ts';

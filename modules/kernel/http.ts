@@ -11,6 +11,8 @@ export type AppEnv = {
     requestId: string;
     meta: RequestMeta;
     principal?: Principal;
+    /** Statuses this route gives some error codes instead of the module tables' (see answerErrorsWith). */
+    errorStatus?: Readonly<Record<string, ContentfulStatusCode>>;
   };
 };
 
@@ -155,6 +157,15 @@ export function apiResponses<R extends RouteConfig['responses']>(responses: R) {
     429: retryLater('Too many requests from this address, or too many failed logins for this account.'),
     503: retryLater('A dependency (database, Redis, another module) does not answer; retry shortly.'),
   };
+}
+
+/**
+ * Makes this request answer the codes in `statuses` with those statuses instead of the module
+ * tables'. A code keeps one meaning, but its status may depend on the route: `invalid_code` is the
+ * owner's bad input when confirming an enrolment (400) and a failed authentication at login (401).
+ */
+export function answerErrorsWith(c: Context<AppEnv>, statuses: Readonly<Record<string, ContentfulStatusCode>>): void {
+  c.set('errorStatus', statuses);
 }
 
 /** The authenticated caller; throws when the route was reached without one. */

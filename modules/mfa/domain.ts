@@ -114,6 +114,21 @@ export type AuthenticationOptionsInput = z.input<typeof authenticationOptionsInp
 export const verifyAssertionInputSchema = z.object({ userId: userId.optional(), credential: assertionCredentialSchema });
 export type VerifyAssertionInput = z.input<typeof verifyAssertionInputSchema>;
 
+/**
+ * One answer to a login's second step for the account `userId`, or (a passkey without a user) a
+ * passwordless login, where the passkey names the account.
+ */
+export const loginStepInputSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('totp'), userId, code: presentedCodeSchema }),
+  z.object({ method: z.literal('recovery_code'), userId, code: presentedCodeSchema }),
+  z.object({ method: z.literal('webauthn'), userId: userId.optional(), credential: assertionCredentialSchema }),
+]);
+export type LoginStepInput = z.input<typeof loginStepInputSchema>;
+
+/** The account a login step proved, and the RFC 8176 method references of what proved it. */
+export const loginStepResultSchema = z.object({ userId: z.string(), amr: z.array(z.string()) });
+export type LoginStepResult = z.infer<typeof loginStepResultSchema>;
+
 /** Whose passkey signed, and whether the authenticator verified the user (PIN, biometrics). */
 export const assertionResultSchema = z.object({ userId: z.string(), passkeyId: z.string(), userVerified: z.boolean() });
 export type AssertionResult = z.infer<typeof assertionResultSchema>;

@@ -7,6 +7,8 @@ import type {
   CodeInput,
   ConfirmTotpInput,
   CreationOptions,
+  LoginStepInput,
+  LoginStepResult,
   MfaMethod,
   MfaSummary,
   PasskeyRecord,
@@ -71,6 +73,20 @@ export interface MfaApi {
    * verification). Throws InvalidCredentialError. Not idempotent.
    */
   verifyAssertion(input: VerifyAssertionInput): Promise<AssertionResult>;
+  /**
+   * A login's second step, whatever its method: a TOTP code (verifyTotp), a recovery code
+   * (useRecoveryCode) or an assertion of one of the account's passkeys (verifyAssertion); without
+   * `userId`, a passwordless login with a discoverable, user-verified passkey. Returns the account
+   * and the RFC 8176 references of the method (`otp`, `hwk`; `hwk`, `user` for a passkey alone), so
+   * the caller learns nothing about each method. Throws as the method's own check:
+   * InvalidCodeError, InvalidCredentialError, RateLimitedError. Not idempotent.
+   */
+  verifyLoginStep(input: LoginStepInput): Promise<LoginStepResult>;
+  /**
+   * Removes every second factor of the account (an admin's account recovery) and forgets its
+   * failed codes. Idempotent in effect; the caller records the action.
+   */
+  reset(userId: string): Promise<void>;
 }
 
 /**
@@ -123,7 +139,7 @@ export interface MfaRepository {
    * too. False, nothing changed, when it is not one of the account's.
    */
   removePasskey(userId: string, passkeyId: string, events: readonly CloudEvent[]): Promise<boolean>;
-  /** Removes everything of the account (it was deleted). Idempotent. */
+  /** Removes everything of the account (deleted, or reset by an admin). Idempotent. */
   removeAll(userId: string): Promise<void>;
 }
 

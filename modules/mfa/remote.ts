@@ -8,6 +8,8 @@ import {
   codeInputSchema,
   confirmTotpInputSchema,
   creationOptionsSchema,
+  loginStepInputSchema,
+  loginStepResultSchema,
   mfaMethods,
   mfaSummarySchema,
   passkeyViewSchema,
@@ -38,6 +40,9 @@ export const mfaApiSpec = {
   useRecoveryCode: { input: codeInputSchema, output: z.object({ recoveryCodesLeft: z.number().int() }), idempotent: false },
   authenticationOptions: { input: authenticationOptionsInputSchema, output: requestOptionsSchema, idempotent: false },
   verifyAssertion: { input: verifyAssertionInputSchema, output: assertionResultSchema, idempotent: false },
+  verifyLoginStep: { input: loginStepInputSchema, output: loginStepResultSchema, idempotent: false },
+  // Removing what is gone already changes nothing.
+  reset: { input: userId, output: z.undefined(), idempotent: true },
 } satisfies PortSpec<MfaApi>;
 
 /** Its own errors, and the user module's it passes on (a wrong password). */

@@ -1,6 +1,6 @@
 import { parseInput, systemClock, type Clock, type PasswordThrottle } from '../kernel/mod.ts';
 import { InvalidCredentialsError, type UserApi } from '../user/mod.ts';
-import { methodsOf, toSummary } from './domain.ts';
+import { loginStepInputSchema, methodsOf, toSummary } from './domain.ts';
 import { InvalidCodeError } from './errors.ts';
 import { createPasskeyFactor } from './passkey-factor.ts';
 import type { MfaApi, MfaRepository, TotpReplayGuard, WebAuthnChallengeStore } from './ports.ts';
@@ -26,6 +26,9 @@ export interface MfaServiceDeps {
 
 const userIdSchema = z.string().min(1);
 
+/** The throttle's record of an account's failed codes (see acceptCode). */
+const codeThrottleKey = (userId: string) => `mfa:${userId}`;
+
 export function createMfaService({
   userApi,
   factors,
@@ -45,11 +48,22 @@ export function createMfaService({
     return check.user;
   }
 
+  /**
+   * Counts a code check twice: under the account key the user module throttles password checks
+   * under (codes and passwords share one budget), and under a key of its own that only a right
+   * code clears. A right password clears the first, and whoever stole it can log in at will; a
+   * reset link clears it too: neither may buy fresh code guesses.
+   */
   async function acceptCode(userId: string, check: () => Promise<boolean>): Promise<void> {
-    // The account key the user module throttles password checks under: one count for both.
-    const passed = throttle ? await throttle.attempt(`user:${userId}`, check, (ok) => ok) : await check();
+    const ok = (passed: boolean) => passed;
+    const passed = throttle
+      ? await throttle.attempt(`user:${userId}`, () => throttle.attempt(codeThrottleKey(userId), check, ok), ok)
+      : await check();
     if (!passed) throw new InvalidCodeError();
   }
+
+  const totp = createTotpFactor({ factors, replayGuard, issuer, clock, confirmPassword, acceptCode });
+  const passkeys = createPasskeyFactor({ userApi, factors, challenges, relyingParty, clock });
 
   return {
     async summary(userId) {
@@ -58,7 +72,23 @@ export function createMfaService({
     async methodsOf(userId) {
       return methodsOf(await factors.get(parseInput(userIdSchema, userId)));
     },
-    ...createTotpFactor({ factors, replayGuard, issuer, clock, confirmPassword, acceptCode }),
-    ...createPasskeyFactor({ userApi, factors, challenges, relyingParty, clock }),
+    ...totp,
+    ...passkeys,
+
+    async verifyLoginStep(input) {
+      const step = parseInput(loginStepInputSchema, input);
+      if (step.method === 'totp') await totp.verifyTotp(step);
+      if (step.method === 'recovery_code') await totp.useRecoveryCode(step);
+      if (step.method !== 'webauthn') return { userId: step.userId, amr: ['otp'] };
+      const { userId } = await passkeys.verifyAssertion(step);
+      // Alone, the passkey verified the user (verifyAssertion requires it then): both factors in one.
+      return { userId, amr: step.userId === undefined ? ['hwk', 'user'] : ['hwk'] };
+    },
+
+    async reset(input) {
+      const userId = parseInput(userIdSchema, input);
+      await factors.removeAll(userId);
+      await throttle?.clear(codeThrottleKey(userId));
+    },
   };
 }

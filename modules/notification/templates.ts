@@ -56,6 +56,8 @@ export const resetPasswordMail = (url: string, minutes: number) =>
 export const passwordResetNoticeMail = () =>
   mail('Your password was reset', [
     'The password of your account was just reset with a link sent to this address, and every session was signed out.',
+    // Said to every account: whether it has a second factor is not this module's to look up.
+    'Second factors you have set up (an authenticator app, passkeys) stay as they were: signing in still asks for one.',
     contact,
   ]);
 

@@ -218,6 +218,12 @@ export interface AccountTokenRepository {
    */
   consume(hash: string, kind: AccountTokenKind, at: Date): Promise<AccountTokenRecord | null>;
   /**
+   * The token with this hash if it is of `kind` and unexpired at `at`, left in place; null as for
+   * consume(). Lets a caller check a token before costly work it spends it after. Store down:
+   * UnavailableError.
+   */
+  find(hash: string, kind: AccountTokenKind, at: Date): Promise<AccountTokenRecord | null>;
+  /**
    * Removes every token of the user (the account is gone). Idempotent. Store down:
    * UnavailableError, and none was removed, or (answer lost) all were.
    */

@@ -259,11 +259,13 @@ export function createUserService({
     async resetPassword(input) {
       const { token, newPassword, meta } = parseInput(resetPasswordInputSchema, input);
       rejectCommon(newPassword);
-      // The token is spent before the hash: a bad token costs no argon2 run. Should hashing or
-      // the update fail after, the link is spent: the account asks for another.
+      // Checked before the hash, so a bad token costs no argon2 run, and spent after it, so a hash
+      // refused (busy) or failed leaves the link working.
+      await holderOf(token, 'password_reset', 'find');
+      const passwordHash = await hasher.hash(newPassword);
       const { user } = await spend(token, 'password_reset');
       const now = clock.now();
-      const updated = await users.update(user.id, { passwordHash: await hasher.hash(newPassword), updatedAt: now }, [
+      const updated = await users.update(user.id, { passwordHash, updatedAt: now }, [
         userEvent('user.password_reset', { userId: user.id, ...meta }, now),
       ]);
       if (!updated) throw new InvalidTokenError();
@@ -307,7 +309,12 @@ export function createUserService({
    * account no longer has.
    */
   async function spend(token: string, kind: AccountTokenKind): Promise<{ user: UserRecord; email: string }> {
-    const record = await tokens.consume(await accountTokenHash(token), kind, clock.now());
+    return holderOf(token, kind, 'consume');
+  }
+
+  /** The account a live token of `kind` belongs to, the token spent or only found; InvalidTokenError as for spend. */
+  async function holderOf(token: string, kind: AccountTokenKind, lookup: 'consume' | 'find'): Promise<{ user: UserRecord; email: string }> {
+    const record = await tokens[lookup](await accountTokenHash(token), kind, clock.now());
     const user = record ? await users.findById(record.userId) : null;
     if (!record || !user) throw new InvalidTokenError();
     if (kind !== 'email_change' && canonicalEmail(user.email) !== canonicalEmail(record.email)) throw new InvalidTokenError();

@@ -97,6 +97,17 @@ export function describeAccountTokenRepositoryContract(
       expect(results.filter((r) => r !== null)).toEqual([record]);
     });
 
+    it('find() returns a live token of its kind and leaves it spendable; null where consume() would be', async () => {
+      const { record } = await token('password_reset');
+      await repo.issue(record);
+      expect(await repo.find(record.hash, 'password_reset', now)).toEqual(record);
+      expect(await repo.find(record.hash, 'password_reset', now)).toEqual(record);
+      expect(await repo.find(record.hash, 'email_change', now)).toBeNull();
+      expect(await repo.find(record.hash, 'password_reset', record.expiresAt)).toBeNull();
+      expect(await spend(record)).toEqual(record);
+      expect(await repo.find(record.hash, 'password_reset', now)).toBeNull();
+    });
+
     it('deleteByUser() removes every token of the user, and only theirs; again it changes nothing', async () => {
       const userId = crypto.randomUUID();
       const mine = [(await token('password_reset', userId)).record, (await token('email_verification', userId)).record];
@@ -119,6 +130,7 @@ export function describeAccountTokenRepositoryContract(
           {
             issue: () => down.issue(replacement),
             consume: () => down.consume(kept.hash, kept.kind, now),
+            find: () => down.find(kept.hash, kept.kind, now),
             deleteByUser: () => down.deleteByUser(kept.userId),
           },
           () => down.consume(crypto.randomUUID(), 'password_reset', now),

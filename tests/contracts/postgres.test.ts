@@ -12,6 +12,7 @@ import { createSqlUserRepository } from '../../adapters/sql/user-repository.ts';
 import { createSqlMfaRepository } from '../../adapters/sql/mfa-repository.ts';
 import { createSqlTotpReplayGuard } from '../../adapters/sql/totp-replay-guard.ts';
 import { createSqlWebAuthnChallengeStore } from '../../adapters/sql/webauthn-challenge-store.ts';
+import { createSqlPendingLoginStore } from '../../adapters/sql/pending-login-store.ts';
 import { testDatabaseUrl, uniqueName } from '../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { describeAccountTokenRepositoryContract } from './account-token-repository.contract.ts';
@@ -24,6 +25,7 @@ import { describeUserRepositoryContract } from './user-repository.contract.ts';
 import { describeMfaRepositoryContract } from './mfa-repository.contract.ts';
 import { describeTotpReplayGuardContract } from './totp-replay-guard.contract.ts';
 import { describeWebAuthnChallengeStoreContract } from './webauthn-challenge-store.contract.ts';
+import { describePendingLoginStoreContract } from './pending-login-store.contract.ts';
 import { eventually, type MakeAdapter, type StoreDown } from './support.ts';
 
 // The file's own schema on the real server, so test files run in parallel; every schema this
@@ -89,6 +91,12 @@ describeTotpReplayGuardContract('postgres', () => createSqlTotpReplayGuard({ db 
 describeWebAuthnChallengeStoreContract('postgres', () => createSqlWebAuthnChallengeStore({ db }), {
   outage,
   make: () => createSqlWebAuthnChallengeStore({ db: viaProxy }),
+});
+
+// The auth module's logins waiting for a second step.
+describePendingLoginStoreContract('postgres', () => createSqlPendingLoginStore({ db }), {
+  outage,
+  make: () => createSqlPendingLoginStore({ db: viaProxy }),
 });
 
 describeSessionRepositoryContract('postgres', withOutbox(createSqlSessionRepository), overProxy(createSqlSessionRepository));

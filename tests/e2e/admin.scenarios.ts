@@ -37,6 +37,7 @@ export function adminScenarios(start: StartTarget) {
       ['POST', `/api/admin/users/${id}/enable`],
       ['DELETE', `/api/admin/users/${id}/sessions`],
       ['POST', `/api/admin/users/${id}/unlock`],
+      ['DELETE', `/api/admin/users/${id}/mfa`],
       ['GET', '/api/admin/audit'],
     ];
     for (const [method, path] of calls) {
@@ -72,7 +73,11 @@ export function adminScenarios(start: StartTarget) {
   it('GET /api/admin/users/{id} answers the account with lastLoginAt and its active sessions; 404 for an unknown id', async () => {
     const { user: registered } = await ctx.api.register();
     const before = await read(byId().$get(param(registered.id), as()));
-    expect(before.body).toEqual({ user: { ...registered, disabled: false, roles: [], lastLoginAt: null }, sessions: [] });
+    expect(before.body).toEqual({
+      user: { ...registered, disabled: false, roles: [], lastLoginAt: null },
+      sessions: [],
+      mfa: { totp: false, passkeys: [], recoveryCodesLeft: 0 },
+    });
     const session = await ctx.api.login(registered.email);
     const after = await read(byId().$get(param(registered.id), as()));
     expect(after.status).toBe(200);

@@ -102,7 +102,9 @@ export function lifecycleScenarios(start: StartTarget) {
       }
       expect((await ctx.api.auth.login.$post({ json: { email: s.email, password: s.password } })).status).toBe(401);
       await expectInvalidToken(ctx.api.auth.password.reset.$post({ json: { token, newPassword: 'yet another passphrase' } }));
-      expect((await mailTo(s.email, seen + 1)).subject).toBe('Your password was reset');
+      const notice = await mailTo(s.email, seen + 1);
+      expect(notice.subject).toBe('Your password was reset');
+      expect(notice.text).toContain('Second factors you have set up (an authenticator app, passkeys) stay as they were');
       await eventually(async () => {
         const types = await auditTypes(fresh.accessToken);
         expect(types).toEqual(expect.arrayContaining(['user.password_reset_requested', 'user.password_reset']));
@@ -154,11 +156,11 @@ export function lifecycleScenarios(start: StartTarget) {
       expect([...bodies]).toHaveLength(1);
       expect([...bodies][0]).toMatch(/^202 application\/json/);
       const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-      const ratio = median(times.known) / median(times.unknown);
-      expect(ratio, `median known ${median(times.known).toFixed(2)} ms, unknown ${median(times.unknown).toFixed(2)} ms`).toBeGreaterThan(
-        0.8,
-      );
-      expect(ratio).toBeLessThan(1.25);
+      const [knownMs, unknownMs] = [median(times.known), median(times.unknown)];
+      // Alike within a fifth, or within 3 ms where a loaded machine's noise is larger than that: what
+      // would tell an address apart (an argon2 hash, a mail sent inline, 10 ms and more) fails both.
+      const alike = Math.abs(knownMs - unknownMs) < 3 || (knownMs / unknownMs > 0.8 && knownMs / unknownMs < 1.25);
+      expect(alike, `median known ${knownMs.toFixed(2)} ms, unknown ${unknownMs.toFixed(2)} ms`).toBe(true);
     });
   });
 

@@ -116,7 +116,7 @@ describe('the OpenAPI document', () => {
       Object.entries(item as Record<string, Operation>).map(([method, op]) => [`${method} ${path}`, op.security] as const),
     );
     const admin = requirements.filter(([route]) => route.includes(' /api/admin/'));
-    expect(admin.length).toBe(7);
+    expect(admin.length).toBe(8);
     for (const [route, security] of requirements) {
       const roles = (security as Array<{ bearerAuth?: string[] }> | undefined)?.[0]?.bearerAuth ?? [];
       expect([route, roles]).toEqual([route, route.includes(' /api/admin/') ? ['admin'] : []]);

@@ -4,7 +4,7 @@ import { createMemoryPasswordHasher } from '../../adapters/memory/password-hashe
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
-import { eventFactory, RateLimitedError } from '../../modules/kernel/mod.ts';
+import { eventFactory, RateLimitedError, UnavailableError } from '../../modules/kernel/mod.ts';
 import {
   createUserService,
   EmailTakenError,
@@ -25,17 +25,27 @@ const userEvent = eventFactory('user', userEvents);
 describe.each(runners)('account lifecycle in the user service ($name)', ({ wrap }) => {
   function setup() {
     const { outbox, written } = observedOutbox();
+    const hasher = createMemoryPasswordHasher();
+    // Set to make the next hashes refuse as an overloaded hash admission does.
+    const refuseHashes = { count: 0, hashed: 0 };
     const throttle = createPasswordThrottle({ store: createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy }) });
     const deps = {
       users: createMemoryUserRepository({ outbox }),
-      hasher: createMemoryPasswordHasher(),
+      hasher: {
+        ...hasher,
+        async hash(plain: string) {
+          refuseHashes.hashed++;
+          if (refuseHashes.count > 0 && refuseHashes.count--) throw new UnavailableError('busy', { retryAfterSeconds: 1 });
+          return hasher.hash(plain);
+        },
+      },
       commonPasswords: createCommonPasswordList(),
       throttle,
       ...lifecycleDeps(outbox),
     };
     const users = wrap(createUserService(deps), { module: 'user', spec: userApiSpec, errors: userErrors });
     const account = (email = `ada-${crypto.randomUUID().slice(0, 8)}@example.com`) => users.register({ email, password });
-    return { users, account, written, throttle, handlers: userHandlers(deps) };
+    return { users, account, written, throttle, refuseHashes, handlers: userHandlers(deps) };
   }
 
   it('issueAccountToken() returns a 43-character token and its address; a newer one voids the older', async () => {
@@ -108,6 +118,19 @@ describe.each(runners)('account lifecycle in the user service ($name)', ({ wrap 
     expect((await users.verifyCredentials({ email: user.email, password: 'a new passphrase' })).ok).toBe(true);
     expect((await written()).find((e) => e.type === 'user.password_reset')?.data).toEqual({ userId: user.id, ip: '192.0.2.9' });
     await expect(users.resetPassword({ token, newPassword: 'yet another passphrase' })).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('resetPassword() checks the token before hashing and spends it after: a refused hash leaves the link working', async () => {
+    const { users, account, refuseHashes } = setup();
+    const user = await account();
+    const { token } = (await users.issueAccountToken({ userId: user.id, kind: 'password_reset' }))!;
+    const hashedBefore = refuseHashes.hashed;
+    await expect(users.resetPassword({ token: 'never issued', newPassword: 'a new passphrase' })).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(refuseHashes.hashed).toBe(hashedBefore);
+    refuseHashes.count = 1;
+    await expect(users.resetPassword({ token, newPassword: 'a new passphrase' })).rejects.toMatchObject({ code: 'service_unavailable' });
+    await users.resetPassword({ token, newPassword: 'a new passphrase' });
+    expect((await users.verifyCredentials({ email: user.email, password: 'a new passphrase' })).ok).toBe(true);
   });
 
   it('a reset link sent to an address the account no longer has does not work', async () => {

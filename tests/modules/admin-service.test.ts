@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryMfaRepository } from '../../adapters/memory/mfa-repository.ts';
 import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
 import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
+import { createMemoryTotpReplayGuard } from '../../adapters/memory/totp-replay-guard.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
+import { createMemoryWebAuthnChallengeStore } from '../../adapters/memory/webauthn-challenge-store.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
 import { adminApiSpec, adminErrors, createAdminService } from '../../modules/admin/mod.ts';
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
 import { RateLimitedError } from '../../modules/kernel/mod.ts';
+import { createMfaService, InvalidCodeError, mfaApiSpec, mfaErrors, totpCodeAt } from '../../modules/mfa/mod.ts';
 import { createSessionService, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { AccountDisabledError, createUserService, UserNotFoundError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
 import { lifecycleDeps, observedOutbox } from './fixtures.ts';
@@ -16,9 +20,9 @@ const password = 'a sturdy passphrase 42';
 
 // The admin service and its collaborators run in-process, or each behind its own HTTP routes.
 describe.each(runners)('admin service ($name)', ({ wrap }) => {
-  function setup() {
+  function setup({ policy = passwordThrottlePolicy } = {}) {
     const { outbox, written } = observedOutbox();
-    const throttle = createPasswordThrottle({ store: createMemoryPasswordAttemptStore({ policy: passwordThrottlePolicy }) });
+    const throttle = createPasswordThrottle({ store: createMemoryPasswordAttemptStore({ policy }) });
     const users = wrap(
       createUserService({
         users: createMemoryUserRepository({ outbox }),
@@ -38,18 +42,34 @@ describe.each(runners)('admin service ($name)', ({ wrap }) => {
       }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    const admin = wrap(createAdminService({ users, sessions, outbox }), { module: 'admin', spec: adminApiSpec, errors: adminErrors });
-    return { admin, users, sessions, written };
+    const mfa = wrap(
+      createMfaService({
+        userApi: users,
+        factors: createMemoryMfaRepository({ outbox }),
+        replayGuard: createMemoryTotpReplayGuard(),
+        challenges: createMemoryWebAuthnChallengeStore(),
+        relyingParty: { id: 'app.example.test', name: 'modular-auth', origins: ['https://app.example.test'] },
+        issuer: 'modular-auth',
+        throttle,
+      }),
+      { module: 'mfa', spec: mfaApiSpec, errors: mfaErrors },
+    );
+    const admin = wrap(createAdminService({ users, sessions, mfa, outbox }), { module: 'admin', spec: adminApiSpec, errors: adminErrors });
+    return { admin, users, sessions, mfa, written };
   }
   const actorId = crypto.randomUUID();
   const meta = { ip: '203.0.113.9', userAgent: 'admin-console' };
 
-  it('getUser() answers the account with its active sessions, and null for an unknown one', async () => {
+  it('getUser() answers the account with its active sessions and second factors, and null for an unknown one', async () => {
     const { admin, users, sessions } = setup();
     const user = await users.register({ email: 'ada@example.com', password, displayName: 'Ada' });
     const { userId: _, ...session } = (await sessions.create({ userId: user.id, amr: ['pwd', 'otp'], meta: { userAgent: 'phone' } }))
       .session;
-    expect(await admin.getUser(user.id)).toEqual({ user: { ...user, roles: [], disabled: false, lastLoginAt: null }, sessions: [session] });
+    expect(await admin.getUser(user.id)).toEqual({
+      user: { ...user, roles: [], disabled: false, lastLoginAt: null },
+      sessions: [session],
+      mfa: { totp: false, passkeys: [], recoveryCodesLeft: 0 },
+    });
     expect(await admin.getUser(crypto.randomUUID())).toBeNull();
   });
 
@@ -92,10 +112,38 @@ describe.each(runners)('admin service ($name)', ({ wrap }) => {
     expect(recorded[0]!.data.revoked).toBe(3);
   });
 
+  it('resetMfa() removes every second factor and the failed codes, and records admin.mfa_reset with its actor', async () => {
+    // Three failures lock an account out for an hour: both the password record and the codes' own.
+    const { admin, users, mfa, written } = setup({ policy: { ...passwordThrottlePolicy, freeFailures: 1, lockoutFailures: 3 } });
+    const user = await users.register({ email: 'ada@example.com', password });
+    // Each enrolment confirms with a code of a newer step (±1 step is accepted): a step is used once.
+    const enrol = async (stepsAhead: number) => {
+      const { secret } = await mfa.startTotp({ userId: user.id, password });
+      const code = totpCodeAt(secret, new Date(Date.now() + stepsAhead * 30_000));
+      await mfa.confirmTotp({ userId: user.id, sessionId: crypto.randomUUID(), code });
+    };
+    await enrol(0);
+    for (let i = 0; i < 3; i++) {
+      await expect(mfa.verifyTotp({ userId: user.id, code: 'nope' })).rejects.toBeInstanceOf(i === 0 ? InvalidCodeError : Error);
+    }
+    expect((await admin.getUser(user.id))?.mfa).toEqual({ totp: true, passkeys: [], recoveryCodesLeft: 10 });
+
+    await admin.unlockUser({ actorId, userId: user.id }); // the password's record only: codes stay locked out
+    await expect(mfa.verifyTotp({ userId: user.id, code: '000000' })).rejects.toBeInstanceOf(RateLimitedError);
+    await admin.resetMfa({ actorId, userId: user.id, meta });
+    expect((await admin.getUser(user.id))?.mfa).toEqual({ totp: false, passkeys: [], recoveryCodesLeft: 0 });
+    expect(await mfa.methodsOf(user.id)).toEqual([]);
+    expect((await written()).find((e) => e.type === 'admin.mfa_reset')).toMatchObject({
+      subject: user.id,
+      data: { userId: user.id, actorId, ...meta },
+    });
+    await enrol(1); // its owner enrols again, the old failures forgotten
+  });
+
   it('every action on an unknown account throws UserNotFoundError and records nothing', async () => {
     const { admin, written } = setup();
     const target = { actorId, userId: crypto.randomUUID() };
-    for (const act of [admin.disableUser, admin.enableUser, admin.revokeSessions, admin.unlockUser]) {
+    for (const act of [admin.disableUser, admin.enableUser, admin.revokeSessions, admin.unlockUser, admin.resetMfa]) {
       await expect(act(target)).rejects.toBeInstanceOf(UserNotFoundError);
     }
     expect((await written()).filter((e) => e.type.startsWith('admin.'))).toEqual([]);

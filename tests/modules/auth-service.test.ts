@@ -10,7 +10,7 @@ import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/m
 import { UnauthenticatedError, UnavailableError, type Clock } from '../../modules/kernel/mod.ts';
 import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { AccountDisabledError, createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
-import { lifecycleDeps, manualClock, observedOutbox } from './fixtures.ts';
+import { lifecycleDeps, manualClock, observedOutbox, passwordOnly, secondFactorsFor } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
@@ -46,11 +46,13 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     );
     const sessions = sessionApiOver(outbox, { maxAgeSeconds, clock });
     const keys = createMemorySigningKeyRepository();
-    const auth = wrap(createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens, clock }), {
-      module: 'auth',
-      spec: authApiSpec,
-      errors: authErrors,
-    });
+    const auth = passwordOnly(
+      wrap(createAuthService({ ...secondFactorsFor(users, clock), userApi: users, sessionApi: sessions, keys, outbox, tokens, clock }), {
+        module: 'auth',
+        spec: authApiSpec,
+        errors: authErrors,
+      }),
+    );
     return { auth, users, sessions, keys, written };
   }
 
@@ -132,13 +134,16 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       },
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
-    const auth = createAuthService({
-      userApi: disabledMeanwhile,
-      sessionApi: sessions,
-      keys: createMemorySigningKeyRepository(),
-      outbox,
-      tokens,
-    });
+    const auth = passwordOnly(
+      createAuthService({
+        ...secondFactorsFor(disabledMeanwhile),
+        userApi: disabledMeanwhile,
+        sessionApi: sessions,
+        keys: createMemorySigningKeyRepository(),
+        outbox,
+        tokens,
+      }),
+    );
     const user = await userService.register({ email: 'ada@example.com', password });
     await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(AccountDisabledError);
     expect(await sessions.listActive(user.id)).toEqual([]);
@@ -194,13 +199,16 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         },
         { module: 'user', spec: userApiSpec, errors: userErrors },
       );
-      const auth = createAuthService({
-        userApi: deletedMeanwhile,
-        sessionApi: sessions,
-        keys: createMemorySigningKeyRepository(),
-        outbox,
-        tokens,
-      });
+      const auth = passwordOnly(
+        createAuthService({
+          ...secondFactorsFor(deletedMeanwhile),
+          userApi: deletedMeanwhile,
+          sessionApi: sessions,
+          keys: createMemorySigningKeyRepository(),
+          outbox,
+          tokens,
+        }),
+      );
       const user = await userService.register({ email: 'ada@example.com', password });
 
       await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
@@ -254,7 +262,16 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = sessionApiOver(outbox);
-    const auth = createAuthService({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
+    const auth = passwordOnly(
+      createAuthService({
+        ...secondFactorsFor(users),
+        userApi: users,
+        sessionApi: sessions,
+        keys: createMemorySigningKeyRepository(),
+        outbox,
+        tokens,
+      }),
+    );
     await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 
@@ -277,7 +294,9 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = sessionApiOver(outbox);
     const keys = createMemorySigningKeyRepository();
-    const first = createAuthService({ userApi: users, sessionApi: sessions, keys, outbox, tokens });
+    const first = passwordOnly(
+      createAuthService({ ...secondFactorsFor(users), userApi: users, sessionApi: sessions, keys, outbox, tokens }),
+    );
     await userService.register({ email: 'ada@example.com', password });
     const res = await first.login({ email: 'ada@example.com', password });
 
@@ -287,7 +306,9 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       ...keys,
       list: async () => (keysDown ? Promise.reject(new UnavailableError('The database is unavailable.')) : keys.list()),
     };
-    const second = createAuthService({ userApi: users, sessionApi: sessions, keys: flakyKeys, outbox, tokens });
+    const second = passwordOnly(
+      createAuthService({ ...secondFactorsFor(users), userApi: users, sessionApi: sessions, keys: flakyKeys, outbox, tokens }),
+    );
     await expect(second.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(UnavailableError);
     keysDown = false;
     expect((await second.refresh({ refreshToken: res.refreshToken })).sessionId).toBe(res.sessionId);
@@ -311,13 +332,16 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = sessionApiOver(outbox);
-    const auth = createAuthService({
-      userApi: users,
-      sessionApi: sessions,
-      keys: createMemorySigningKeyRepository(),
-      outbox: failingOutbox,
-      tokens,
-    });
+    const auth = passwordOnly(
+      createAuthService({
+        ...secondFactorsFor(users),
+        userApi: users,
+        sessionApi: sessions,
+        keys: createMemorySigningKeyRepository(),
+        outbox: failingOutbox,
+        tokens,
+      }),
+    );
     const user = await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 

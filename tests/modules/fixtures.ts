@@ -1,7 +1,14 @@
 import { createMemoryAccountTokenRepository } from '../../adapters/memory/account-token-repository.ts';
 import { createMemoryOutbox, type MemoryOutbox } from '../../adapters/memory/outbox.ts';
 import { createMemoryRateLimiter } from '../../adapters/ratelimit/rate-limiter.ts';
+import { createMemoryMfaRepository } from '../../adapters/memory/mfa-repository.ts';
+import { createMemoryPendingLoginStore } from '../../adapters/memory/pending-login-store.ts';
+import { createMemoryTotpReplayGuard } from '../../adapters/memory/totp-replay-guard.ts';
+import { createMemoryWebAuthnChallengeStore } from '../../adapters/memory/webauthn-challenge-store.ts';
+import type { AuthApi, AuthServiceDeps, LoginAnswer, LoginInput, TokenResponse } from '../../modules/auth/mod.ts';
 import type { CloudEvent, Clock } from '../../modules/kernel/mod.ts';
+import { createMfaService } from '../../modules/mfa/mod.ts';
+import type { UserApi } from '../../modules/user/mod.ts';
 
 /** A clock tests move by hand. */
 export function manualClock(start = new Date('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
@@ -32,4 +39,33 @@ export function lifecycleDeps(outbox: MemoryOutbox = createMemoryOutbox()) {
     outbox,
     mailLimit: createMemoryRateLimiter({ name: `account-mails-${crypto.randomUUID()}`, limit: 1, windowSeconds: 60 }),
   };
+}
+
+/**
+ * The auth service's second-factor collaborators for tests of password logins: the real mfa
+ * service over memory stores (an account enrols nothing there, so no login asks for a second
+ * step) and a memory store of pending logins.
+ */
+export function secondFactorsFor(userApi: UserApi, clock?: Clock): Pick<AuthServiceDeps, 'mfaApi' | 'pendingLogins'> {
+  const mfaApi = createMfaService({
+    userApi,
+    factors: createMemoryMfaRepository({ outbox: createMemoryOutbox() }),
+    replayGuard: createMemoryTotpReplayGuard({ clock }),
+    challenges: createMemoryWebAuthnChallengeStore({ clock }),
+    relyingParty: { id: 'app.example.test', name: 'modular-auth', origins: ['https://app.example.test'] },
+    issuer: 'modular-auth',
+    clock,
+  });
+  return { mfaApi, pendingLogins: createMemoryPendingLoginStore() };
+}
+
+/** The tokens of a login that asked for no second step; fails the test when one was asked for. */
+export function tokensOf(answer: LoginAnswer): TokenResponse {
+  if ('mfaRequired' in answer) throw new Error('the login asked for a second factor');
+  return answer;
+}
+
+/** An auth service whose logins are password-only (the account has no second factor): `login` answers tokens. */
+export function passwordOnly<Auth extends AuthApi>(auth: Auth): Omit<Auth, 'login'> & { login(input: LoginInput): Promise<TokenResponse> } {
+  return { ...auth, login: async (input: LoginInput) => tokensOf(await auth.login(input)) };
 }

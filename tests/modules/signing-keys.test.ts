@@ -9,7 +9,7 @@ import { createAuthService, publicationLeadMs, rotateSigningKey, type AuthApi, t
 import { UnavailableError } from '../../modules/kernel/mod.ts';
 import { createSessionService } from '../../modules/session/mod.ts';
 import { createUserService } from '../../modules/user/mod.ts';
-import { manualClock, observedOutbox, lifecycleDeps } from './fixtures.ts';
+import { manualClock, observedOutbox, lifecycleDeps, passwordOnly, secondFactorsFor } from './fixtures.ts';
 
 const minute = 60_000;
 const day = 24 * 60 * minute;
@@ -33,11 +33,14 @@ function system(clock = manualClock(), keys: SigningKeyRepository = createMemory
     maxAgeSeconds: 90 * 24 * 3600,
     clock,
   });
-  const process = (store = keys) => createAuthService({ userApi: users, sessionApi: sessions, keys: store, outbox, tokens, clock });
+  const process = (store = keys) =>
+    passwordOnly(
+      createAuthService({ ...secondFactorsFor(users, clock), userApi: users, sessionApi: sessions, keys: store, outbox, tokens, clock }),
+    );
   const auth = process();
   let refreshToken = '';
   /** A fresh access token from the one session, as a client's refresh gets it. */
-  async function token(on: AuthApi = auth): Promise<string> {
+  async function token(on: ReturnType<typeof process> = auth): Promise<string> {
     if (!refreshToken) {
       await users.register({ email: 'ada@example.com', password });
       refreshToken = (await on.login({ email: 'ada@example.com', password })).refreshToken;

@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import type { PendingLogin, PendingLoginStore } from '../../modules/auth/mod.ts';
+import { callerDeadline, callRedis, luaRefuseLate, luaScript } from './client.ts';
+
+/*
+ * One hash per pending login, expiring with it. Writes are scripts that refuse to run past their
+ * caller's deadline (ARGV[1]): a take or a failure answered 503 must not spend or count the
+ * mfaToken later, when a stalled server resumes.
+ */
+
+/** ARGV: deadline, userId, clientHash, failures, expiresAt (epoch ms). */
+const putScript = luaScript(`${luaRefuseLate}
+redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'clientHash', ARGV[3], 'failures', ARGV[4], 'expiresAt', ARGV[5])
+redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+return 1`);
+
+/** ARGV: deadline. Returns the hash's fields, flat, or an empty list. */
+const takeScript = luaScript(`${luaRefuseLate}
+local fields = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return fields`);
+
+/** ARGV: deadline, limit, at (epoch ms). Returns the failures counted, or false when there is no such login unexpired at `at`. */
+const failScript = luaScript(`${luaRefuseLate}
+local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+if not expiresAt or expiresAt <= tonumber(ARGV[3]) then return false end
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if failures >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+return failures`);
+
+/** A pending login from HGETALL's flat answer, unless there is none or it expired at `at` (the key's own expiry may lag). */
+function loginOf(tokenHash: string, flat: string[], at: Date): PendingLogin | null {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  if (!f.userId) return null;
+  const expiresAt = new Date(Number(f.expiresAt));
+  if (expiresAt <= at) return null;
+  return { tokenHash, userId: f.userId, clientHash: f.clientHash ?? '', failures: Number(f.failures), expiresAt };
+}
+
+/** Logins waiting for a second step, in Redis, shared by every auth process. */
+export function createRedisPendingLoginStore({ redis, prefix }: { redis: Redis; prefix: string }): PendingLoginStore {
+  const key = (tokenHash: string) => [`${prefix}pending-login:${tokenHash}`];
+  return {
+    async put(l) {
+      await callRedis(redis, (r) =>
+        putScript.run(r, key(l.tokenHash), [callerDeadline(r), l.userId, l.clientHash, l.failures, l.expiresAt.getTime()]),
+      );
+    },
+    async find(tokenHash, at) {
+      const flat = await callRedis(redis, (r) => r.call('HGETALL', key(tokenHash)[0]!) as Promise<string[]>);
+      return loginOf(tokenHash, flat, at);
+    },
+    async take(tokenHash, at) {
+      const flat = (await callRedis(redis, (r) => takeScript.run(r, key(tokenHash), [callerDeadline(r)]))) as string[];
+      return loginOf(tokenHash, flat, at);
+    },
+    async fail(tokenHash, limit, at) {
+      const failures = await callRedis(redis, (r) => failScript.run(r, key(tokenHash), [callerDeadline(r), limit, at.getTime()]));
+      return failures === null ? null : Number(failures);
+    },
+  };
+}
