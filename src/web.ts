@@ -11,8 +11,8 @@ import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
 
 /** @simplewebauthn/browser's self-contained bundle (it defines `SimpleWebAuthnBrowser`), read once. */
-function webauthnBundle(): () => Promise<Uint8Array> {
-  let loaded: Promise<Uint8Array> | undefined;
+function webauthnBundle(): () => Promise<Uint8Array<ArrayBuffer>> {
+  let loaded: Promise<Uint8Array<ArrayBuffer>> | undefined;
   return () => {
     if (!loaded) {
       // The package's main entry is script/index.js; the bundle sits beside it under dist/.

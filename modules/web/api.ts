@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { injectTraceContext } from '../kernel/mod.ts';
 import type { GatewayFetch } from './ports.ts';
 
 /** An answer of the public API: its status and parsed JSON body (null when it has none). */
@@ -20,8 +21,8 @@ const carried = ['User-Agent', 'X-Forwarded-For', 'Accept-Language'] as const;
 
 /**
  * Calls the public API through the gateway's own app, for the browser behind `c`: the same client
- * address (the gateway resolves it from the same peer and X-Forwarded-For), user agent and request
- * id, so rate limits, sessions and the security activity show the person, not the server.
+ * address (the gateway resolves it from the same peer and X-Forwarded-For), user agent, request
+ * id and trace, so rate limits, sessions and the security activity show the person, not the server.
  */
 export function createApiCaller(fetch: GatewayFetch) {
   return async function callApi<Body = Record<string, unknown>>(
@@ -37,6 +38,8 @@ export function createApiCaller(fetch: GatewayFetch) {
     }
     const requestId = c.get('requestId') as string | undefined;
     if (requestId) headers.set('X-Request-Id', requestId);
+    // The API call is part of the page's trace, a child of its server span.
+    injectTraceContext(headers);
     if (token) headers.set('Authorization', `Bearer ${token}`);
     if (json !== undefined) headers.set('Content-Type', 'application/json');
     const request = new Request(new URL(path, c.req.url), {

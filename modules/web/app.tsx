@@ -27,7 +27,7 @@ export interface WebAppDeps {
   /** How long an unused browser session lives: the API's refresh-token lifetime. */
   sessionTtlSeconds: number;
   /** @simplewebauthn/browser's browser bundle (a file of the package, read by the composition root). */
-  webauthnBundle: () => Promise<Uint8Array>;
+  webauthnBundle: () => Promise<Uint8Array<ArrayBuffer>>;
   /** Records a failure no page explains (the page itself says only that something went wrong). */
   logError: (error: unknown, context: Record<string, unknown>) => void;
 }
@@ -39,8 +39,7 @@ export interface WebAppDeps {
 const pagePaths = ['/', '/login/*', '/logout', '/register', '/forgot-password', '/reset-password', '/verify-email', '/confirm-email'];
 const signedInPaths = ['/account/*', '/admin/*'];
 
-const script = (body: string | Uint8Array) => (c: { body: (b: string | Uint8Array, s: 200, h: Record<string, string>) => Response }) =>
-  c.body(body, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' });
+const assetHeaders = (type: string) => ({ 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'public, max-age=3600' });
 
 /**
  * The web app for people: server-rendered pages (hono/jsx) that work without JavaScript, except
@@ -56,11 +55,9 @@ export function createWebApp({ api, store, publicUrl, sessionTtlSeconds, webauth
   const web: Web = { sessions, callApi, linkTokens: createLinkTokens(cookies) };
   const app = new Hono<WebEnv>();
 
-  app.get('/web/style.css', (c) =>
-    c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
-  );
-  app.get('/web/passkeys.js', (c) => script(passkeysScript)(c));
-  app.get('/web/webauthn.js', async (c) => script(await webauthnBundle())(c));
+  app.get('/web/style.css', (c) => c.body(stylesheet, 200, assetHeaders('text/css')));
+  app.get('/web/passkeys.js', (c) => c.body(passkeysScript, 200, assetHeaders('text/javascript')));
+  app.get('/web/webauthn.js', async (c) => c.body(await webauthnBundle(), 200, assetHeaders('text/javascript')));
 
   const refused = (c: Parameters<typeof page>[0]) =>
     page(
