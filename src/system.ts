@@ -198,7 +198,7 @@ export async function startSystem(config: Config, runtime: Runtime): Promise<Sys
       groups,
       operations,
       // A client of this very app (called in-process), so pages get what every API client gets.
-      pages: webPages({ config, redis, logger, gateway: (request, env) => app.fetch(request, env) }),
+      pages: webPages({ config, storage, redis, logger, gateway: (request, env) => app.fetch(request, env) }),
       verifyAccessToken: createAccessTokenVerifier({ jwks: () => auth.jwks(), ...config.tokens }),
       revocations,
       corsOrigins: config.corsOrigins,

@@ -7,8 +7,10 @@ import type { AppEnv } from '../modules/kernel/http.ts';
 import { createWebApp, type GatewayFetch } from '../modules/web/mod.ts';
 import { createMemoryWebSessionStore } from '../adapters/memory/web-session-store.ts';
 import { createRedisWebSessionStore } from '../adapters/redis/web-session-store.ts';
+import { createSqlWebSessionStore } from '../adapters/sql/web-session-store.ts';
 import type { Config } from '../config/mod.ts';
 import type { Logger } from './log.ts';
+import type { Storage } from './storage.ts';
 
 /** @simplewebauthn/browser's self-contained bundle (it defines `SimpleWebAuthnBrowser`), read once. */
 function webauthnBundle(): () => Promise<Uint8Array<ArrayBuffer>> {
@@ -25,21 +27,31 @@ function webauthnBundle(): () => Promise<Uint8Array<ArrayBuffer>> {
 }
 
 /**
- * The web app, for the process hosting the gateway. Browser sessions live in Redis when it is
- * configured (every gateway instance shares them), else in this process.
+ * Where browser sessions live: Redis when it is configured (every gateway instance shares them),
+ * else the database (they survive a restart), else this process (DATABASE_URL=memory). A gateway
+ * alone (the split) opens no database, but a split always has Redis.
  */
+function webSessionStore(config: Config, storage: Storage | undefined, redis: Redis | undefined) {
+  const inRedis = (stores: { redis: Redis; prefix: string }) => createRedisWebSessionStore(stores);
+  if (storage) return storage.pick({ memory: () => createMemoryWebSessionStore(), sql: createSqlWebSessionStore, redis: inRedis });
+  return config.redis && redis ? inRedis({ redis, prefix: config.redis.prefix }) : createMemoryWebSessionStore();
+}
+
+/** The web app, for the process hosting the gateway. */
 export function webPages({
   config,
+  storage,
   redis,
   logger,
   gateway,
 }: {
   config: Config;
+  storage?: Storage;
   redis?: Redis;
   logger: Logger;
   gateway: GatewayFetch;
 }): Hono<AppEnv> {
-  const store = config.redis && redis ? createRedisWebSessionStore({ redis, prefix: config.redis.prefix }) : createMemoryWebSessionStore();
+  const store = webSessionStore(config, storage, redis);
   return createWebApp({
     api: gateway,
     store,

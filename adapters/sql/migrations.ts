@@ -230,6 +230,24 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX pending_logins_expires_idx ON pending_logins (expires_at);
     `,
   },
+  {
+    version: 12,
+    name: 'web_sessions',
+    sql: `
+      -- Browser sessions of the web app (the gateway's), by the SHA-256 of their cookie's id.
+      CREATE TABLE web_sessions (
+        key text PRIMARY KEY,
+        record jsonb NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX web_sessions_expires_idx ON web_sessions (expires_at);
+      -- Who is refreshing a browser session's tokens, until when (one at a time: refresh tokens are single use).
+      CREATE TABLE web_session_refresh_claims (
+        key text PRIMARY KEY,
+        until timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Advisory lock key serialising migration runs across processes sharing one database. */

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/mod.ts';
 import { cookieHeader, pagePolicy } from '../../modules/web/mod.ts';
@@ -154,6 +157,32 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     expect((await first.post(`/account/sessions/${other}/sign-out`, {})).headers.get('Location')).toBe('/account?done=session-revoked');
     await eventually(async () => expect((await second.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
     expect(second.cookies.has('session')).toBe(false);
+  });
+
+  it('on the embedded database a sign-in survives a restart (the browser session is stored there)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'web-restart-'));
+    const env = { DATABASE_URL: `pglite://${dir}/db` };
+    try {
+      const first = await monolith(env);
+      let browser: Awaited<ReturnType<typeof signedIn>>;
+      try {
+        browser = await signedIn(first, 'restart@example.com');
+      } finally {
+        await first.close();
+      }
+      const second = await monolith(env);
+      try {
+        const again = createPageClient((path, init) => second.app.request(path, init));
+        for (const [name, value] of browser.cookies) again.cookies.set(name, value);
+        const { response, html } = await again.get('/account');
+        expect(response.status).toBe(200);
+        expect(html).toContain('restart@example.com');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a form with errors comes back with each error next to its field, announced', async () => {
