@@ -230,7 +230,7 @@ describe.skipIf(browserMissing)('the web app in a real browser (monolith)', () =
     }
   }, 30_000);
 
-  it('an admin disables an account: its browser is signed out and its sign-in refused; others may not see /admin', async () => {
+  it('an admin disables an account: its browser is signed out and its sign-in refused until enabled again; others may not see /admin', async () => {
     await register('admin@example.com');
     await register('mallory@example.com');
     const admin = await newTab();
@@ -261,6 +261,11 @@ describe.skipIf(browserMissing)('the web app in a real browser (monolith)', () =
       await signIn(user.page, 'mallory@example.com');
       await expect.poll(() => user.page.getByRole('alert').first().textContent()).toMatch(/disabled/i);
       expect(user.page.url()).toBe(`${origin}/login`);
+
+      await admin.page.getByRole('button', { name: 'Enable mallory@example.com' }).click();
+      await expect.poll(() => admin.page.getByRole('status').textContent()).toBe('The account is enabled.');
+      await signIn(user.page, 'mallory@example.com');
+      await expect.poll(() => user.page.url()).toBe(`${origin}/account`);
       expect([...admin.errors, ...user.errors]).toEqual([]);
     } finally {
       await admin.context.close();

@@ -185,6 +185,33 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     }
   });
 
+  it('the account page changes the display name and the password, and the email through the mailed link', async () => {
+    const browser = await signedIn(system, 'changes@example.com');
+    await browser.get('/account');
+    expect((await browser.post('/account/profile', { displayName: 'Grace' })).headers.get('Location')).toBe('/account?done=profile');
+    expect((await browser.get('/account?done=profile')).html).toMatch(/role="status"[^>]*>Your profile is saved\.<.*value="Grace"/s);
+
+    const wrong = await browser.post('/account/password', { currentPassword: 'not the password', newPassword: 'a new sturdy passphrase' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toMatch(/aria-describedby="currentPassword-error".*That password is not right\./s);
+    const changed = await browser.post('/account/password', { currentPassword: password, newPassword: 'a new sturdy passphrase' });
+    expect(changed.headers.get('Location')).toBe('/account?done=password');
+
+    const requested = await browser.post('/account/email', { newEmail: 'changed@example.com', password: 'a new sturdy passphrase' });
+    expect(requested.headers.get('Location')).toBe('/account?done=email-change');
+    // Without MAIL_URL the mail's links are logged (the development mailer).
+    const link = await eventually(async () => {
+      const line = lines.find((l) => l.includes('changed@example.com') && l.includes('/confirm-email?token='));
+      expect(line).toBeDefined();
+      return new URL((JSON.parse(line!) as { links: string[] }).links.find((l) => l.includes('/confirm-email'))!);
+    });
+    expect((await browser.get(`${link.pathname}${link.search}`)).response.headers.get('Location')).toBe('/confirm-email');
+    await browser.get('/confirm-email');
+    const confirmed = await browser.post('/confirm-email', {});
+    expect(await confirmed.text()).toContain('Your account now uses the new email address.');
+    expect((await browser.get('/account')).html).toContain('changed@example.com');
+  });
+
   it('a form with errors comes back with each error next to its field, announced', async () => {
     const browser = createPageClient((path, init) => system.app.request(path, init));
     await browser.get('/register');
