@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { Buffer } from 'node:buffer';
 import type { Hono } from 'hono';
 import QRCode from 'qrcode';
 import { page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
