@@ -157,6 +157,16 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     expect((await first.post(`/account/sessions/${other}/sign-out`, {})).headers.get('Location')).toBe('/account?done=session-revoked');
     await eventually(async () => expect((await second.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
     expect(second.cookies.has('session')).toBe(false);
+
+    // Two more devices, then "Sign out all other sessions": only this one is left.
+    for (const device of [second, createPageClient((path, init) => system.app.request(path, init))]) {
+      await device.get('/login');
+      await device.post('/login', { email: 'two-devices@example.com', password });
+    }
+    expect((await first.get('/account')).html.match(/data-session=/g)).toHaveLength(3);
+    expect((await first.post('/account/sessions/sign-out-others', {})).headers.get('Location')).toBe('/account?done=others-revoked');
+    expect((await first.get('/account')).html.match(/data-session=/g)).toHaveLength(1);
+    await eventually(async () => expect((await second.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
   });
 
   it('on the embedded database a sign-in survives a restart (the browser session is stored there)', async () => {
