@@ -5,6 +5,7 @@
 export type { AdminApi } from './ports.ts';
 export { userDetailSchema, actionInputSchema, type UserDetail, type ActionInput } from './domain.ts';
 export { adminEvents } from './events.ts';
+export { CannotDisableSelfError } from './errors.ts';
 export { createAdminService, type AdminServiceDeps } from './service.ts';
 export { adminEndpoints } from './http.ts';
 export { adminRouteDefinitions } from './routes.ts';

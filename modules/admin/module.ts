@@ -23,8 +23,8 @@ export const adminModule = defineModule({
   // service hosting both checks each group's service tokens apart.
   routes: [{ path: '/api/admin/users', definitions: adminRouteDefinitions, endpoints: adminEndpoints }],
   publishes: adminEvents,
-  // Its errors are the user, session and mfa modules' own, mapped by their tables.
-  errorStatus: {},
+  // Besides its own, its errors are the user, session and mfa modules', mapped by their tables.
+  errorStatus: { cannot_disable_self: 409 },
   create: ({ calls, ...deps }: AdminModuleDeps) => ({
     api: createAdminService({ users: calls.user, sessions: calls.session, mfa: calls.mfa, ...deps }),
   }),

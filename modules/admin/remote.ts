@@ -4,6 +4,7 @@ import { mfaErrors } from '../mfa/mod.ts';
 import { sessionErrors } from '../session/mod.ts';
 import { accountPageSchema, searchAccountsInputSchema, userErrors } from '../user/mod.ts';
 import { actionInputSchema, userDetailSchema } from './domain.ts';
+import { CannotDisableSelfError } from './errors.ts';
 import type { AdminApi } from './ports.ts';
 
 /** AdminApi over a wire. Actions record an event each time: not retried blindly. */
@@ -17,5 +18,10 @@ export const adminApiSpec = {
   resetMfa: { input: actionInputSchema, output: z.undefined(), idempotent: false },
 } satisfies PortSpec<AdminApi>;
 
-/** Admin passes on the user, session and mfa modules' errors. */
-export const adminErrors: ErrorRegistry = { ...userErrors, ...sessionErrors, ...mfaErrors };
+/** Its own error, and the user, session and mfa modules' it passes on. */
+export const adminErrors: ErrorRegistry = {
+  ...userErrors,
+  ...sessionErrors,
+  ...mfaErrors,
+  cannot_disable_self: () => new CannotDisableSelfError(),
+};

@@ -75,6 +75,7 @@ const action = <const Method extends 'post' | 'delete', const Path extends strin
   path: Path,
   summary: string,
   description: string,
+  refusals: { 409?: ReturnType<typeof problem> } = {},
 ) =>
   createRoute({
     method,
@@ -84,7 +85,7 @@ const action = <const Method extends 'post' | 'delete', const Path extends strin
     description,
     security,
     request: userParam,
-    responses: apiResponses({ 204: { description: 'Done.' }, 401: unauthenticated, 403: forbidden, 404: notFound }),
+    responses: apiResponses({ 204: { description: 'Done.' }, 401: unauthenticated, 403: forbidden, 404: notFound, ...refusals }),
   });
 
 export const disableUser = action(
@@ -92,6 +93,7 @@ export const disableUser = action(
   '/{id}/disable',
   'Disable an account',
   'Every session of the account is revoked (its access tokens stop working within a second); login answers 403 `account_disabled`.',
+  { 409: problem('`cannot_disable_self`: the account is the caller’s own (another admin can disable it).') },
 );
 export const enableUser = action('post', '/{id}/enable', 'Enable a disabled account', 'The account can log in again.');
 export const revokeUserSessions = action(

@@ -3,6 +3,7 @@ import type { MfaApi } from '../mfa/mod.ts';
 import type { SessionApi } from '../session/mod.ts';
 import { UserNotFoundError, type UserApi } from '../user/mod.ts';
 import { actionInputSchema } from './domain.ts';
+import { CannotDisableSelfError } from './errors.ts';
 import { adminEvent, type adminEvents } from './events.ts';
 import type { AdminApi } from './ports.ts';
 
@@ -35,6 +36,7 @@ export function createAdminService({ users, sessions, mfa, outbox, clock = syste
 
     async disableUser(input) {
       const action = parse(input);
+      if (action.userId === action.actorId) throw new CannotDisableSelfError();
       await users.setDisabled({ userId: action.userId, disabled: true });
       // After the flag: a login racing with this either sees it, or its session is made before
       // this revocation (auth reads the account again after making the session).

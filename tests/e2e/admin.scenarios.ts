@@ -118,6 +118,12 @@ export function adminScenarios(start: StartTarget) {
     expect((await ctx.api.users.me.$get({}, bearer(back.accessToken))).status).toBe(200);
   });
 
+  it('an admin cannot disable their own account: 409 cannot_disable_self, and their session goes on', async () => {
+    const self = await read(byId().disable.$post(param(admin.user.id), as()));
+    expect([self.status, self.body.code]).toEqual([409, 'cannot_disable_self']);
+    expect((await ctx.api.users.me.$get({}, as())).status).toBe(200);
+  });
+
   it('DELETE /api/admin/users/{id}/sessions revokes every session of the account (tokens refused within 1 s); it may log in again', async () => {
     const victim = await ctx.api.signedUp();
     const other = await ctx.api.login(victim.email);

@@ -1,22 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import { decodeJwt } from 'jose';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
-import { createPostgresDatabase } from '../../adapters/postgres/database.ts';
-import { callRedis, createRedisClient } from '../../adapters/redis/client.ts';
-import { createRedisTotpReplayGuard } from '../../adapters/redis/totp-replay-guard.ts';
-import { createRedisWebAuthnChallengeStore } from '../../adapters/redis/webauthn-challenge-store.ts';
-import type { SqlDatabase } from '../../adapters/sql/database.ts';
-import { createSqlMfaRepository } from '../../adapters/sql/mfa-repository.ts';
-import { createSqlUserRepository } from '../../adapters/sql/user-repository.ts';
-import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { createMfaService, relyingPartyOf, type MfaApi } from '../../modules/mfa/mod.ts';
-import { createUserService } from '../../modules/user/mod.ts';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
-import { lifecycleDeps } from '../modules/fixtures.ts';
 import { startProcess, type ServerProcess } from './process.ts';
 
 // Debian's chromium; .ci/run installs it, so CI never skips this.
@@ -24,34 +12,39 @@ const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const installed = spawnSync(executablePath, ['--version']).status === 0;
 
 /**
- * A real browser registers a passkey with the running server, and signs in with it alone: headless
- * Chromium with the DevTools virtual authenticator (CTAP2, resident keys, user verification), on
- * a page served by this test from its own origin, which is the deployment's PUBLIC_URL.
- *
- * The server runs as a process of its own, on Postgres and Redis. The passwordless sign-in ends at
- * the mfa port's verifyAssertion, which this test reaches through an mfa service of its own over
- * the same stores (the login answer itself is the auth module's, not wired yet): the challenge the
- * page signs is issued here, and the passkey it checks is the one the server stored.
+ * A real browser registers a passkey with the running server and signs in with it: alone
+ * (passwordless, a discoverable credential with user verification) and as the second step after
+ * the password. Headless Chromium with the DevTools virtual authenticator (CTAP2, resident keys,
+ * user verification), on a page served by this test from its own origin, which is the
+ * deployment's PUBLIC_URL and an allowed CORS origin; the page calls the public API only.
  */
 const page = (serverUrl: string) => `<!doctype html>
 <meta charset="utf-8"><title>passkey test</title>
 <script>
   const server = ${JSON.stringify(serverUrl)};
-  const json = (res) => res.json().then((body) => ({ status: res.status, body }));
+  const post = (path, body, headers = {}) => fetch(server + path, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  }).then((res) => res.json().then((body) => ({ status: res.status, body })));
+  const assertion = async (options) =>
+    (await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) })).toJSON();
   window.registerPasskey = async (token) => {
     const auth = { Authorization: 'Bearer ' + token };
-    const options = await (await fetch(server + '/api/users/me/passkeys/options', { method: 'POST', headers: auth })).json();
+    const options = (await post('/api/users/me/passkeys/options', {}, auth)).body;
     const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
-    return json(await fetch(server + '/api/users/me/passkeys', {
-      method: 'POST',
-      headers: { ...auth, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ credential: credential.toJSON(), name: 'Chromium' }),
-    }));
+    return post('/api/users/me/passkeys', { credential: credential.toJSON(), name: 'Chromium' }, auth);
   };
   window.signInWithPasskey = async () => {
-    const options = await (await fetch('/login/options', { method: 'POST' })).json();
-    const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
-    return json(await fetch('/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ credential: credential.toJSON() }) }));
+    const options = (await post('/api/auth/passkey/options')).body;
+    return post('/api/auth/passkey', { credential: await assertion(options) });
+  };
+  window.passwordThenPasskey = async (account) => {
+    const first = await post('/api/auth/login', JSON.parse(account));
+    if (first.status !== 202) return first;
+    const { mfaToken } = first.body;
+    const options = (await post('/api/auth/mfa/webauthn/options', { mfaToken })).body;
+    return post('/api/auth/mfa/verify', { mfaToken, method: 'webauthn', credential: await assertion(options) });
   };
 </script>`;
 
@@ -60,35 +53,15 @@ let pageServer: Server;
 let pageOrigin: string;
 let server: ServerProcess;
 let browser: Browser | undefined;
-let db: SqlDatabase;
-let redis: Redis;
-let mfa: MfaApi;
-
-async function readBody(req: import('node:http').IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text ? JSON.parse(text) : {};
-}
 
 beforeAll(async () => {
   if (!installed && !process.env.CI) return;
   // The page's origin first: the server is started with it as PUBLIC_URL (so the passkeys' RP id
   // is `localhost`) and as an allowed CORS origin.
   let serverUrl = '';
-  pageServer = createServer(async (req, res) => {
-    const answer = (status: number, body: unknown, type = 'application/json') => {
-      res.writeHead(status, { 'Content-Type': type });
-      res.end(typeof body === 'string' ? body : JSON.stringify(body));
-    };
-    try {
-      if (req.url === '/') return answer(200, page(serverUrl), 'text/html');
-      if (req.url === '/login/options') return answer(200, await mfa.authenticationOptions({}));
-      if (req.url === '/login')
-        return answer(200, await mfa.verifyAssertion((await readBody(req)) as Parameters<MfaApi['verifyAssertion']>[0]));
-      answer(404, { error: 'not found' });
-    } catch (error) {
-      answer(401, { error: (error as { code?: string }).code ?? String(error) });
-    }
+  pageServer = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(page(serverUrl));
   });
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
   pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
@@ -96,39 +69,23 @@ beforeAll(async () => {
   const stores = { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: name, REDIS_URL: testRedisUrl, REDIS_PREFIX: `${name}:` };
   server = await startProcess('node', { ...stores, PUBLIC_URL: pageOrigin, CORS_ORIGINS: pageOrigin });
   serverUrl = server.url;
-
-  db = await createPostgresDatabase({ url: testDatabaseUrl, schema: name, poolSize: 2 });
-  redis = createRedisClient({ url: testRedisUrl });
-  await callRedis(redis, (r) => r.ping());
-  const prefix = `${name}:`;
-  mfa = createMfaService({
-    userApi: createUserService({
-      users: createSqlUserRepository({ db }),
-      hasher: createMemoryPasswordHasher(),
-      ...lifecycleDeps(),
-      commonPasswords: createCommonPasswordList(),
-    }),
-    factors: createSqlMfaRepository({ db }),
-    replayGuard: createRedisTotpReplayGuard({ redis, prefix }),
-    challenges: createRedisWebAuthnChallengeStore({ redis, prefix }),
-    relyingParty: relyingPartyOf({}, pageOrigin, 'modular-auth'),
-    issuer: 'modular-auth',
-  });
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] }); // CI runs as root
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  await db?.close();
-  redis?.disconnect();
   await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
   await dropTestStores([name]);
 });
 
+type Answer = { status: number; body: Record<string, unknown> };
+/** Runs one of the page's functions in the browser (serialised by playwright: it must stand alone). */
+const call = ([fn, arg]: string[]) => (window as never as Record<string, (a?: string) => Promise<Answer>>)[fn!]!(arg);
+
 describe('passkeys in a real browser', () => {
   it.skipIf(!installed && !process.env.CI)(
-    'Chromium’s virtual authenticator registers a passkey with the server and signs in with it alone',
+    'Chromium’s virtual authenticator registers a passkey, signs in with it alone and as the second step after the password',
     async () => {
       const api = (path: string, body: unknown) =>
         fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -153,25 +110,31 @@ describe('passkeys in a real browser', () => {
         });
         await tab.goto(`${pageOrigin}/`);
 
-        const registered = await tab.evaluate(
-          (token) => (window as never as { registerPasskey(t: string): Promise<unknown> }).registerPasskey(token),
-          accessToken,
-        );
+        // Only the first line of a page's error: the rest is its stack, whose page URL vitest would read as a source file.
+        const inPage = (args: string[]) =>
+          tab.evaluate(call, args).catch((error: Error) => {
+            throw new Error(`in the page: ${error.message.split('\n')[0]}`);
+          });
+        const registered = await inPage(['registerPasskey', accessToken]);
         expect(registered).toEqual({
           status: 201,
           body: { passkey: { id: expect.any(String), name: 'Chromium', createdAt: expect.any(String) } },
         });
-        const { passkey } = (registered as { body: { passkey: { id: string } } }).body;
+        const { passkey } = registered.body as { passkey: { id: string } };
 
         const summary = await fetch(`${server.url}/api/users/me/mfa`, { headers: { Authorization: `Bearer ${accessToken}` } });
         expect(((await summary.json()) as { passkeys: Array<{ id: string }> }).passkeys.map((p) => p.id)).toEqual([passkey.id]);
 
-        const signedIn = await tab.evaluate(() => (window as never as { signInWithPasskey(): Promise<unknown> }).signInWithPasskey());
-        expect(signedIn).toEqual({ status: 200, body: { userId: user.id, passkeyId: passkey.id, userVerified: true } });
-        // Again, with a new challenge and the counter the authenticator moved on.
-        expect(await tab.evaluate(() => (window as never as { signInWithPasskey(): Promise<unknown> }).signInWithPasskey())).toMatchObject({
-          status: 200,
-        });
+        const signedIn = await inPage(['signInWithPasskey']);
+        expect(signedIn.status).toBe(200);
+        expect(signedIn.body.user).toMatchObject({ id: user.id });
+        expect(decodeJwt(signedIn.body.accessToken as string)).toMatchObject({ sub: user.id, amr: ['hwk', 'user'] });
+
+        // With a second factor enabled, the password alone gets a step (202, an mfaToken bound to this
+        // browser), which the passkey finishes, with a new challenge and the counter the authenticator moved on.
+        const finished = await inPage(['passwordThenPasskey', JSON.stringify(account)]);
+        expect(finished.status).toBe(200);
+        expect(decodeJwt(finished.body.accessToken as string)).toMatchObject({ sub: user.id, amr: ['pwd', 'hwk'] });
       } finally {
         await context.close();
       }

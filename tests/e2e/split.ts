@@ -1,7 +1,8 @@
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import type { StartTarget, Target } from './harness.ts';
 import { startProcess, type EntryPoint, type ServerProcess, type StartOptions } from './process.ts';
-import { serviceUrlEnv, startWaves, type CallableModule, type ModuleName } from '../../config/mod.ts';
+import { serviceUrlEnv, startWaves, type ModuleName } from '../../config/mod.ts';
+import { freePorts } from '../support/redis-server.ts';
 
 export interface SplitDeployment extends Target {
   processes: Record<ModuleName, ServerProcess>;
@@ -36,15 +37,26 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     CORS_ORIGINS: 'https://app.example.com',
     ...env,
   };
-  const envs: Record<string, Record<string, string>> = {};
-  const urls: Partial<Record<CallableModule, string>> = {};
-  const running: ServerProcess[] = [];
+  const services = startWaves().flat();
+  const ports = await freePorts(services.length);
+  const portOf = (service: ModuleName) => String(ports[services.indexOf(service)]);
+  const urlOf = (service: ModuleName) => `http://127.0.0.1:${portOf(service)}`;
   // Each service is told where the modules it calls run (config/placement.ts knows which).
+  const envs = Object.fromEntries(
+    services.map((service) => [
+      service,
+      {
+        ...common,
+        SERVICES: service,
+        ...serviceUrlEnv([service], urlOf),
+        ...serviceEnv[service],
+      },
+    ]),
+  );
+  const running: ServerProcess[] = [];
   const start = async (service: ModuleName) => {
-    envs[service] = { ...common, SERVICES: service, ...serviceUrlEnv([service], (m) => urls[m]!), ...serviceEnv[service] };
-    const started = await startProcess(entry, envs[service]!, startOptions);
+    const started = await startProcess(entry, { ...envs[service]!, PORT: portOf(service) }, startOptions);
     running.push(started);
-    if (service !== 'gateway') urls[service] = started.url;
     return started;
   };
   const stopAll = async () => {
@@ -56,12 +68,11 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
   };
   const processes = {} as SplitDeployment['processes'];
   try {
-    // Wave by wave, so each service finds the ones it calls up.
-    for (const wave of startWaves()) {
-      const starting = wave.map(start);
-      await Promise.allSettled(starting); // on a failure, stop the others only once they are up
-      for (const [i, started] of (await Promise.all(starting)).entries()) processes[wave[i]!] = started;
-    }
+    // All at once, on ports chosen beforehand: a service whose peers are not up yet stays not
+    // ready and retries (as in production), so no start waits for another's.
+    const starting = services.map(start);
+    await Promise.allSettled(starting); // on a failure, stop the others only once they are up
+    for (const [i, started] of (await Promise.all(starting)).entries()) processes[services[i]!] = started;
   } catch (error) {
     await stopAll();
     throw error;
@@ -72,7 +83,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     request: (path, init) => processes.gateway.request(path, init),
     envOf: (service) => ({ ...envs[service]! }),
     async restart(service) {
-      const restarted = await startProcess(entry, { ...envs[service]!, PORT: String(processes[service].port) }, startOptions);
+      const restarted = await startProcess(entry, { ...envs[service]!, PORT: portOf(service) }, startOptions);
       running.push(restarted);
       processes[service] = restarted;
     },

@@ -92,6 +92,16 @@ describe.each(runners)('admin service ($name)', ({ wrap }) => {
     expect((await written()).map((e) => e.type)).toContain('admin.user_enabled');
   });
 
+  it("disableUser() refuses the admin's own account (cannot_disable_self) and changes nothing", async () => {
+    const { admin, users, sessions, written } = setup();
+    const self = await users.register({ email: 'root@example.com', password });
+    await sessions.create({ userId: self.id });
+    await expect(admin.disableUser({ actorId: self.id, userId: self.id, meta })).rejects.toMatchObject({ code: 'cannot_disable_self' });
+    expect(await sessions.listActive(self.id)).toHaveLength(1);
+    expect(await users.verifyCredentials({ email: 'root@example.com', password })).toMatchObject({ ok: true });
+    expect((await written()).map((e) => e.type)).not.toContain('admin.user_disabled');
+  });
+
   it('revokeSessions() ends every session and records how many; unlockUser() clears the throttle; both record their actor', async () => {
     const { admin, users, sessions, written } = setup();
     const user = await users.register({ email: 'ada@example.com', password });
