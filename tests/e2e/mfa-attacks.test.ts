@@ -5,6 +5,7 @@ import type { Logger } from '../../src/log.ts';
 import { createSystem } from '../../src/system.ts';
 import { createSoftAuthenticator, type CreationOptionsLike, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { bearer, createClient, decodeJwt, read, type Client } from './client.ts';
+import { eventually } from './harness.ts';
 
 // Attacks on the login's second step, on the memory monolith, with its log captured: whatever
 // they try, the answers stay 4xx problems and no mfaToken, code or credential reaches a log line.
@@ -173,6 +174,26 @@ describe('second step under attack', () => {
     // None of that, nor the wrong factors among it, spent the login: the passkey finishes it.
     const done = await verify({ mfaToken, method: 'webauthn', credential: s.key.assert(await secondStepChallenge(mfaToken)) });
     expect(done.status).toBe(200);
+  });
+
+  it('a password change voids the logins waiting for their second step: the old password’s mfaToken makes no session', async () => {
+    const s = await withTotp();
+    const stolen = await mfaTokenOf(s.email); // whoever had the password, waiting for a code
+    const owner = await verify({ mfaToken: await mfaTokenOf(s.email), method: 'totp', code: nextCode(s.secret) });
+    expect(owner.status).toBe(200);
+    const changed = await api.call('POST', '/api/users/me/password', {
+      token: owner.body.accessToken,
+      json: { currentPassword: s.password, newPassword: 'another sturdy passphrase 43' },
+    });
+    expect(changed.status).toBe(204);
+    // The change's events are handled (its other sessions end) before the late second step comes.
+    await eventually(async () =>
+      expect((await api.call('GET', '/api/audit/me', { token: owner.body.accessToken })).body).toMatchObject({
+        events: expect.arrayContaining([expect.objectContaining({ type: 'user.password_changed' })]),
+      }),
+    );
+    const late = await verify({ mfaToken: stolen, method: 'recovery_code', code: s.recoveryCodes[0] });
+    expect([late.status, late.body.code]).toEqual([401, 'invalid_mfa_token']);
   });
 
   it('no mfaToken, code, recovery code or assertion signature reaches the log', async () => {
