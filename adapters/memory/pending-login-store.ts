@@ -31,5 +31,8 @@ export function createMemoryPendingLoginStore(): PendingLoginStore {
       if (login.failures >= limit) logins.delete(tokenHash);
       return login.failures;
     },
+    async removeAllOf(userId) {
+      for (const [hash, stored] of logins) if (stored.userId === userId) logins.delete(hash);
+    },
   };
 }

@@ -3,15 +3,24 @@ import type { PendingLogin, PendingLoginStore } from '../../modules/auth/mod.ts'
 import { callerDeadline, callRedis, luaRefuseLate, luaScript } from './client.ts';
 
 /*
- * One hash per pending login, expiring with it. Writes are scripts that refuse to run past their
+ * One hash per pending login, expiring with it, and per account a set of its logins' token hashes
+ * (expiring with its newest: every login lives as long), for removing them all. Writes are scripts that refuse to run past their
  * caller's deadline (ARGV[1]): a take or a failure answered 503 must not spend or count the
  * mfaToken later, when a stalled server resumes.
  */
 
-/** ARGV: deadline, userId, clientHash, failures, expiresAt (epoch ms). */
+/** KEYS: the login, its account's set. ARGV: deadline, userId, clientHash, failures, expiresAt (epoch ms), tokenHash. */
 const putScript = luaScript(`${luaRefuseLate}
 redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'clientHash', ARGV[3], 'failures', ARGV[4], 'expiresAt', ARGV[5])
 redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[6])
+redis.call('PEXPIREAT', KEYS[2], ARGV[5])
+return 1`);
+
+/** KEYS: the account's set. ARGV: deadline, the logins' key prefix. Removed logins' hashes linger in the set harmlessly until it expires. */
+const removeAllScript = luaScript(`${luaRefuseLate}
+for _, tokenHash in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[2] .. tokenHash) end
+redis.call('DEL', KEYS[1])
 return 1`);
 
 /** ARGV: deadline. Returns the hash's fields, flat, or an empty list. */
@@ -40,11 +49,14 @@ function loginOf(tokenHash: string, flat: string[], at: Date): PendingLogin | nu
 
 /** Logins waiting for a second step, in Redis, shared by every auth process. */
 export function createRedisPendingLoginStore({ redis, prefix }: { redis: Redis; prefix: string }): PendingLoginStore {
-  const key = (tokenHash: string) => [`${prefix}pending-login:${tokenHash}`];
+  const loginPrefix = `${prefix}pending-login:`;
+  const key = (tokenHash: string) => [`${loginPrefix}${tokenHash}`];
+  const accountKey = (userId: string) => `${prefix}pending-logins-of:${userId}`;
   return {
     async put(l) {
+      const keys = [...key(l.tokenHash), accountKey(l.userId)];
       await callRedis(redis, (r) =>
-        putScript.run(r, key(l.tokenHash), [callerDeadline(r), l.userId, l.clientHash, l.failures, l.expiresAt.getTime()]),
+        putScript.run(r, keys, [callerDeadline(r), l.userId, l.clientHash, l.failures, l.expiresAt.getTime(), l.tokenHash]),
       );
     },
     async find(tokenHash, at) {
@@ -58,6 +70,9 @@ export function createRedisPendingLoginStore({ redis, prefix }: { redis: Redis; 
     async fail(tokenHash, limit, at) {
       const failures = await callRedis(redis, (r) => failScript.run(r, key(tokenHash), [callerDeadline(r), limit, at.getTime()]));
       return failures === null ? null : Number(failures);
+    },
+    async removeAllOf(userId) {
+      await callRedis(redis, (r) => removeAllScript.run(r, [accountKey(userId)], [callerDeadline(r), loginPrefix]));
     },
   };
 }

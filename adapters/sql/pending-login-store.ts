@@ -49,5 +49,9 @@ export function createSqlPendingLoginStore({ db }: { db: SqlDatabase }): Pending
         return Number(row.failures);
       });
     },
+    async removeAllOf(userId) {
+      // No index on user_id: the table holds only the last 5 minutes' unfinished logins.
+      await db.query('DELETE FROM pending_logins WHERE user_id = $1', [userId]);
+    },
   };
 }

@@ -3,6 +3,7 @@ import type { MfaApi } from '../mfa/mod.ts';
 import type { SessionApi } from '../session/mod.ts';
 import type { UserApi } from '../user/mod.ts';
 import { authEvents } from './events.ts';
+import { authHandlers } from './handlers.ts';
 import { authEndpoints, authErrorStatus, jwksEndpoints } from './http.ts';
 import type { PendingLoginStore, SigningKeyRepository } from './ports.ts';
 import { authApiSpec, authErrors } from './remote.ts';
@@ -38,6 +39,7 @@ export const authModule = defineModule({
     // Creates the signing key on first start, not on the first login.
     return {
       api,
+      handlers: () => authHandlers(deps.pendingLogins),
       startup: { name: 'signing-key', pending: 'the signing key is not loaded yet', run: async () => void (await api.jwks()) },
     };
   },

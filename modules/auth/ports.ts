@@ -110,4 +110,6 @@ export interface PendingLoginStore {
    * each count once. Store down: UnavailableError, not counted unless only the answer was lost.
    */
   fail(tokenHash: string, limit: number, at: Date): Promise<number | null>;
+  /** Removes every pending login of `userId`. Store down: UnavailableError, and some may be left (call it again). */
+  removeAllOf(userId: string): Promise<void>;
 }

@@ -65,6 +65,23 @@ export function describePendingLoginStoreContract(name: string, make: MakePendin
       expect(await store.fail(login.tokenHash, limit, new Date())).toBeNull();
     });
 
+    it('removeAllOf() removes every login of one account, through any store, and no other account’s', async () => {
+      const [one, other] = [make(), make()];
+      const userId = crypto.randomUUID();
+      const mine = [pendingLogin({ userId }), pendingLogin({ userId })];
+      const theirs = pendingLogin();
+      for (const login of [...mine, theirs]) await one.put(login);
+      await one.fail(mine[0]!.tokenHash, limit, new Date());
+      await other.removeAllOf(userId);
+      for (const login of mine) expect(await one.find(login.tokenHash, new Date())).toBeNull();
+      expect(await one.take(mine[1]!.tokenHash, new Date())).toBeNull();
+      expect(await other.find(theirs.tokenHash, new Date())).toEqual(theirs);
+      await other.removeAllOf(userId); // none left: nothing to do
+      const next = pendingLogin({ userId });
+      await one.put(next);
+      expect(await one.find(next.tokenHash, new Date())).toEqual(next);
+    });
+
     it('of concurrent takes of one login, through separate stores as through one, exactly one gets it', async () => {
       const stores = [make(), make()];
       const login = pendingLogin();
@@ -96,6 +113,7 @@ export function describePendingLoginStoreContract(name: string, make: MakePendin
           find: () => down.find(stored.tokenHash, new Date()),
           take: () => down.take(stored.tokenHash, new Date()),
           fail: () => down.fail(stored.tokenHash, limit, new Date()),
+          removeAllOf: () => down.removeAllOf(stored.userId),
         },
         () => down.find(sha256Hex('probe'), new Date()),
       );
