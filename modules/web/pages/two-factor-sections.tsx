@@ -21,12 +21,14 @@ export function TwoFactorSection({ mfa, visit, shown }: { mfa: MfaSummary; visit
             Authenticator app: <strong>on</strong>. Recovery codes left: {mfa.recoveryCodesLeft}.
           </p>
           <PostForm action="/account/recovery-codes" visit={visit} label="New recovery codes">
+            <FormAlert errors={errorsFor('codes', shown)} />
             <Field name="password" id="codes-password" label="Password" type="password" autocomplete="current-password" errors={errorsFor('codes', shown)} />
             <button type="submit" class="secondary">
               New recovery codes
             </button>
           </PostForm>
           <PostForm action="/account/totp/disable" visit={visit} label="Turn off authenticator app">
+            <FormAlert errors={errorsFor('totp-off', shown)} />
             <Field
               name="password"
               id="totp-off-password"

@@ -5,7 +5,7 @@ import QRCode from 'qrcode';
 import { page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
 import { errorsOf, readForm, statusOf } from '../form.ts';
 import { Field, FormAlert, PostForm, type FormErrors } from '../layout.tsx';
-import { accountAction, accountPage } from './account.tsx';
+import { accountAction, accountFailure, wrongPassword } from './account.tsx';
 
 /** The otpauth URL as a QR code: an SVG made here, shown as a data: image (the policy allows data: images only). */
 async function qrImage(otpauthUrl: string): Promise<string> {
@@ -50,8 +50,6 @@ const RecoveryCodes = ({ codes }: { codes: string[] }) => (
   </>
 );
 
-const wrongPassword = { password: 'That password is not right.' };
-
 /** The authenticator app (enrolment with a QR code, recovery codes, turning it off) and passkeys of `/account`. */
 export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
   const { callAs, update } = web.sessions;
@@ -71,8 +69,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
       await update(c, { ...visit.signedIn!, totpEnrolment: answer.body });
       return seeOther(c, '/account/two-factor');
     }
-    const errors = answer.status === 401 ? { fields: wrongPassword } : errorsOf(answer);
-    return accountPage(web.sessions, c, { section: 'two-factor', errors }, statusOf(answer));
+    return accountFailure(web, c, 'two-factor', answer, wrongPassword('password'));
   });
 
   app.get('/account/two-factor', (c) => enrolmentPage(c));
@@ -94,8 +91,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
     const { password = '' } = await readForm(c);
     const answer = await callAs<{ recoveryCodes: string[] }>(c, c.get('visit'), 'POST', '/api/users/me/mfa/recovery-codes', { password });
     if (answer.status === 200) return page(c, 'Recovery codes', <RecoveryCodes codes={answer.body.recoveryCodes} />);
-    const errors = answer.status === 401 ? { fields: wrongPassword } : errorsOf(answer);
-    return accountPage(web.sessions, c, { section: 'codes', errors }, statusOf(answer));
+    return accountFailure(web, c, 'codes', answer, wrongPassword('password'));
   });
 
   app.post(
@@ -105,7 +101,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
       'totp-off',
       (c, { password = '' }) => callAs(c, c.get('visit'), 'DELETE', '/api/users/me/mfa/totp', { password }),
       'totp-disabled',
-      { password: wrongPassword.password },
+      wrongPassword('password'),
     ),
   );
 
