@@ -377,4 +377,23 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     const again = await browser.post(`/account/passkeys/${id}/remove`, {});
     expect(again.status).toBe(404);
   });
+
+  it('deletes the account from /account with the password: the browser is signed out with a confirmation, and the account is gone', async () => {
+    const email = 'leaving@example.com';
+    const browser = await signedIn(system, email);
+    const token = (await apiLogin(system, email)).body.accessToken;
+    expect((await browser.get('/account')).html).toMatch(/<h2 id="delete-heading">Delete account<\/h2>/);
+    const wrong = await browser.post('/account/delete', { password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toMatch(/aria-describedby="delete-password-error".*That password is not right\./s);
+    expect((await api(system, 'GET', '/api/users/me', { token })).status).toBe(200);
+
+    const deleted = await browser.post('/account/delete', { password });
+    expect(deleted.headers.get('Location')).toBe('/login?done=account-deleted');
+    expect(deleted.headers.getSetCookie()).toContain('session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0');
+    expect((await browser.get('/login?done=account-deleted')).html).toMatch(/role="status"[^>]*>Your account is deleted\.</);
+    expect((await browser.get('/account')).response.headers.get('Location')).toBe('/login');
+    await eventually(async () => expect((await api(system, 'GET', '/api/users/me', { token })).status).toBe(401));
+    expect((await apiLogin(system, email)).status).toBe(401);
+  });
 });

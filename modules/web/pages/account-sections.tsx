@@ -156,6 +156,23 @@ export function SessionsSection({ sessions, visit, shown }: { sessions: SessionV
   );
 }
 
+export function DeleteAccountSection({ visit, shown }: { visit: Visit; shown?: SectionErrors }) {
+  const errors = errorsFor('delete', shown);
+  return (
+    <section aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete account</h2>
+      <p>This deletes your account with its sessions, passkeys and authenticator app, for good.</p>
+      <PostForm action="/account/delete" visit={visit} label="Delete account">
+        <FormAlert errors={errors} />
+        <Field name="password" id="delete-password" label="Password" type="password" autocomplete="current-password" errors={errors} />
+        <button type="submit" class="danger">
+          Delete account
+        </button>
+      </PostForm>
+    </section>
+  );
+}
+
 export function ActivitySection({ events }: { events: ActivityEvent[] }) {
   return (
     <section aria-labelledby="activity-heading">

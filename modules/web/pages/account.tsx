@@ -6,6 +6,7 @@ import { Notice, type FormErrors } from '../layout.tsx';
 import type { ApiAnswer } from '../api.ts';
 import {
   ActivitySection,
+  DeleteAccountSection,
   EmailSection,
   PasswordSection,
   ProfileSection,
@@ -40,6 +41,7 @@ export async function accountPage({ callAs }: Web['sessions'], c: WebContext, sh
       <TwoFactorSection mfa={mfa.body} visit={visit} shown={shown} />
       <PasskeysSection mfa={mfa.body} visit={visit} shown={shown} />
       <ActivitySection events={activity.body.events} />
+      <DeleteAccountSection visit={visit} shown={shown} />
     </>
   );
   return page(c, 'Account', body, { status, scripts: accountScripts });
@@ -74,7 +76,7 @@ export function accountAction(
   };
 }
 
-/** `/account` and its profile, password, email and session forms. */
+/** `/account` and its profile, password, email, session and account-deletion forms. */
 export function accountPages(app: Hono<WebEnv>, web: Web) {
   const { callAs } = web.sessions;
   app.get('/account', (c) => accountPage(web.sessions, c));
@@ -121,6 +123,14 @@ export function accountPages(app: Hono<WebEnv>, web: Web) {
       'session-revoked',
     ),
   );
+  // The API ends every session of the account with it; the browser's ends here.
+  app.post('/account/delete', async (c) => {
+    const { password = '' } = await readForm(c);
+    const answer = await callAs(c, c.get('visit'), 'DELETE', '/api/users/me', { password });
+    if (answer.status !== 204) return accountFailure(web, c, 'delete', answer, wrongPassword('password'));
+    await web.sessions.end(c);
+    return seeOther(c, '/login?done=account-deleted');
+  });
 }
 
 /** Pages that need a signed-in browser send others to sign in. */
