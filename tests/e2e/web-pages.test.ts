@@ -193,9 +193,9 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     await eventually(async () => expect((await second.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
   });
 
-  it('on the embedded database a sign-in survives a restart (the browser session is stored there)', async () => {
+  it('on the embedded database a sign-in survives a restart (the browser session is stored there, its tokens sealed)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'web-restart-'));
-    const env = { DATABASE_URL: `pglite://${dir}/db` };
+    const env = { DATABASE_URL: `pglite://${dir}/db`, SIGNING_KEY_ENCRYPTION_KEY: btoa('k'.repeat(32)) };
     try {
       const first = await monolith(env);
       let browser: Awaited<ReturnType<typeof signedIn>>;
