@@ -19,6 +19,9 @@ export interface Web {
   linkTokens: LinkTokens;
 }
 
+/** The scripts of a page with passkey buttons: @simplewebauthn/browser's bundle, then ours. */
+export const passkeyScripts = ['/web/webauthn.js', '/web/passkeys.js'];
+
 /** Who a page shows when it failed before the browser was known. */
 const nobody: Visit = { signedIn: null, secondFactor: null, csrfToken: '', roles: [] };
 

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Hono } from 'hono';
-import { noticeOf, page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
+import { noticeOf, page, passkeyScripts, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
 import { errorsOf, readForm, statusOf } from '../form.ts';
 import { Notice, type FormErrors } from '../layout.tsx';
 import type { ApiAnswer } from '../api.ts';
@@ -17,8 +17,6 @@ import {
   type SessionView,
 } from './account-sections.tsx';
 import { PasskeysSection, TwoFactorSection, type MfaSummary } from './two-factor-sections.tsx';
-
-export const accountScripts = ['/web/webauthn.js', '/web/passkeys.js'];
 
 /** The account page: everything about the signed-in account, read from the API in parallel. */
 export async function accountPage({ callAs }: Web['sessions'], c: WebContext, shown?: SectionErrors, status: 200 | 400 = 200) {
@@ -44,7 +42,7 @@ export async function accountPage({ callAs }: Web['sessions'], c: WebContext, sh
       <DeleteAccountSection visit={visit} shown={shown} />
     </>
   );
-  return page(c, 'Account', body, { status, scripts: accountScripts });
+  return page(c, 'Account', body, { status, scripts: passkeyScripts });
 }
 
 /** A failed form of the account page: the page again, with the errors in the form's section. */
