@@ -6,6 +6,16 @@ export interface Sealed {
   ciphertext: string;
 }
 
+/** A sealed value as one string, where a store keeps text: `A256GCM.<iv>.<ciphertext>` (base64url holds no dot). */
+const textPrefix = 'A256GCM.';
+export const sealedText = ({ iv, ciphertext }: Sealed) => `${textPrefix}${iv}.${ciphertext}`;
+/** Whether `text` is a sealed value (sealedText's form) rather than a plain one. */
+export const isSealedText = (text: string) => text.startsWith(textPrefix);
+export function parseSealedText(text: string): Sealed {
+  const [iv = '', ciphertext = ''] = text.slice(textPrefix.length).split('.');
+  return { iv, ciphertext };
+}
+
 /** A key that cannot open a sealed value: not the key that sealed it, or the value (or its context) was altered. */
 export class DecryptionFailedError extends Error {
   constructor() {

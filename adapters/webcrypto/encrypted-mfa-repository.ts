@@ -1,8 +1,5 @@
 import type { MfaRepository, TotpRecord } from '../../modules/mfa/mod.ts';
-import { createAesGcm, type Sealed } from './aes-gcm.ts';
-
-/** A sealed TOTP secret as stored: `A256GCM.<iv>.<ciphertext>`. A base32 secret never holds a dot. */
-const sealedPrefix = 'A256GCM.';
+import { createAesGcm, isSealedText, parseSealedText, sealedText } from './aes-gcm.ts';
 
 /** A stored TOTP secret that cannot be read with the key this process has (or lacks). */
 export class TotpSecretDecryptionError extends Error {
@@ -30,21 +27,19 @@ export function createEncryptedMfaRepository({
 
   async function seal(totp: TotpRecord): Promise<TotpRecord> {
     if (!aes) return totp;
-    const { iv, ciphertext } = await aes.seal(totp.secret, totp.userId);
-    return { ...totp, secret: `${sealedPrefix}${iv}.${ciphertext}` };
+    // Stored as sealedText: a base32 secret never looks like one.
+    return { ...totp, secret: sealedText(await aes.seal(totp.secret, totp.userId)) };
   }
 
   async function open(totp: TotpRecord): Promise<TotpRecord> {
-    if (!totp.secret.startsWith(sealedPrefix)) return totp;
+    if (!isSealedText(totp.secret)) return totp;
     if (!aes) {
       throw new TotpSecretDecryptionError(
         'A TOTP secret is stored encrypted, but SIGNING_KEY_ENCRYPTION_KEY is not set: set it to the key that encrypted it.',
       );
     }
-    const [iv = '', ciphertext = ''] = totp.secret.slice(sealedPrefix.length).split('.');
-    const sealed: Sealed = { iv, ciphertext };
     try {
-      return { ...totp, secret: await aes.open(sealed, totp.userId) };
+      return { ...totp, secret: await aes.open(parseSealedText(totp.secret), totp.userId) };
     } catch {
       throw new TotpSecretDecryptionError(
         'SIGNING_KEY_ENCRYPTION_KEY does not decrypt a stored TOTP secret: it is not the key that encrypted it, or the secret was altered.',

@@ -19,6 +19,9 @@ export interface Web {
   linkTokens: LinkTokens;
 }
 
+/** The scripts of a page with passkey buttons: @simplewebauthn/browser's bundle, then ours. */
+export const passkeyScripts = ['/web/webauthn.js', '/web/passkeys.js'];
+
 /** Who a page shows when it failed before the browser was known. */
 const nobody: Visit = { signedIn: null, secondFactor: null, csrfToken: '', roles: [] };
 
@@ -46,6 +49,7 @@ const notices: Record<string, string> = {
   registered: 'Your account is created. We sent you a link to verify your email address. You can sign in now.',
   'signed-out': 'You are signed out.',
   'session-ended': 'Your session has ended. Please sign in again.',
+  'account-deleted': 'Your account is deleted.',
   'password-reset': 'Your password is set. Sign in with the new one.',
   'second-factor-expired': 'That sign-in took too long. Please start again.',
   profile: 'Your profile is saved.',

@@ -29,6 +29,12 @@ export function errorsOf(answer: ApiAnswer<unknown>, fieldMessages: Record<strin
   return Object.keys(fields).length > 0 ? { fields, form: problem.errors ? undefined : form } : { form };
 }
 
+/** A wrong code of a second factor (`invalid_code`) next to the code field; any other problem as errorsOf has it. */
+export const codeErrorsOf = (answer: ApiAnswer<unknown>): FormErrors =>
+  (answer.body as ApiProblem | null)?.code === 'invalid_code'
+    ? { fields: { code: 'That code is not right. Try the current one.' } }
+    : errorsOf(answer);
+
 /** The status a page re-shown with errors answers with: the API's, so a client sees the same outcome. */
 export const statusOf = (answer: ApiAnswer<unknown>) => Math.max(answer.status, 400) as 400;
 

@@ -131,6 +131,46 @@ export const Notice = ({ text }: { text?: string | undefined }) =>
     </p>
   ) : null;
 
+/** A part of a page under its own heading, which names it for screen readers. */
+export const Section = ({ id, title, children }: { id: string; title: string; children: Child }) => (
+  <section aria-labelledby={`${id}-heading`}>
+    <h2 id={`${id}-heading`}>{title}</h2>
+    {children}
+  </section>
+);
+
+/** A table's column headings. */
+export const Columns = ({ names }: { names: string[] }) => (
+  <thead>
+    <tr>
+      {names.map((name) => (
+        <th scope="col">{name}</th>
+      ))}
+    </tr>
+  </thead>
+);
+
+/** The form for a code of a second factor (an authenticator app's, or a recovery code). */
+export const CodeForm = ({
+  action,
+  visit,
+  label,
+  errors,
+  inputmode,
+}: {
+  action: string;
+  visit: Visit;
+  label: string;
+  errors?: FormErrors;
+  inputmode: 'numeric' | 'text';
+}) => (
+  <PostForm action={action} visit={visit} label={label}>
+    <FormAlert errors={errors} />
+    <Field name="code" label="Code" autocomplete="one-time-code" inputmode={inputmode} errors={errors} />
+    <button type="submit">Verify</button>
+  </PostForm>
+);
+
 /** A form that posts to `action` with the browser's anti-forgery token. */
 export function PostForm({ action, visit, children, label }: { action: string; visit: Visit; children: Child; label?: string }) {
   return (

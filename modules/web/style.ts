@@ -17,6 +17,7 @@ input{font:inherit;padding:.5rem;border:1px solid #666;border-radius:4px;backgro
 input[aria-invalid=true]{border-color:#b00020;border-width:2px}
 button{white-space:nowrap;font:inherit;padding:.5rem 1rem;border-radius:4px;border:1px solid #1f3a5f;background:#1f3a5f;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1f3a5f}
+button.danger{background:#b00020;border-color:#b00020}
 a{color:#1f3a5f}
 :focus-visible{outline:3px solid #e8a317;outline-offset:2px}
 .error{color:#b00020;font-weight:600}

@@ -34,5 +34,14 @@ export function createPageClient(request: (path: string, init?: RequestInit) => 
         body: new URLSearchParams({ csrf, ...fields }).toString(),
       });
     },
+    /** Posts JSON as the passkey script does: the last page's token in a header. */
+    async postJson(path: string, body: unknown) {
+      const response = await send(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, Origin: origin },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
   };
 }

@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/mod.ts';
 import { cookieHeader, pagePolicy } from '../../modules/web/mod.ts';
 import type { Logger } from '../../src/log.ts';
 import { createSystem, type System } from '../../src/system.ts';
+import { createSoftAuthenticator, type CreationOptionsLike } from '../support/soft-authenticator.ts';
 import { eventually } from './harness.ts';
 import { createPageClient } from './web-client.ts';
 
@@ -23,7 +25,7 @@ let system: System;
 let shortLived: System;
 beforeAll(async () => {
   [system, shortLived] = await Promise.all([
-    monolith(),
+    monolith({ PUBLIC_URL: 'http://localhost', ADMIN_EMAILS: 'admin@example.com' }),
     // Below the 30 s refresh margin: every page load must refresh first.
     monolith({ ACCESS_TOKEN_TTL_SECONDS: '20' }),
   ]);
@@ -42,6 +44,28 @@ async function signedIn(target: System, email: string) {
   expect(login.headers.get('Location')).toBe('/account');
   return browser;
 }
+
+/** The public API called directly, as another client of the same account would: to check what a page did. */
+async function api<Body = Record<string, unknown>>(
+  target: System,
+  method: string,
+  path: string,
+  { json, token }: { json?: unknown; token?: string } = {},
+) {
+  const headers = new Headers();
+  if (json !== undefined) headers.set('Content-Type', 'application/json');
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  const response = await target.app.request(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as Body };
+}
+
+/** The account's own API session: the login answer (200), or the pending second factor (202). */
+const apiLogin = (target: System, email: string, secret = password) =>
+  api<{ accessToken: string; mfaToken: string }>(target, 'POST', '/api/auth/login', { json: { email, password: secret } });
+
+/** The codes a recovery-codes page lists. */
+const codesOf = (html: string) => [...html.matchAll(/<li>([^<]+)<\/li>/g)].map((m) => m[1]!);
 
 describe('the web app over HTTP (monolith, in-process)', () => {
   it('the session cookie is HttpOnly, SameSite=Lax, Path=/ and holds no token; signing out removes it', async () => {
@@ -169,9 +193,9 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     await eventually(async () => expect((await second.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
   });
 
-  it('on the embedded database a sign-in survives a restart (the browser session is stored there)', async () => {
+  it('on the embedded database a sign-in survives a restart (the browser session is stored there, its tokens sealed)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'web-restart-'));
-    const env = { DATABASE_URL: `pglite://${dir}/db` };
+    const env = { DATABASE_URL: `pglite://${dir}/db`, SIGNING_KEY_ENCRYPTION_KEY: btoa('k'.repeat(32)) };
     try {
       const first = await monolith(env);
       let browser: Awaited<ReturnType<typeof signedIn>>;
@@ -232,5 +256,144 @@ describe('the web app over HTTP (monolith, in-process)', () => {
     expect(html).toMatch(/<input id="email"[^>]*aria-invalid="true" aria-describedby="email-error"/);
     expect(html).toMatch(/<span id="email-error" class="error">/);
     expect(html).toMatch(/value="not-an-email"/);
+  });
+
+  it('an admin unlocks a throttled account and signs it out everywhere from /admin', async () => {
+    const admin = await signedIn(system, 'admin@example.com');
+    const victim = await signedIn(system, 'locked-out@example.com');
+    const token = (await apiLogin(system, 'locked-out@example.com')).body.accessToken;
+    for (let i = 0; i < 11; i++) expect((await apiLogin(system, 'locked-out@example.com', `wrong guess ${i}`)).status).toBe(401);
+    expect((await apiLogin(system, 'locked-out@example.com')).status).toBe(429);
+
+    const { html } = await admin.get('/admin?query=locked-out');
+    const id = /action="\/admin\/users\/([^/"]+)\/unlock"/.exec(html)![1]!;
+    const unlocked = await admin.post(`/admin/users/${id}/unlock`, { query: 'locked-out' });
+    expect(unlocked.headers.get('Location')).toBe('/admin?query=locked-out&done=unlocked');
+    expect((await admin.get('/admin?query=locked-out&done=unlocked')).html).toMatch(/role="status"[^>]*>The account is unlocked\.</);
+    expect((await apiLogin(system, 'locked-out@example.com')).status).toBe(200);
+
+    const signedOut = await admin.post(`/admin/users/${id}/sign-out`, { query: 'locked-out' });
+    expect(signedOut.headers.get('Location')).toBe('/admin?query=locked-out&done=admin-signed-out');
+    expect((await admin.get('/admin?query=locked-out&done=admin-signed-out')).html).toMatch(
+      /role="status"[^>]*>The account is signed out everywhere\.</,
+    );
+    await eventually(async () => expect((await api(system, 'GET', '/api/users/me', { token })).status).toBe(401));
+    await eventually(async () => expect((await victim.get('/account')).response.headers.get('Location')).toBe('/login?done=session-ended'));
+    // The admin's own session is untouched.
+    expect((await admin.get('/admin')).response.status).toBe(200);
+  });
+
+  it('the authenticator app: set up, new recovery codes, a sign-in with one, "Start over" of the second step, turned off with the password', async () => {
+    const email = 'recovery@example.com';
+    const browser = await signedIn(system, email);
+    await browser.get('/account');
+    expect((await browser.post('/account/totp', { password })).headers.get('Location')).toBe('/account/two-factor');
+    const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec((await browser.get('/account/two-factor')).html)![1]!;
+    const enrolled = await browser.post('/account/two-factor', { code: new TOTP({ secret: Secret.fromBase32(secret) }).generate() });
+    const first = codesOf(await enrolled.text());
+    expect(first).toHaveLength(10);
+
+    await browser.get('/account');
+    const wrong = await browser.post('/account/recovery-codes', { password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toMatch(/aria-describedby="codes-password-error".*That password is not right\./s);
+    const renewed = await browser.post('/account/recovery-codes', { password });
+    expect(renewed.status).toBe(200);
+    const codes = codesOf(await renewed.text());
+    expect(codes).toHaveLength(10);
+    expect(codes.filter((code) => first.includes(code))).toEqual([]);
+
+    // Signed out, then in with the password: the second step; "Start over" leaves it for the first.
+    expect((await browser.post('/logout', {})).headers.get('Location')).toBe('/login?done=signed-out');
+    await browser.get('/login');
+    expect((await browser.post('/login', { email, password })).headers.get('Location')).toBe('/login');
+    expect((await browser.get('/login')).html).toContain('<h1>Second factor</h1>');
+    expect((await browser.post('/logout', {})).headers.get('Location')).toBe('/login?done=signed-out');
+    expect(browser.cookies.has('session')).toBe(false);
+    const again = (await browser.get('/login?done=signed-out')).html;
+    expect(again).toContain('<h1>Sign in</h1>');
+    expect(again).toMatch(/role="status"[^>]*>You are signed out\.</);
+
+    // A recovery code of the old set is refused, one of the new set signs in once.
+    await browser.post('/login', { email, password });
+    await browser.get('/login');
+    const old = await browser.post('/login/verify', { code: first[0]! });
+    expect(old.status).toBe(401);
+    expect(await old.text()).toMatch(/aria-describedby="code-error".*That code is not right\./s);
+    expect((await browser.post('/login/verify', { code: codes[0]! })).headers.get('Location')).toBe('/account');
+    expect((await browser.get('/account')).html).toContain('Recovery codes left: 9.');
+
+    const pending = await apiLogin(system, email);
+    expect(pending.status).toBe(202);
+    const reused = await api(system, 'POST', '/api/auth/mfa/verify', {
+      json: { mfaToken: pending.body.mfaToken, method: 'recovery_code', code: codes[0] },
+    });
+    expect(reused.status).toBe(401);
+    const viaApi = await api<{ accessToken: string }>(system, 'POST', '/api/auth/mfa/verify', {
+      json: { mfaToken: pending.body.mfaToken, method: 'recovery_code', code: codes[1] },
+    });
+    expect(viaApi.status).toBe(200);
+    const token = viaApi.body.accessToken;
+    expect((await api(system, 'GET', '/api/users/me/mfa', { token })).body).toMatchObject({ totp: true, recoveryCodesLeft: 8 });
+
+    await browser.get('/account');
+    const refused = await browser.post('/account/totp/disable', { password: 'not the password' });
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toMatch(/aria-describedby="totp-off-password-error".*That password is not right\./s);
+    expect((await api(system, 'GET', '/api/users/me/mfa', { token })).body).toMatchObject({ totp: true });
+    const off = await browser.post('/account/totp/disable', { password });
+    expect(off.headers.get('Location')).toBe('/account?done=totp-disabled');
+    const after = (await browser.get('/account?done=totp-disabled')).html;
+    expect(after).toMatch(/role="status"[^>]*>The authenticator app is turned off\.</);
+    expect(after).toContain('Authenticator app: off.');
+    expect((await api(system, 'GET', '/api/users/me/mfa', { token })).body).toMatchObject({ totp: false });
+    expect((await apiLogin(system, email)).status).toBe(200);
+  });
+
+  it('removes a passkey from /account: the list, and the API, no longer have it', async () => {
+    const email = 'passkey-removal@example.com';
+    const browser = await signedIn(system, email);
+    await browser.get('/account');
+    const options = await browser.postJson('/account/passkeys/options', {});
+    expect(options.status).toBe(200);
+    const key = createSoftAuthenticator({ origin: 'http://localhost' });
+    const added = await browser.postJson('/account/passkeys', {
+      credential: key.register(options.body as unknown as CreationOptionsLike),
+      name: 'Laptop',
+    });
+    expect(added).toEqual({ status: 200, body: { location: '/account?done=passkey-added' } });
+    const listed = (await browser.get('/account')).html;
+    const id = /<li data-passkey-id="([^"]+)">Laptop/.exec(listed)![1]!;
+
+    const removed = await browser.post(`/account/passkeys/${id}/remove`, {});
+    expect(removed.headers.get('Location')).toBe('/account?done=passkey-removed');
+    const after = (await browser.get('/account?done=passkey-removed')).html;
+    expect(after).toMatch(/role="status"[^>]*>The passkey is removed\.</);
+    expect(after).toContain('No passkeys yet.');
+    const login = await apiLogin(system, email);
+    expect(login.status).toBe(200);
+    expect((await api(system, 'GET', '/api/users/me/mfa', { token: login.body.accessToken })).body).toMatchObject({ passkeys: [] });
+    // Removing it again: the page says the API's 404, in the passkeys section.
+    const again = await browser.post(`/account/passkeys/${id}/remove`, {});
+    expect(again.status).toBe(404);
+  });
+
+  it('deletes the account from /account with the password: the browser is signed out with a confirmation, and the account is gone', async () => {
+    const email = 'leaving@example.com';
+    const browser = await signedIn(system, email);
+    const token = (await apiLogin(system, email)).body.accessToken;
+    expect((await browser.get('/account')).html).toMatch(/<h2 id="delete-heading">Delete account<\/h2>/);
+    const wrong = await browser.post('/account/delete', { password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toMatch(/aria-describedby="delete-password-error".*That password is not right\./s);
+    expect((await api(system, 'GET', '/api/users/me', { token })).status).toBe(200);
+
+    const deleted = await browser.post('/account/delete', { password });
+    expect(deleted.headers.get('Location')).toBe('/login?done=account-deleted');
+    expect(deleted.headers.getSetCookie()).toContain('session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0');
+    expect((await browser.get('/login?done=account-deleted')).html).toMatch(/role="status"[^>]*>Your account is deleted\.</);
+    expect((await browser.get('/account')).response.headers.get('Location')).toBe('/login');
+    await eventually(async () => expect((await api(system, 'GET', '/api/users/me', { token })).status).toBe(401));
+    expect((await apiLogin(system, email)).status).toBe(401);
   });
 });

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Field, FormAlert, PostForm, type FormErrors } from '../layout.tsx';
+import { Columns, Field, FormAlert, PostForm, Section, type FormErrors } from '../layout.tsx';
 import type { Visit } from '../session.ts';
 
 export interface Me {
@@ -56,11 +56,38 @@ export const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`
 export type SectionErrors = { section: string; errors: FormErrors };
 export const errorsFor = (section: string, shown?: SectionErrors) => (shown?.section === section ? shown.errors : undefined);
 
+/** A form the password confirms (the API asks for it again): its errors, the password, and a button saying what it does. */
+export function PasswordConfirmedForm({
+  action,
+  visit,
+  id,
+  label,
+  errors,
+  button,
+}: {
+  action: string;
+  visit: Visit;
+  /** The password input's id, unique on the page. */
+  id: string;
+  label: string;
+  errors?: FormErrors;
+  button?: 'secondary' | 'danger';
+}) {
+  return (
+    <PostForm action={action} visit={visit} label={label}>
+      <FormAlert errors={errors} />
+      <Field name="password" id={id} label="Password" type="password" autocomplete="current-password" errors={errors} />
+      <button type="submit" class={button}>
+        {label}
+      </button>
+    </PostForm>
+  );
+}
+
 export function ProfileSection({ me, visit, shown }: { me: Me; visit: Visit; shown?: SectionErrors }) {
   const errors = errorsFor('profile', shown);
   return (
-    <section aria-labelledby="profile-heading">
-      <h2 id="profile-heading">Profile</h2>
+    <Section id="profile" title="Profile">
       <p>
         Email: <strong>{me.email}</strong> {me.emailVerified ? '(verified)' : '(not verified)'}
       </p>
@@ -77,55 +104,45 @@ export function ProfileSection({ me, visit, shown }: { me: Me; visit: Visit; sho
         <Field name="displayName" label="Display name" autocomplete="nickname" value={me.displayName ?? ''} errors={errors} />
         <button type="submit">Save</button>
       </PostForm>
-    </section>
+    </Section>
   );
 }
 
 export function PasswordSection({ visit, shown }: { visit: Visit; shown?: SectionErrors }) {
   const errors = errorsFor('password', shown);
   return (
-    <section aria-labelledby="password-heading">
-      <h2 id="password-heading">Password</h2>
+    <Section id="password" title="Password">
       <PostForm action="/account/password" visit={visit} label="Change password">
         <FormAlert errors={errors} />
         <Field name="currentPassword" label="Current password" type="password" autocomplete="current-password" errors={errors} />
         <Field name="newPassword" label="New password" type="password" autocomplete="new-password" errors={errors} />
         <button type="submit">Change password</button>
       </PostForm>
-    </section>
+    </Section>
   );
 }
 
 export function EmailSection({ visit, shown }: { visit: Visit; shown?: SectionErrors }) {
   const errors = errorsFor('email', shown);
   return (
-    <section aria-labelledby="email-heading">
-      <h2 id="email-heading">Email</h2>
+    <Section id="email" title="Email">
       <PostForm action="/account/email" visit={visit} label="Change email">
         <FormAlert errors={errors} />
         <Field name="newEmail" label="New email" type="email" autocomplete="email" errors={errors} />
         <Field name="password" id="email-password" label="Password" type="password" autocomplete="current-password" errors={errors} />
         <button type="submit">Change email</button>
       </PostForm>
-    </section>
+    </Section>
   );
 }
 
 export function SessionsSection({ sessions, visit, shown }: { sessions: SessionView[]; visit: Visit; shown?: SectionErrors }) {
   return (
-    <section aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading">Sessions</h2>
+    <Section id="sessions" title="Sessions">
       <FormAlert errors={errorsFor('sessions', shown)} />
       <table>
         <caption class="muted">Where you are signed in</caption>
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">Address</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
+        <Columns names={['Device', 'Address', 'Last used', 'Action']} />
         <tbody>
           {sessions.map((session) => (
             <tr data-session={session.id}>
@@ -152,26 +169,32 @@ export function SessionsSection({ sessions, visit, shown }: { sessions: SessionV
           <button type="submit">Sign out all other sessions</button>
         </PostForm>
       )}
-    </section>
+    </Section>
   );
 }
 
+export const DeleteAccountSection = ({ visit, shown }: { visit: Visit; shown?: SectionErrors }) => (
+  <Section id="delete" title="Delete account">
+    <p>This deletes your account with its sessions, passkeys and authenticator app, for good.</p>
+    <PasswordConfirmedForm
+      action="/account/delete"
+      visit={visit}
+      id="delete-password"
+      label="Delete account"
+      errors={errorsFor('delete', shown)}
+      button="danger"
+    />
+  </Section>
+);
+
 export function ActivitySection({ events }: { events: ActivityEvent[] }) {
   return (
-    <section aria-labelledby="activity-heading">
-      <h2 id="activity-heading">Security activity</h2>
+    <Section id="activity" title="Security activity">
       {events.length === 0 ? (
         <p>Nothing yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">What</th>
-              <th scope="col">When</th>
-              <th scope="col">Address</th>
-              <th scope="col">Device</th>
-            </tr>
-          </thead>
+          <Columns names={['What', 'When', 'Address', 'Device']} />
           <tbody>
             {events.map((event) => (
               <tr>
@@ -184,6 +207,6 @@ export function ActivitySection({ events }: { events: ActivityEvent[] }) {
           </tbody>
         </table>
       )}
-    </section>
+    </Section>
   );
 }

@@ -1,11 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import type { Hono } from 'hono';
-import { noticeOf, page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
+import { noticeOf, page, passkeyScripts, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
 import { errorsOf, readForm, statusOf } from '../form.ts';
-import { Notice } from '../layout.tsx';
+import { Notice, type FormErrors } from '../layout.tsx';
 import type { ApiAnswer } from '../api.ts';
 import {
   ActivitySection,
+  DeleteAccountSection,
   EmailSection,
   PasswordSection,
   ProfileSection,
@@ -16,8 +17,6 @@ import {
   type SessionView,
 } from './account-sections.tsx';
 import { PasskeysSection, TwoFactorSection, type MfaSummary } from './two-factor-sections.tsx';
-
-export const accountScripts = ['/web/webauthn.js', '/web/passkeys.js'];
 
 /** The account page: everything about the signed-in account, read from the API in parallel. */
 export async function accountPage({ callAs }: Web['sessions'], c: WebContext, shown?: SectionErrors, status: 200 | 400 = 200) {
@@ -40,32 +39,42 @@ export async function accountPage({ callAs }: Web['sessions'], c: WebContext, sh
       <TwoFactorSection mfa={mfa.body} visit={visit} shown={shown} />
       <PasskeysSection mfa={mfa.body} visit={visit} shown={shown} />
       <ActivitySection events={activity.body.events} />
+      <DeleteAccountSection visit={visit} shown={shown} />
     </>
   );
-  return page(c, 'Account', body, { status, scripts: accountScripts });
+  return page(c, 'Account', body, { status, scripts: passkeyScripts });
 }
 
+/** A failed form of the account page: the page again, with the errors in the form's section. */
+export function accountFailure(web: Web, c: WebContext, section: string, answer: ApiAnswer<unknown>, known: KnownFailures = {}) {
+  return accountPage(web.sessions, c, { section, errors: known[answer.status] ?? errorsOf(answer) }, statusOf(answer));
+}
+
+/** Failures a form explains in its own words, by the API's status (e.g. a wrong password next to its field). */
+export type KnownFailures = Partial<Record<number, FormErrors>>;
+
+/** The API's 401 to a request confirmed with the password (the session itself is fine: see callAs). */
+export const wrongPassword = (field: string): KnownFailures => ({ 401: { fields: { [field]: 'That password is not right.' } } });
+
 /**
- * A form of the account page: the API call its fields make, and where a success leads; a failure
- * shows the page again with the errors in the form's section.
+ * A form of the account page: the API call its fields make, and the notice a success leads to; a
+ * failure shows the page again with the errors in the form's section.
  */
 export function accountAction(
   web: Web,
   section: string,
   call: (c: WebContext, form: Record<string, string>) => Promise<ApiAnswer<unknown>>,
   done: string,
-  fieldMessages: Record<string, string> = {},
+  known?: KnownFailures,
 ) {
   return async (c: WebContext) => {
     const answer = await call(c, await readForm(c));
     if (answer.status < 300) return seeOther(c, `/account?done=${done}`);
-    return accountPage(web.sessions, c, { section, errors: errorsOf(answer, fieldMessages) }, statusOf(answer));
+    return accountFailure(web, c, section, answer, known);
   };
 }
 
-const wrongPassword = (field: string) => ({ [field]: 'That password is not right.' });
-
-/** `/account` and its profile, password, email and session forms. */
+/** `/account` and its profile, password, email, session and account-deletion forms. */
 export function accountPages(app: Hono<WebEnv>, web: Web) {
   const { callAs } = web.sessions;
   app.get('/account', (c) => accountPage(web.sessions, c));
@@ -78,25 +87,27 @@ export function accountPages(app: Hono<WebEnv>, web: Web) {
     '/account/verification',
     accountAction(web, 'verification', (c) => callAs(c, c.get('visit'), 'POST', '/api/users/me/email/verification'), 'verification'),
   );
-  app.post('/account/password', async (c) => {
-    const { currentPassword = '', newPassword = '' } = await readForm(c);
-    const answer = await callAs(c, c.get('visit'), 'POST', '/api/users/me/password', { currentPassword, newPassword });
-    if (answer.status === 204) return seeOther(c, '/account?done=password');
-    const errors = answer.status === 401 ? { fields: wrongPassword('currentPassword') } : errorsOf(answer);
-    return accountPage(web.sessions, c, { section: 'password', errors }, statusOf(answer));
-  });
-  app.post('/account/email', async (c) => {
-    const { newEmail = '', password = '' } = await readForm(c);
-    const answer = await callAs(c, c.get('visit'), 'POST', '/api/users/me/email', { newEmail, password });
-    if (answer.status === 202) return seeOther(c, '/account?done=email-change');
-    const errors =
-      answer.status === 401
-        ? { fields: wrongPassword('password') }
-        : answer.status === 409
-          ? { fields: { newEmail: 'Another account uses this email.' } }
-          : errorsOf(answer);
-    return accountPage(web.sessions, c, { section: 'email', errors }, statusOf(answer));
-  });
+  app.post(
+    '/account/password',
+    accountAction(
+      web,
+      'password',
+      (c, { currentPassword = '', newPassword = '' }) =>
+        callAs(c, c.get('visit'), 'POST', '/api/users/me/password', { currentPassword, newPassword }),
+      'password',
+      wrongPassword('currentPassword'),
+    ),
+  );
+  app.post(
+    '/account/email',
+    accountAction(
+      web,
+      'email',
+      (c, { newEmail = '', password = '' }) => callAs(c, c.get('visit'), 'POST', '/api/users/me/email', { newEmail, password }),
+      'email-change',
+      { ...wrongPassword('password'), 409: { fields: { newEmail: 'Another account uses this email.' } } },
+    ),
+  );
   app.post(
     '/account/sessions/sign-out-others',
     accountAction(web, 'sessions', (c) => callAs(c, c.get('visit'), 'DELETE', '/api/sessions?others=true'), 'others-revoked'),
@@ -110,6 +121,14 @@ export function accountPages(app: Hono<WebEnv>, web: Web) {
       'session-revoked',
     ),
   );
+  // The API ends every session of the account with it; the browser's ends here.
+  app.post('/account/delete', async (c) => {
+    const { password = '' } = await readForm(c);
+    const answer = await callAs(c, c.get('visit'), 'DELETE', '/api/users/me', { password });
+    if (answer.status !== 204) return accountFailure(web, c, 'delete', answer, wrongPassword('password'));
+    await web.sessions.end(c);
+    return seeOther(c, '/login?done=account-deleted');
+  });
 }
 
 /** Pages that need a signed-in browser send others to sign in. */

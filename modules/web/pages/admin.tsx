@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { noticeOf, page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
 import { errorsOf, readForm } from '../form.ts';
-import { FormAlert, Notice, PostForm } from '../layout.tsx';
+import { Columns, FormAlert, Notice, PostForm } from '../layout.tsx';
 import { when } from './account-sections.tsx';
 
 interface Account {
@@ -47,14 +47,7 @@ function Users({ c, users, query }: { c: WebContext; users: Account[]; query: st
       </form>
       <table>
         <caption class="muted">{users.length === 0 ? 'No accounts match.' : `${users.length} accounts, newest first`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last sign-in</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
+        <Columns names={['Email', 'Status', 'Last sign-in', 'Actions']} />
         <tbody>
           {users.map((account) => (
             <tr data-user={account.email}>

@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import type { Hono } from 'hono';
 import type { ApiProblem } from '../api.ts';
-import { noticeOf, page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
-import { errorsOf, readForm, statusOf } from '../form.ts';
-import { Field, FormAlert, Notice, PostForm, type FormErrors } from '../layout.tsx';
+import { noticeOf, page, passkeyScripts, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
+import { codeErrorsOf, errorsOf, readForm, statusOf } from '../form.ts';
+import { CodeForm, Field, FormAlert, Notice, PostForm, type FormErrors } from '../layout.tsx';
 import type { TokenAnswer } from '../session.ts';
 
 /** The login answer when a second factor is due (API.md, "Second factors"). */
@@ -13,8 +13,6 @@ interface SecondFactorDue {
   methods: string[];
   expiresIn: number;
 }
-
-const passkeyScripts = ['/web/webauthn.js', '/web/passkeys.js'];
 
 function PasswordStep({ c, email, errors }: { c: WebContext; email?: string; errors?: FormErrors }) {
   const visit = c.get('visit');
@@ -46,11 +44,7 @@ function SecondFactorStep({ c, errors }: { c: WebContext; errors?: FormErrors })
   return (
     <>
       <p>Your account has a second factor. Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
-      <PostForm action="/login/verify" visit={visit} label="Second factor">
-        <FormAlert errors={errors} />
-        <Field name="code" label="Code" autocomplete="one-time-code" inputmode="text" errors={errors} />
-        <button type="submit">Verify</button>
-      </PostForm>
+      <CodeForm action="/login/verify" visit={visit} label="Second factor" errors={errors} inputmode="text" />
       {methods.includes('webauthn') && (
         <p hidden data-passkey-area>
           <button type="button" class="secondary" data-passkey="second-factor">
@@ -111,8 +105,7 @@ export function signInPages(app: Hono<WebEnv>, { sessions, callApi }: Web) {
       await sessions.end(c);
       return seeOther(c, '/login?done=second-factor-expired');
     }
-    const errors = problem.code === 'invalid_code' ? { fields: { code: 'That code is not right. Try the current one.' } } : errorsOf(answer);
-    return secondFactorStep(c, statusOf(answer), errors);
+    return secondFactorStep(c, statusOf(answer), codeErrorsOf(answer));
   });
 
   // The passkey script's two steps, as JSON: a passkey alone, or as the second factor of a pending sign-in.

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import { Field, FormAlert, PostForm } from '../layout.tsx';
+import { Field, FormAlert, PostForm, Section } from '../layout.tsx';
 import type { Visit } from '../session.ts';
-import { errorsFor, when, type SectionErrors } from './account-sections.tsx';
+import { errorsFor, PasswordConfirmedForm, when, type SectionErrors } from './account-sections.tsx';
 
 export interface MfaSummary {
   totp: boolean;
@@ -10,51 +10,49 @@ export interface MfaSummary {
 }
 
 export function TwoFactorSection({ mfa, visit, shown }: { mfa: MfaSummary; visit: Visit; shown?: SectionErrors }) {
-  const errors = errorsFor('two-factor', shown);
   return (
-    <section aria-labelledby="two-factor-heading">
-      <h2 id="two-factor-heading">Two-factor authentication</h2>
-      <FormAlert errors={errors} />
+    <Section id="two-factor" title="Two-factor authentication">
       {mfa.totp ? (
         <>
           <p>
             Authenticator app: <strong>on</strong>. Recovery codes left: {mfa.recoveryCodesLeft}.
           </p>
-          <PostForm action="/account/recovery-codes" visit={visit} label="New recovery codes">
-            <Field name="password" id="codes-password" label="Password" type="password" autocomplete="current-password" errors={errorsFor('codes', shown)} />
-            <button type="submit" class="secondary">
-              New recovery codes
-            </button>
-          </PostForm>
-          <PostForm action="/account/totp/disable" visit={visit} label="Turn off authenticator app">
-            <Field
-              name="password"
-              id="totp-off-password"
-              label="Password"
-              type="password"
-              autocomplete="current-password"
-              errors={errorsFor('totp-off', shown)}
-            />
-            <button type="submit" class="secondary">
-              Turn off authenticator app
-            </button>
-          </PostForm>
+          <PasswordConfirmedForm
+            action="/account/recovery-codes"
+            visit={visit}
+            id="codes-password"
+            label="New recovery codes"
+            errors={errorsFor('codes', shown)}
+            button="secondary"
+          />
+          <PasswordConfirmedForm
+            action="/account/totp/disable"
+            visit={visit}
+            id="totp-off-password"
+            label="Turn off authenticator app"
+            errors={errorsFor('totp-off', shown)}
+            button="secondary"
+          />
         </>
       ) : (
-        <PostForm action="/account/totp" visit={visit} label="Set up authenticator app">
+        <>
           <p>Authenticator app: off. Confirm your password to set one up.</p>
-          <Field name="password" id="totp-password" label="Password" type="password" autocomplete="current-password" errors={errors} />
-          <button type="submit">Set up authenticator app</button>
-        </PostForm>
+          <PasswordConfirmedForm
+            action="/account/totp"
+            visit={visit}
+            id="totp-password"
+            label="Set up authenticator app"
+            errors={errorsFor('two-factor', shown)}
+          />
+        </>
       )}
-    </section>
+    </Section>
   );
 }
 
 export function PasskeysSection({ mfa, visit, shown }: { mfa: MfaSummary; visit: Visit; shown?: SectionErrors }) {
   return (
-    <section aria-labelledby="passkeys-heading">
-      <h2 id="passkeys-heading">Passkeys</h2>
+    <Section id="passkeys" title="Passkeys">
       <FormAlert errors={errorsFor('passkeys', shown)} />
       {mfa.passkeys.length === 0 ? (
         <p>No passkeys yet.</p>
@@ -80,6 +78,6 @@ export function PasskeysSection({ mfa, visit, shown }: { mfa: MfaSummary; visit:
       <noscript>
         <p>Adding a passkey needs JavaScript.</p>
       </noscript>
-    </section>
+    </Section>
   );
 }

@@ -3,9 +3,9 @@ import { Buffer } from 'node:buffer';
 import type { Hono } from 'hono';
 import QRCode from 'qrcode';
 import { page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
-import { errorsOf, readForm, statusOf } from '../form.ts';
-import { Field, FormAlert, PostForm, type FormErrors } from '../layout.tsx';
-import { accountAction, accountPage } from './account.tsx';
+import { codeErrorsOf, errorsOf, readForm, statusOf } from '../form.ts';
+import { CodeForm, type FormErrors } from '../layout.tsx';
+import { accountAction, accountFailure, wrongPassword } from './account.tsx';
 
 /** The otpauth URL as a QR code: an SVG made here, shown as a data: image (the policy allows data: images only). */
 async function qrImage(otpauthUrl: string): Promise<string> {
@@ -21,11 +21,7 @@ function Enrolment({ c, qr, secret, errors }: { c: WebContext; qr: string; secre
       <p>
         Key: <code class="secret">{secret}</code>
       </p>
-      <PostForm action="/account/two-factor" visit={c.get('visit')} label="Confirm authenticator app">
-        <FormAlert errors={errors} />
-        <Field name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" errors={errors} />
-        <button type="submit">Verify</button>
-      </PostForm>
+      <CodeForm action="/account/two-factor" visit={c.get('visit')} label="Confirm authenticator app" errors={errors} inputmode="numeric" />
       <p>
         <a href="/account">Cancel</a>
       </p>
@@ -50,8 +46,6 @@ const RecoveryCodes = ({ codes }: { codes: string[] }) => (
   </>
 );
 
-const wrongPassword = { password: 'That password is not right.' };
-
 /** The authenticator app (enrolment with a QR code, recovery codes, turning it off) and passkeys of `/account`. */
 export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
   const { callAs, update } = web.sessions;
@@ -71,8 +65,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
       await update(c, { ...visit.signedIn!, totpEnrolment: answer.body });
       return seeOther(c, '/account/two-factor');
     }
-    const errors = answer.status === 401 ? { fields: wrongPassword } : errorsOf(answer);
-    return accountPage(web.sessions, c, { section: 'two-factor', errors }, statusOf(answer));
+    return accountFailure(web, c, 'two-factor', answer, wrongPassword('password'));
   });
 
   app.get('/account/two-factor', (c) => enrolmentPage(c));
@@ -81,10 +74,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
     const visit = c.get('visit');
     const { code = '' } = await readForm(c);
     const answer = await callAs<{ recoveryCodes: string[] }>(c, visit, 'POST', '/api/users/me/mfa/totp/confirm', { code: code.trim() });
-    if (answer.status !== 200) {
-      const invalid = (answer.body as { code?: string }).code === 'invalid_code';
-      return enrolmentPage(c, invalid ? { fields: { code: 'That code is not right. Try the current one.' } } : errorsOf(answer), statusOf(answer));
-    }
+    if (answer.status !== 200) return enrolmentPage(c, codeErrorsOf(answer), statusOf(answer));
     const { totpEnrolment: _done, ...signedIn } = visit.signedIn!;
     await update(c, signedIn);
     return page(c, 'Recovery codes', <RecoveryCodes codes={answer.body.recoveryCodes} />);
@@ -94,8 +84,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
     const { password = '' } = await readForm(c);
     const answer = await callAs<{ recoveryCodes: string[] }>(c, c.get('visit'), 'POST', '/api/users/me/mfa/recovery-codes', { password });
     if (answer.status === 200) return page(c, 'Recovery codes', <RecoveryCodes codes={answer.body.recoveryCodes} />);
-    const errors = answer.status === 401 ? { fields: wrongPassword } : errorsOf(answer);
-    return accountPage(web.sessions, c, { section: 'codes', errors }, statusOf(answer));
+    return accountFailure(web, c, 'codes', answer, wrongPassword('password'));
   });
 
   app.post(
@@ -105,7 +94,7 @@ export function twoFactorPages(app: Hono<WebEnv>, web: Web) {
       'totp-off',
       (c, { password = '' }) => callAs(c, c.get('visit'), 'DELETE', '/api/users/me/mfa/totp', { password }),
       'totp-disabled',
-      { password: wrongPassword.password },
+      wrongPassword('password'),
     ),
   );
 
