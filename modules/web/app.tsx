@@ -63,9 +63,7 @@ export function createWebApp({ api, store, publicUrl, sessionTtlSeconds, webauth
     page(
       c,
       'Request refused',
-      <p role="alert">
-        This form came from another site, or it has expired. Go back to the page, reload it, and try again.
-      </p>,
+      <p role="alert">This form came from another site, or it has expired. Go back to the page, reload it, and try again.</p>,
       { status: 403 },
     );
   const tooLarge = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('Too large', 413) });
@@ -79,7 +77,8 @@ export function createWebApp({ api, store, publicUrl, sessionTtlSeconds, webauth
   for (const path of signedInPaths) app.use(path, requireSignIn);
 
   app.get('/', (c) => seeOther(c, c.get('visit').signedIn ? '/account' : '/login'));
-  for (const pages of [signInPages, registerPages, recoveryPages, emailLinkPages, accountPages, twoFactorPages, adminPages]) pages(app, web);
+  for (const pages of [signInPages, registerPages, recoveryPages, emailLinkPages, accountPages, twoFactorPages, adminPages])
+    pages(app, web);
 
   app.onError(async (error, c) => {
     if (error instanceof SignedOutError) return seeOther(c, '/login?done=session-ended');

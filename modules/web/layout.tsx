@@ -10,17 +10,7 @@ export interface FormErrors {
 }
 
 /** Every page: one stylesheet, scripts only from this origin, a skip link, and the account's navigation. */
-export function Layout({
-  title,
-  visit,
-  scripts = [],
-  children,
-}: {
-  title: string;
-  visit: Visit;
-  scripts?: string[];
-  children: Child;
-}) {
+export function Layout({ title, visit, scripts = [], children }: { title: string; visit: Visit; scripts?: string[]; children: Child }) {
   return (
     <html lang="en">
       <head>

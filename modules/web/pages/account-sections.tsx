@@ -154,7 +154,11 @@ export function SessionsSection({ sessions, visit, shown }: { sessions: SessionV
                   <strong>This device</strong>
                 ) : (
                   <PostForm action={`/account/sessions/${encodeURIComponent(session.id)}/sign-out`} visit={visit}>
-                    <button type="submit" class="secondary" aria-label={`Sign out ${session.userAgent ?? 'unknown device'}, last used ${when(session.lastUsedAt)}`}>
+                    <button
+                      type="submit"
+                      class="secondary"
+                      aria-label={`Sign out ${session.userAgent ?? 'unknown device'}, last used ${when(session.lastUsedAt)}`}
+                    >
                       Sign out
                     </button>
                   </PostForm>

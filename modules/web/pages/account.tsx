@@ -81,7 +81,12 @@ export function accountPages(app: Hono<WebEnv>, web: Web) {
 
   app.post(
     '/account/profile',
-    accountAction(web, 'profile', (c, { displayName = '' }) => callAs(c, c.get('visit'), 'PATCH', '/api/users/me', { displayName }), 'profile'),
+    accountAction(
+      web,
+      'profile',
+      (c, { displayName = '' }) => callAs(c, c.get('visit'), 'PATCH', '/api/users/me', { displayName }),
+      'profile',
+    ),
   );
   app.post(
     '/account/verification',

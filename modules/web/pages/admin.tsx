@@ -23,7 +23,19 @@ const actions = {
 } as const;
 type Action = keyof typeof actions;
 
-function ActionButton({ c, account, action, label, query }: { c: WebContext; account: Account; action: Action; label: string; query: string }) {
+function ActionButton({
+  c,
+  account,
+  action,
+  label,
+  query,
+}: {
+  c: WebContext;
+  account: Account;
+  action: Action;
+  label: string;
+  query: string;
+}) {
   return (
     <PostForm action={`/admin/users/${encodeURIComponent(account.id)}/${action}`} visit={c.get('visit')}>
       <input type="hidden" name="query" value={query} />
@@ -38,13 +50,15 @@ function Users({ c, users, query }: { c: WebContext; users: Account[]; query: st
   return (
     <>
       <Notice text={noticeOf(c)} />
-      <form method="get" action="/admin" role="search">
-        <p class="field">
-          <label for="query">Search by email or name</label>
-          <input id="query" name="query" type="search" value={query} />
-        </p>
-        <button type="submit">Search</button>
-      </form>
+      <search>
+        <form method="get" action="/admin">
+          <p class="field">
+            <label for="query">Search by email or name</label>
+            <input id="query" name="query" type="search" value={query} />
+          </p>
+          <button type="submit">Search</button>
+        </form>
+      </search>
       <table>
         <caption class="muted">{users.length === 0 ? 'No accounts match.' : `${users.length} accounts, newest first`}</caption>
         <Columns names={['Email', 'Status', 'Last sign-in', 'Actions']} />
@@ -83,7 +97,12 @@ const forbidden = (c: WebContext) => page(c, 'Admin', <p role="alert">This page 
 export function adminPages(app: Hono<WebEnv>, { sessions: { callAs } }: Web) {
   app.get('/admin', async (c) => {
     const query = (c.req.query('query') ?? '').slice(0, 254);
-    const answer = await callAs<{ users: Account[] }>(c, c.get('visit'), 'GET', `/api/admin/users?limit=50&query=${encodeURIComponent(query)}`);
+    const answer = await callAs<{ users: Account[] }>(
+      c,
+      c.get('visit'),
+      'GET',
+      `/api/admin/users?limit=50&query=${encodeURIComponent(query)}`,
+    );
     if (answer.status === 403) return forbidden(c);
     if (answer.status !== 200) return page(c, 'Admin', <FormAlert errors={errorsOf(answer)} />, { status: 503 });
     return page(c, 'Admin', <Users c={c} users={answer.body.users} query={query} />);
@@ -95,7 +114,8 @@ export function adminPages(app: Hono<WebEnv>, { sessions: { callAs } }: Web) {
     const answer = await callAs(c, c.get('visit'), action.method, action.path(encodeURIComponent(c.req.param('id'))));
     if (answer.status === 403) return forbidden(c);
     const back = `/admin?query=${encodeURIComponent(query)}`;
-    if (answer.status !== 204) return page(c, 'Admin', <FormAlert errors={errorsOf(answer)} />, { status: answer.status === 404 ? 404 : 503 });
+    if (answer.status !== 204)
+      return page(c, 'Admin', <FormAlert errors={errorsOf(answer)} />, { status: answer.status === 404 ? 404 : 503 });
     return seeOther(c, `${back}&done=${action.done}`);
   });
 }

@@ -7,7 +7,9 @@ import { Field, FormAlert, Notice, PostForm, type FormErrors } from '../layout.t
 function ForgotForm({ c, email, errors, sent }: { c: WebContext; email?: string; errors?: FormErrors; sent?: boolean }) {
   return (
     <>
-      <Notice text={sent ? 'If an account uses this address, a link to reset its password is on its way. It works for 30 minutes.' : undefined} />
+      <Notice
+        text={sent ? 'If an account uses this address, a link to reset its password is on its way. It works for 30 minutes.' : undefined}
+      />
       <PostForm action="/forgot-password" visit={c.get('visit')} label="Reset password">
         <FormAlert errors={errors} />
         <Field name="email" label="Email" type="email" autocomplete="email" value={email} errors={errors} />

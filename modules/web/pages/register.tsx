@@ -10,7 +10,14 @@ function RegisterForm({ c, values = {}, errors }: { c: WebContext; values?: Reco
       <PostForm action="/register" visit={c.get('visit')} label="Create account">
         <FormAlert errors={errors} />
         <Field name="email" label="Email" type="email" autocomplete="email" value={values.email} errors={errors} />
-        <Field name="displayName" label="Display name" autocomplete="nickname" value={values.displayName} errors={errors} required={false} />
+        <Field
+          name="displayName"
+          label="Display name"
+          autocomplete="nickname"
+          value={values.displayName}
+          errors={errors}
+          required={false}
+        />
         <Field name="password" label="Password" type="password" autocomplete="new-password" errors={errors} />
         <p class="muted">At least 8 characters; a passphrase of a few words is easy to remember and hard to guess.</p>
         <button type="submit">Create account</button>

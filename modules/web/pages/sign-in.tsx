@@ -121,7 +121,9 @@ export function signInPages(app: Hono<WebEnv>, { sessions, callApi }: Web) {
     const { credential } = (await c.req.json().catch(() => ({}))) as { credential?: unknown };
     const pending = c.get('visit').secondFactor;
     const answer = pending
-      ? await callApi<TokenAnswer>(c, 'POST', '/api/auth/mfa/verify', { json: { mfaToken: pending.mfaToken, method: 'webauthn', credential } })
+      ? await callApi<TokenAnswer>(c, 'POST', '/api/auth/mfa/verify', {
+          json: { mfaToken: pending.mfaToken, method: 'webauthn', credential },
+        })
       : await callApi<TokenAnswer>(c, 'POST', '/api/auth/passkey', { json: { credential } });
     if (answer.status !== 200) return c.json({ error: errorsOf(answer).form ?? 'That passkey was not accepted.' }, answer.status as 401);
     await sessions.signIn(c, answer.body);
