@@ -21,10 +21,51 @@ function activeTraceId(): string | undefined {
 }
 
 // One buffer for every logger of the process, so its lines keep their order. Asynchronous: a line
-// costs a string append, and the writes (batched while one is under way) leave the event loop. A
-// synchronous console.error per line took 14 % of an authenticated read's busy time (now 3.5 %).
+// costs a string append, and the writes leave the event loop. Batched: the lines of `batchMs` go
+// out in one write (a system call and a thread-pool hand-off each, which per line took 8 % of an
+// authenticated read's busy time); a batch goes at once when it reaches `batchBytes`.
+const batchMs = 20;
+const batchBytes = 16_384;
 let stderr: ReturnType<typeof destination> | undefined;
-const shared = () => (stderr ??= destination({ dest: 2, sync: false }));
+let batch = '';
+let batchTimer: ReturnType<typeof setTimeout> | undefined;
+
+function sendBatch() {
+  clearTimeout(batchTimer);
+  batchTimer = undefined;
+  if (batch) stderr!.write(batch);
+  batch = '';
+}
+
+/** What pino writes its lines to. */
+const batching = {
+  write(line: string) {
+    batch += line;
+    if (batch.length >= batchBytes) sendBatch();
+    else if (!batchTimer) {
+      batchTimer = setTimeout(sendBatch, batchMs);
+      batchTimer.unref?.();
+    }
+  },
+};
+
+function shared() {
+  if (!stderr) {
+    stderr = destination({ dest: 2, sync: false }); // whose buffer pino writes out synchronously at exit
+    // So is the batch, after what the stream still holds (whichever exit hook runs first).
+    process.on('exit', () => {
+      if (!batch) return;
+      try {
+        stderr!.flushSync();
+      } catch {
+        // ended already (pino ends it when the event loop runs dry): nothing left in it
+      }
+      destination({ dest: 2, sync: true }).write(batch);
+      batch = '';
+    });
+  }
+  return batching;
+}
 
 /**
  * Resolves once every line logged so far is written out: call it before `process.exit`, which
@@ -34,6 +75,7 @@ const shared = () => (stderr ??= destination({ dest: 2, sync: false }));
 export function flushLogs(timeoutMs = 2000): Promise<void> {
   const stream = stderr;
   if (!stream) return Promise.resolve();
+  sendBatch();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     stream.once('drain', () => {

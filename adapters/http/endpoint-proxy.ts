@@ -4,6 +4,7 @@ import type { StatusCode } from 'hono/utils/http-status';
 import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
 import { honoPath, type AppEnv } from '../../modules/kernel/http.ts';
 import { budgetFor, budgetHeader } from './deadline.ts';
+import { keepAliveHop, type Hop } from './hop.ts';
 import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 
@@ -22,7 +23,7 @@ export interface EndpointProxyOptions {
   timeoutMs?: number;
   /** Shared with the module's port client, so readiness shows one state per module. */
   breaker: CircuitBreakerPolicy;
-  fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
+  fetch?: Hop;
 }
 
 // What a service needs to answer as the gateway would; everything else stays at the edge.
@@ -51,21 +52,21 @@ export function createEndpointProxy({
   serviceToken,
   breaker,
   timeoutMs = 2000,
-  fetch: send = fetch,
+  fetch: send = keepAliveHop,
 }: EndpointProxyOptions) {
   const forward: Handler<AppEnv> = async (c) => {
     const url = new URL(c.req.url);
-    const headers = new Headers();
+    const headers: Record<string, string> = {};
     for (const name of forwardedRequestHeaders) {
       const value = c.req.header(name);
-      if (value) headers.set(name, value);
+      if (value) headers[name] = value;
     }
-    headers.set('x-request-id', c.get('requestId'));
+    headers['x-request-id'] = c.get('requestId');
     const { ip } = c.get('meta') ?? {};
-    if (ip) headers.set('x-forwarded-for', ip);
-    headers.set('authorization', `Bearer ${await serviceToken(audience, c.get('principal'))}`);
+    if (ip) headers['x-forwarded-for'] = ip;
+    headers.authorization = `Bearer ${await serviceToken(audience, c.get('principal'))}`;
     // The service answers (a 503 naming what it waited for) before this proxy gives up on it.
-    headers.set(budgetHeader, budgetFor(timeoutMs));
+    headers[budgetHeader] = budgetFor(timeoutMs);
     const hasBody = !['GET', 'HEAD'].includes(c.req.method);
     const requestBody = hasBody ? await c.req.arrayBuffer() : undefined;
     const spanOptions = { kind: SpanKind.CLIENT, attributes: { 'http.request.method': c.req.method, 'peer.service': module } };

@@ -15,6 +15,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { budgetFor, budgetHeader, remainingMs } from './deadline.ts';
+import { keepAliveHop, type Hop, type HopResponse } from './hop.ts';
 import { portPath } from './port-path.ts';
 import {
   injectTraceContext,
@@ -63,8 +64,8 @@ export interface HttpPortClientOptions<Api> {
   policy?: Partial<RemotePolicy>;
   /** A breaker shared with other callers of the same module (e.g. the gateway's route proxy). */
   breaker?: CircuitBreakerPolicy;
-  /** Defaults to the global fetch (pooled keep-alive connections); tests pass `app.request`. */
-  fetch?: (url: string, init: RequestInit) => Response | Promise<Response>;
+  /** Defaults to node:http on pooled keep-alive connections (see hop.ts); tests pass `app.request`. */
+  fetch?: Hop;
 }
 
 /** A transport-level failure: counted by the breaker, and worth a retry (when the method is idempotent). */
@@ -133,7 +134,7 @@ export interface RemotePort {
 export function createHttpPortClient<Api extends object>(options: HttpPortClientOptions<Api>): Api & RemotePort {
   const { module, spec, baseUrl, serviceToken } = options;
   const policy = { ...defaultRemotePolicy, ...options.policy };
-  const send = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const send = options.fetch ?? keepAliveHop;
   const errors = { ...kernelErrors, ...options.errors };
 
   const breaker = options.breaker ?? createBreaker(policy);
@@ -149,13 +150,16 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   );
 
   async function attempt(method: string, input: unknown, signal: AbortSignal): Promise<unknown> {
-    let res: Response;
+    let res: HopResponse;
     // No longer than the caller of the call being served will wait: what is left of its budget.
     const waitMs = Math.min(policy.timeoutMs, remainingMs());
     if (waitMs <= 0) throw new OutOfBudget();
     const outOfBudget = waitMs < policy.timeoutMs ? AbortSignal.timeout(waitMs) : null;
-    const headers = new Headers({ 'Content-Type': 'application/json', Authorization: `Bearer ${await serviceToken(module)}` });
-    headers.set(budgetHeader, budgetFor(waitMs));
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await serviceToken(module)}`,
+      [budgetHeader]: budgetFor(waitMs),
+    };
     injectTraceContext(headers);
     try {
       res = await send(`${baseUrl()}${portPath(module)}/${method}`, {

@@ -144,7 +144,9 @@ function executor(
   async function run(text: string, params?: readonly unknown[]) {
     guard.check?.();
     const wait = waitFor('a statement', ms);
-    const query = params === undefined ? sql.unsafe(text) : sql.unsafe(text, [...params] as never[]);
+    // Prepared (named, once per connection and statement text): unprepared, postgres.js first asks
+    // the server for the parameters' types, a round trip and a write of its own on every call.
+    const query = params === undefined ? sql.unsafe(text) : sql.unsafe(text, [...params] as never[], { prepare: true });
     try {
       return await within(query, wait, 'a statement', () => defuse(query));
     } catch (error) {

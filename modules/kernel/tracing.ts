@@ -78,8 +78,8 @@ export function detached<T>(work: () => T): T {
 }
 
 /** Adds the active trace context (`traceparent`, `tracestate`) to outgoing headers. */
-export function injectTraceContext(headers: Headers): void {
-  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+export function injectTraceContext(headers: Record<string, string>): void {
+  propagation.inject(context.active(), headers);
 }
 
 /** The trace context a request or message carries; the root context when it carries none. */
