@@ -31,17 +31,17 @@ export function createApiCaller(fetch: GatewayFetch) {
     path: string,
     { json, token }: { json?: unknown; token?: string } = {},
   ): Promise<ApiAnswer<Body>> {
-    const headers = new Headers();
+    const headers: Record<string, string> = {};
     for (const name of carried) {
       const value = c.req.header(name);
-      if (value !== undefined) headers.set(name, value);
+      if (value !== undefined) headers[name] = value;
     }
     const requestId = c.get('requestId') as string | undefined;
-    if (requestId) headers.set('X-Request-Id', requestId);
+    if (requestId) headers['X-Request-Id'] = requestId;
     // The API call is part of the page's trace, a child of its server span.
     injectTraceContext(headers);
-    if (token) headers.set('Authorization', `Bearer ${token}`);
-    if (json !== undefined) headers.set('Content-Type', 'application/json');
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (json !== undefined) headers['Content-Type'] = 'application/json';
     const request = new Request(new URL(path, c.req.url), {
       method,
       headers,
