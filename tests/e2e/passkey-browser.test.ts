@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
@@ -6,10 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services.ts';
 import { startProcess, type ServerProcess } from './process.ts';
-
-// Debian's chromium; .ci/run installs it, so CI never skips this.
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const installed = spawnSync(executablePath, ['--version']).status === 0;
+import { addVirtualAuthenticator, browserMissing, executablePath } from './web-browser.ts';
 
 /**
  * A real browser registers a passkey with the running server and signs in with it: alone
@@ -55,7 +51,7 @@ let server: ServerProcess;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!installed && !process.env.CI) return;
+  if (browserMissing) return;
   // The page's origin first: the server is started with it as PUBLIC_URL (so the passkeys' RP id
   // is `localhost`) and as an allowed CORS origin.
   let serverUrl = '';
@@ -84,7 +80,7 @@ type Answer = { status: number; body: Record<string, unknown> };
 const call = ([fn, arg]: string[]) => (window as never as Record<string, (a?: string) => Promise<Answer>>)[fn!]!(arg);
 
 describe('passkeys in a real browser', () => {
-  it.skipIf(!installed && !process.env.CI)(
+  it.skipIf(browserMissing)(
     'Chromium’s virtual authenticator registers a passkey, signs in with it alone and as the second step after the password',
     async () => {
       const api = (path: string, body: unknown) =>
@@ -96,18 +92,7 @@ describe('passkeys in a real browser', () => {
       const context = await browser!.newContext();
       try {
         const tab = await context.newPage();
-        const devtools = await context.newCDPSession(tab);
-        await devtools.send('WebAuthn.enable');
-        await devtools.send('WebAuthn.addVirtualAuthenticator', {
-          options: {
-            protocol: 'ctap2',
-            transport: 'internal',
-            hasResidentKey: true,
-            hasUserVerification: true,
-            isUserVerified: true,
-            automaticPresenceSimulation: true,
-          },
-        });
+        await addVirtualAuthenticator(context, tab);
         await tab.goto(`${pageOrigin}/`);
 
         // Only the first line of a page's error: the rest is its stack, whose page URL vitest would read as a source file.

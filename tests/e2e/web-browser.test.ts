@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis-server.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp-server.ts';
 import { startProcess, type ServerProcess } from './process.ts';
-import { browserMissing, consoleErrors, executablePath, expectAccessible, screenshot } from './web-browser.ts';
+import { addVirtualAuthenticator, browserMissing, consoleErrors, executablePath, expectAccessible, screenshot } from './web-browser.ts';
 
 const password = 'a sturdy passphrase 42';
 let smtp: TestSmtpServer;
@@ -195,18 +195,7 @@ describe.skipIf(browserMissing)('the web app in a real browser (monolith)', () =
     await register(email);
     const { context, page, errors } = await newTab();
     try {
-      const devtools = await context.newCDPSession(page);
-      await devtools.send('WebAuthn.enable');
-      await devtools.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-        },
-      });
+      await addVirtualAuthenticator(context, page);
       await signIn(page, email);
       await page.getByLabel('Passkey name').fill('Laptop');
       await page.getByRole('button', { name: 'Add a passkey' }).click();
