@@ -55,7 +55,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
   );
   const running: ServerProcess[] = [];
   const start = async (service: ModuleName) => {
-    const started = await startProcess(entry, { ...envs[service]!, PORT: portOf(service) }, startOptions);
+    const started = await startProcess(entry, { PORT: portOf(service), ...envs[service]! }, startOptions);
     running.push(started);
     return started;
   };
@@ -83,7 +83,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     request: (path, init) => processes.gateway.request(path, init),
     envOf: (service) => ({ ...envs[service]! }),
     async restart(service) {
-      const restarted = await startProcess(entry, { ...envs[service]!, PORT: portOf(service) }, startOptions);
+      const restarted = await startProcess(entry, { PORT: portOf(service), ...envs[service]! }, startOptions);
       running.push(restarted);
       processes[service] = restarted;
     },
