@@ -9,10 +9,10 @@ import { migrate } from '../../adapters/sql/migrations.ts';
 import { createSqlSigningKeyRepository } from '../../adapters/sql/signing-key-repository.ts';
 import { createEncryptedSigningKeyRepository } from '../../adapters/webcrypto/encrypted-signing-key-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { createAuthService, publicationLeadMs, rotateSigningKey } from '../../modules/auth/mod.ts';
+import { publicationLeadMs, rotateSigningKey } from '../../modules/auth/mod.ts';
 import { createSessionService } from '../../modules/session/mod.ts';
 import { createUserService } from '../../modules/user/mod.ts';
-import { manualClock, lifecycleDeps, passwordOnly, secondFactorsFor } from '../modules/fixtures.ts';
+import { manualClock, lifecycleDeps, passwordAuth } from '../modules/fixtures.ts';
 import { dropTestStores, testDatabaseUrl, uniqueName } from '../support/services.ts';
 
 const schema = uniqueName('signing_keys');
@@ -49,17 +49,14 @@ describe('signing keys on Postgres', () => {
     // Each "process" has its own connections, so their statements really run at once.
     const processes = await Promise.all(
       Array.from({ length: 4 }, async () =>
-        passwordOnly(
-          createAuthService({
-            ...secondFactorsFor(users, clock),
-            userApi: users,
-            sessionApi: sessions,
-            keys: createSqlSigningKeyRepository({ db: await open() }),
-            outbox,
-            tokens,
-            clock,
-          }),
-        ),
+        passwordAuth({
+          userApi: users,
+          sessionApi: sessions,
+          keys: createSqlSigningKeyRepository({ db: await open() }),
+          outbox,
+          tokens,
+          clock,
+        }),
       ),
     );
     const [first] = (await processes[0]!.jwks()).keys;

@@ -10,7 +10,7 @@ import { authApiSpec, authErrors, createAuthService } from '../../modules/auth/m
 import { UnauthenticatedError, UnavailableError, type Clock } from '../../modules/kernel/mod.ts';
 import { createSessionService, InvalidRefreshTokenError, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { AccountDisabledError, createUserService, InvalidCredentialsError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
-import { lifecycleDeps, manualClock, observedOutbox, passwordOnly, secondFactorsFor } from './fixtures.ts';
+import { lifecycleDeps, manualClock, observedOutbox, passwordAuth, passwordOnly, secondFactorsFor } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const tokens = { issuer: 'test-issuer', audience: 'test-audience', accessTokenTtlSeconds: 900 };
@@ -134,16 +134,13 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       },
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
-    const auth = passwordOnly(
-      createAuthService({
-        ...secondFactorsFor(disabledMeanwhile),
-        userApi: disabledMeanwhile,
-        sessionApi: sessions,
-        keys: createMemorySigningKeyRepository(),
-        outbox,
-        tokens,
-      }),
-    );
+    const auth = passwordAuth({
+      userApi: disabledMeanwhile,
+      sessionApi: sessions,
+      keys: createMemorySigningKeyRepository(),
+      outbox,
+      tokens,
+    });
     const user = await userService.register({ email: 'ada@example.com', password });
     await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(AccountDisabledError);
     expect(await sessions.listActive(user.id)).toEqual([]);
@@ -199,16 +196,13 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
         },
         { module: 'user', spec: userApiSpec, errors: userErrors },
       );
-      const auth = passwordOnly(
-        createAuthService({
-          ...secondFactorsFor(deletedMeanwhile),
-          userApi: deletedMeanwhile,
-          sessionApi: sessions,
-          keys: createMemorySigningKeyRepository(),
-          outbox,
-          tokens,
-        }),
-      );
+      const auth = passwordAuth({
+        userApi: deletedMeanwhile,
+        sessionApi: sessions,
+        keys: createMemorySigningKeyRepository(),
+        outbox,
+        tokens,
+      });
       const user = await userService.register({ email: 'ada@example.com', password });
 
       await expect(auth.login({ email: 'ada@example.com', password })).rejects.toBeInstanceOf(InvalidCredentialsError);
@@ -262,16 +256,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       { module: 'user', spec: userApiSpec, errors: userErrors },
     );
     const sessions = sessionApiOver(outbox);
-    const auth = passwordOnly(
-      createAuthService({
-        ...secondFactorsFor(users),
-        userApi: users,
-        sessionApi: sessions,
-        keys: createMemorySigningKeyRepository(),
-        outbox,
-        tokens,
-      }),
-    );
+    const auth = passwordAuth({ userApi: users, sessionApi: sessions, keys: createMemorySigningKeyRepository(), outbox, tokens });
     await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 
@@ -294,9 +279,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = sessionApiOver(outbox);
     const keys = createMemorySigningKeyRepository();
-    const first = passwordOnly(
-      createAuthService({ ...secondFactorsFor(users), userApi: users, sessionApi: sessions, keys, outbox, tokens }),
-    );
+    const first = passwordAuth({ userApi: users, sessionApi: sessions, keys, outbox, tokens });
     await userService.register({ email: 'ada@example.com', password });
     const res = await first.login({ email: 'ada@example.com', password });
 
@@ -306,9 +289,7 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
       ...keys,
       list: async () => (keysDown ? Promise.reject(new UnavailableError('The database is unavailable.')) : keys.list()),
     };
-    const second = passwordOnly(
-      createAuthService({ ...secondFactorsFor(users), userApi: users, sessionApi: sessions, keys: flakyKeys, outbox, tokens }),
-    );
+    const second = passwordAuth({ userApi: users, sessionApi: sessions, keys: flakyKeys, outbox, tokens });
     await expect(second.refresh({ refreshToken: res.refreshToken })).rejects.toBeInstanceOf(UnavailableError);
     keysDown = false;
     expect((await second.refresh({ refreshToken: res.refreshToken })).sessionId).toBe(res.sessionId);
@@ -332,16 +313,13 @@ describe.each(runners)('auth service ($name)', ({ wrap }) => {
     });
     const users = wrap(userService, { module: 'user', spec: userApiSpec, errors: userErrors });
     const sessions = sessionApiOver(outbox);
-    const auth = passwordOnly(
-      createAuthService({
-        ...secondFactorsFor(users),
-        userApi: users,
-        sessionApi: sessions,
-        keys: createMemorySigningKeyRepository(),
-        outbox: failingOutbox,
-        tokens,
-      }),
-    );
+    const auth = passwordAuth({
+      userApi: users,
+      sessionApi: sessions,
+      keys: createMemorySigningKeyRepository(),
+      outbox: failingOutbox,
+      tokens,
+    });
     const user = await userService.register({ email: 'ada@example.com', password });
     const res = await auth.login({ email: 'ada@example.com', password });
 

@@ -5,7 +5,14 @@ import { createMemoryMfaRepository } from '../../adapters/memory/mfa-repository.
 import { createMemoryPendingLoginStore } from '../../adapters/memory/pending-login-store.ts';
 import { createMemoryTotpReplayGuard } from '../../adapters/memory/totp-replay-guard.ts';
 import { createMemoryWebAuthnChallengeStore } from '../../adapters/memory/webauthn-challenge-store.ts';
-import type { AuthApi, AuthServiceDeps, LoginAnswer, LoginInput, TokenResponse } from '../../modules/auth/mod.ts';
+import {
+  createAuthService,
+  type AuthApi,
+  type AuthServiceDeps,
+  type LoginAnswer,
+  type LoginInput,
+  type TokenResponse,
+} from '../../modules/auth/mod.ts';
 import type { CloudEvent, Clock } from '../../modules/kernel/mod.ts';
 import { createMfaService } from '../../modules/mfa/mod.ts';
 import type { UserApi } from '../../modules/user/mod.ts';
@@ -66,6 +73,14 @@ export function tokensOf(answer: LoginAnswer): TokenResponse {
 }
 
 /** An auth service whose logins are password-only (the account has no second factor): `login` answers tokens. */
+/**
+ * An auth service over `deps` whose accounts have no second factor (an in-process mfa module over
+ * memory stores), its login answering tokens: what tests of the password flows need.
+ */
+export function passwordAuth(deps: Omit<AuthServiceDeps, 'mfaApi' | 'pendingLogins'>) {
+  return passwordOnly(createAuthService({ ...secondFactorsFor(deps.userApi, deps.clock), ...deps }));
+}
+
 export function passwordOnly<Auth extends AuthApi>(auth: Auth): Omit<Auth, 'login'> & { login(input: LoginInput): Promise<TokenResponse> } {
   return { ...auth, login: async (input: LoginInput) => tokensOf(await auth.login(input)) };
 }

@@ -5,11 +5,11 @@ import { createMemorySessionRepository } from '../../adapters/memory/session-rep
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
-import { createAuthService, publicationLeadMs, rotateSigningKey, type AuthApi, type SigningKeyRepository } from '../../modules/auth/mod.ts';
+import { publicationLeadMs, rotateSigningKey, type AuthApi, type SigningKeyRepository } from '../../modules/auth/mod.ts';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
 import { createSessionService } from '../../modules/session/mod.ts';
 import { createUserService } from '../../modules/user/mod.ts';
-import { manualClock, observedOutbox, lifecycleDeps, passwordOnly, secondFactorsFor } from './fixtures.ts';
+import { manualClock, observedOutbox, lifecycleDeps, passwordAuth } from './fixtures.ts';
 
 const minute = 60_000;
 const day = 24 * 60 * minute;
@@ -33,10 +33,7 @@ function system(clock = manualClock(), keys: SigningKeyRepository = createMemory
     maxAgeSeconds: 90 * 24 * 3600,
     clock,
   });
-  const process = (store = keys) =>
-    passwordOnly(
-      createAuthService({ ...secondFactorsFor(users, clock), userApi: users, sessionApi: sessions, keys: store, outbox, tokens, clock }),
-    );
+  const process = (store = keys) => passwordAuth({ userApi: users, sessionApi: sessions, keys: store, outbox, tokens, clock });
   const auth = process();
   let refreshToken = '';
   /** A fresh access token from the one session, as a client's refresh gets it. */
