@@ -133,7 +133,10 @@ describe('the compiled server', () => {
       expect(code).toBe(0);
       expect(existsSync(join(data, 'db.lock'))).toBe(false);
       const failed = outcomes.filter(({ result, sentAt }) => (result === 'ECONNREFUSED' ? sentAt < signalledAt : result !== 200));
-      expect(failed).toEqual([]);
+      // Said whole (vitest abbreviates nested objects): what failed, and when against the signal.
+      const told = ({ result, sentAt, settledAt }: Outcome) =>
+        `${result}: sent ${(sentAt - signalledAt).toFixed(0)} ms after the signal, settled ${(settledAt - signalledAt).toFixed(0)} ms after`;
+      expect(failed.map(told)).toEqual([]);
       const inFlight = outcomes.filter(({ sentAt, settledAt }) => sentAt < signalledAt && settledAt > signalledAt);
       expect(inFlight.length).toBeGreaterThan(0);
       expect(server.output().some((line) => line.includes('still in flight'))).toBe(false);
