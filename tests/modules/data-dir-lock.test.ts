@@ -36,7 +36,10 @@ describe('lockDataDir()', () => {
   it('refuses a lock whose holder is running, naming it', async () => {
     const lockFile = join(dir, 'live.lock');
     await heldBy(lockFile, process.ppid);
-    await expect(lockDataDir(lockFile)).rejects.toThrow(new DataDirLockedError(lockFile, JSON.parse(await readFile(lockFile, 'utf8'))));
+    // The holder is read first: an await between calling lockDataDir and handling its rejection
+    // left that rejection unhandled for a moment (vitest failed the run on it).
+    const holder = JSON.parse(await readFile(lockFile, 'utf8'));
+    await expect(lockDataDir(lockFile)).rejects.toThrow(new DataDirLockedError(lockFile, holder));
   });
 
   it('takes over a lock whose holder has died', async () => {
