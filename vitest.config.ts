@@ -6,10 +6,9 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'modules/**/*.test.ts', 'adapters/**/*.test.ts'],
     globalSetup: ['tests/support/global-setup.ts'],
-    // A file per core (at least two: most files wait on sockets and child processes more than they
-    // compute; on 2 cores two at once take 9.5 min where one at a time took 15.6), bounded, and with
-    // it the Postgres connections a run holds (tests/support/connection-budget.ts).
-    maxWorkers: Math.min(maxTestFilesAtOnce, Math.max(availableParallelism(), 2)),
+    // Vitest's default (one file per core but one) bounded, and with it the Postgres connections
+    // a run holds (tests/support/connection-budget.ts).
+    maxWorkers: Math.min(maxTestFilesAtOnce, Math.max(availableParallelism() - 1, 1)),
     testTimeout: 20_000,
     // A split's set-up starts five processes in three steps, each up to startProcess's 90 s; on a
     // shared 2-core machine under load one step took over 30 s.
