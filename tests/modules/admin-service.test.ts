@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryMfaRepository } from '../../adapters/memory/mfa-repository.ts';
 import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
 import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
-import { createMemoryTotpReplayGuard } from '../../adapters/memory/totp-replay-guard.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
-import { createMemoryWebAuthnChallengeStore } from '../../adapters/memory/webauthn-challenge-store.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
 import { adminApiSpec, adminErrors, createAdminService } from '../../modules/admin/mod.ts';
 import { createPasswordThrottle, passwordThrottlePolicy } from '../../modules/auth/mod.ts';
 import { RateLimitedError } from '../../modules/kernel/mod.ts';
-import { createMfaService, InvalidCodeError, mfaApiSpec, mfaErrors, totpCodeAt } from '../../modules/mfa/mod.ts';
+import { InvalidCodeError, mfaApiSpec, mfaErrors, totpCodeAt } from '../../modules/mfa/mod.ts';
 import { createSessionService, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { AccountDisabledError, createUserService, UserNotFoundError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
-import { lifecycleDeps, observedOutbox } from './fixtures.ts';
+import { lifecycleDeps, memoryMfaService, observedOutbox } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const password = 'a sturdy passphrase 42';
@@ -42,18 +39,7 @@ describe.each(runners)('admin service ($name)', ({ wrap }) => {
       }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    const mfa = wrap(
-      createMfaService({
-        userApi: users,
-        factors: createMemoryMfaRepository({ outbox }),
-        replayGuard: createMemoryTotpReplayGuard(),
-        challenges: createMemoryWebAuthnChallengeStore(),
-        relyingParty: { id: 'app.example.test', name: 'modular-auth', origins: ['https://app.example.test'] },
-        issuer: 'modular-auth',
-        throttle,
-      }),
-      { module: 'mfa', spec: mfaApiSpec, errors: mfaErrors },
-    );
+    const mfa = wrap(memoryMfaService({ userApi: users, outbox, throttle }), { module: 'mfa', spec: mfaApiSpec, errors: mfaErrors });
     const admin = wrap(createAdminService({ users, sessions, mfa, outbox }), { module: 'admin', spec: adminApiSpec, errors: adminErrors });
     return { admin, users, sessions, mfa, written };
   }

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryMfaRepository } from '../../adapters/memory/mfa-repository.ts';
 import { createMemoryPasswordAttemptStore } from '../../adapters/memory/password-attempt-store.ts';
 import { createMemoryPasswordHasher } from '../../adapters/memory/password-hasher.ts';
 import { createMemoryPendingLoginStore } from '../../adapters/memory/pending-login-store.ts';
 import { createMemorySessionRepository } from '../../adapters/memory/session-repository.ts';
 import { createMemorySigningKeyRepository } from '../../adapters/memory/signing-key-repository.ts';
-import { createMemoryTotpReplayGuard } from '../../adapters/memory/totp-replay-guard.ts';
 import { createMemoryUserRepository } from '../../adapters/memory/user-repository.ts';
-import { createMemoryWebAuthnChallengeStore } from '../../adapters/memory/webauthn-challenge-store.ts';
 import { createCommonPasswordList } from '../../adapters/zxcvbn/common-password-list.ts';
 import {
   authApiSpec,
@@ -20,11 +17,11 @@ import {
   type PendingLoginStore,
 } from '../../modules/auth/mod.ts';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
-import { createMfaService, InvalidCodeError, InvalidCredentialError, mfaApiSpec, mfaErrors, totpCodeAt } from '../../modules/mfa/mod.ts';
+import { InvalidCodeError, InvalidCredentialError, mfaApiSpec, mfaErrors, totpCodeAt } from '../../modules/mfa/mod.ts';
 import { createSessionService, sessionApiSpec, sessionErrors } from '../../modules/session/mod.ts';
 import { AccountDisabledError, createUserService, EmailNotVerifiedError, userApiSpec, userErrors } from '../../modules/user/mod.ts';
 import { createSoftAuthenticator } from '../support/soft-authenticator.ts';
-import { lifecycleDeps, manualClock, observedOutbox } from './fixtures.ts';
+import { lifecycleDeps, manualClock, memoryMfaService, observedOutbox } from './fixtures.ts';
 import { runners } from './runners.ts';
 
 const password = 'a sturdy passphrase 42';
@@ -58,19 +55,7 @@ describe.each(runners)('auth service, second step ($name)', ({ wrap }) => {
       }),
       { module: 'session', spec: sessionApiSpec, errors: sessionErrors },
     );
-    const mfa = wrap(
-      createMfaService({
-        userApi: users,
-        factors: createMemoryMfaRepository({ outbox }),
-        replayGuard: createMemoryTotpReplayGuard({ clock }),
-        challenges: createMemoryWebAuthnChallengeStore({ clock }),
-        relyingParty: { id: 'app.example.test', name: 'modular-auth', origins: [origin] },
-        issuer: 'modular-auth',
-        throttle,
-        clock,
-      }),
-      { module: 'mfa', spec: mfaApiSpec, errors: mfaErrors },
-    );
+    const mfa = wrap(memoryMfaService({ userApi: users, outbox, throttle, clock }), { module: 'mfa', spec: mfaApiSpec, errors: mfaErrors });
     const auth = wrap(
       createAuthService({
         userApi: users,

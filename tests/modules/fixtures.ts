@@ -14,7 +14,7 @@ import {
   type TokenResponse,
 } from '../../modules/auth/mod.ts';
 import type { CloudEvent, Clock } from '../../modules/kernel/mod.ts';
-import { createMfaService } from '../../modules/mfa/mod.ts';
+import { createMfaService, type MfaServiceDeps } from '../../modules/mfa/mod.ts';
 import type { UserApi } from '../../modules/user/mod.ts';
 
 /** A clock tests move by hand. */
@@ -54,16 +54,29 @@ export function lifecycleDeps(outbox: MemoryOutbox = createMemoryOutbox()) {
  * step) and a memory store of pending logins.
  */
 export function secondFactorsFor(userApi: UserApi, clock?: Clock): Pick<AuthServiceDeps, 'mfaApi' | 'pendingLogins'> {
-  const mfaApi = createMfaService({
+  return { mfaApi: memoryMfaService({ userApi, clock }), pendingLogins: createMemoryPendingLoginStore() };
+}
+
+/**
+ * The real mfa service over memory stores, as the relying party `app.example.test` (origin
+ * `https://app.example.test`); `outbox` takes its events (default: one nobody reads).
+ */
+export function memoryMfaService({
+  userApi,
+  outbox = createMemoryOutbox(),
+  clock,
+  throttle,
+}: Pick<MfaServiceDeps, 'userApi' | 'clock' | 'throttle'> & { outbox?: MemoryOutbox }) {
+  return createMfaService({
     userApi,
-    factors: createMemoryMfaRepository({ outbox: createMemoryOutbox() }),
+    factors: createMemoryMfaRepository({ outbox }),
     replayGuard: createMemoryTotpReplayGuard({ clock }),
     challenges: createMemoryWebAuthnChallengeStore({ clock }),
     relyingParty: { id: 'app.example.test', name: 'modular-auth', origins: ['https://app.example.test'] },
     issuer: 'modular-auth',
+    throttle,
     clock,
   });
-  return { mfaApi, pendingLogins: createMemoryPendingLoginStore() };
 }
 
 /** The tokens of a login that asked for no second step; fails the test when one was asked for. */
