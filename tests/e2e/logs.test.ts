@@ -4,33 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { defaultRemotePolicy } from '../../adapters/http/port-client.ts';
 import { createServiceTokenIssuer } from '../../adapters/http/service-token.ts';
 import { loadConfig } from '../../config/mod.ts';
-import type { Logger } from '../../src/log.ts';
 import { createRemoteModules } from '../../src/remotes.ts';
 import { createSystem } from '../../src/system.ts';
-import { createClient } from './client.ts';
+import { capturingLogger, loggingClientIp as clientIp, loggingMonolith } from './logging-monolith.ts';
 import { eventually } from './harness.ts';
 import { dropTestStores, testRedisUrl, uniqueName } from '../support/services.ts';
 import { startTestSmtpServer } from '../support/smtp-server.ts';
-
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const write =
-    (level: string) =>
-    (msg: string, fields: Record<string, unknown> = {}) =>
-      void lines.push({ level, msg, ...fields });
-  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-  return { logger, lines };
-}
-
-const clientIp = '203.0.113.7';
-
-/** A monolith (memory storage) logging into `lines`, its client, and its close. */
-async function loggingMonolith(env: Record<string, string> = {}) {
-  const { logger, lines } = capturingLogger();
-  const system = await createSystem(loadConfig({ DATABASE_URL: 'memory', ...env }), { clientIp: () => clientIp, logger });
-  const api = createClient({ clientIp, request: async (path, init) => system.app.request(path, init), close: async () => {} });
-  return { lines, api, request: (path: string) => system.app.request(path), close: () => system.close() };
-}
 
 describe('logs', () => {
   it('write one line per request with route template, status, duration and ids, and never a secret', async () => {

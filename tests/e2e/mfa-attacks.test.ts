@@ -1,40 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/mod.ts';
 import { totpCodeAt } from '../../modules/mfa/mod.ts';
-import type { Logger } from '../../src/log.ts';
-import { createSystem } from '../../src/system.ts';
 import { createSoftAuthenticator, type CreationOptionsLike, type SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { bearer, createClient, decodeJwt, read, type Client } from './client.ts';
+import { bearer, decodeJwt, read, type Client } from './client.ts';
 import { eventually } from './harness.ts';
+import { loggingMonolith } from './logging-monolith.ts';
 
 // Attacks on the login's second step, on the memory monolith, with its log captured: whatever
 // they try, the answers stay 4xx problems and no mfaToken, code or credential reaches a log line.
 
 const publicUrl = 'https://auth.example.test';
-const clientIp = '203.0.113.7';
 const challengeOf = (body: unknown) => (body as { challenge: string }).challenge;
 type Assertion = ReturnType<SoftAuthenticator['assert']>;
 
 describe('second step under attack', () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const write =
-    (level: string) =>
-    (msg: string, fields: Record<string, unknown> = {}) =>
-      void lines.push({ level, msg, ...fields });
-  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
   /** Every mfaToken, code and assertion the tests handled: none may appear in the log. */
   const secrets: string[] = [];
-  let system: Awaited<ReturnType<typeof createSystem>>;
+  let monolith: Awaited<ReturnType<typeof loggingMonolith>>;
   let api: Client;
+  let lines: Array<Record<string, unknown>>;
 
   beforeAll(async () => {
-    system = await createSystem(loadConfig({ DATABASE_URL: 'memory', PUBLIC_URL: publicUrl, LOG_LEVEL: 'debug' }), {
-      clientIp: () => clientIp,
-      logger,
-    });
-    api = createClient({ clientIp, request: async (path, init) => system.app.request(path, init), close: async () => {} });
+    monolith = await loggingMonolith({ PUBLIC_URL: publicUrl, LOG_LEVEL: 'debug' });
+    ({ api, lines } = monolith);
   });
-  afterAll(() => system?.close());
+  afterAll(() => monolith?.close());
 
   async function withTotp() {
     const s = await api.signedUp();
