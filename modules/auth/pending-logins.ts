@@ -1,5 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { sha256Hex, type Clock, type RequestMeta } from '../kernel/mod.ts';
+import { randomSecret, sameSecret, sha256Hex, type Clock, type RequestMeta } from '../kernel/mod.ts';
 import { mfaTokenLifetimeSeconds, type PendingLogin } from './domain.ts';
 import { InvalidMfaTokenError } from './errors.ts';
 import type { PendingLoginStore } from './ports.ts';
@@ -17,14 +16,12 @@ export const mfaTokenFailureLimit = 5;
  */
 const clientHashOf = (meta: RequestMeta = {}) => sha256Hex(`${meta.ip ?? ''}\n${meta.userAgent ?? ''}`);
 
-const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
 /** The logins waiting for a second step: their mfaTokens, issued, looked up, failed and spent. */
 export function createPendingLogins({ store, clock }: { store: PendingLoginStore; clock: Clock }) {
   return {
     /** A new mfaToken for `userId`'s login from this client: 256 random bits, stored only as a hash. */
     async open(userId: string, meta: RequestMeta | undefined): Promise<{ mfaToken: string; expiresIn: number }> {
-      const mfaToken = randomBytes(32).toString('base64url');
+      const mfaToken = randomSecret();
       const expiresAt = new Date(clock.now().getTime() + mfaTokenLifetimeSeconds * 1000);
       await store.put({ tokenHash: sha256Hex(mfaToken), userId, clientHash: clientHashOf(meta), failures: 0, expiresAt });
       return { mfaToken, expiresIn: mfaTokenLifetimeSeconds };
@@ -33,7 +30,7 @@ export function createPendingLogins({ store, clock }: { store: PendingLoginStore
     /** The pending login `mfaToken` stands for, presented by the client it was issued to; InvalidMfaTokenError otherwise. */
     async of(mfaToken: string, meta: RequestMeta | undefined): Promise<PendingLogin> {
       const login = await store.find(sha256Hex(mfaToken), clock.now());
-      if (!login || !sameHash(login.clientHash, clientHashOf(meta))) throw new InvalidMfaTokenError();
+      if (!login || !sameSecret(clientHashOf(meta), login.clientHash)) throw new InvalidMfaTokenError();
       return login;
     },
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { parseInput, systemClock, type Clock } from '../kernel/mod.ts';
+import { parseInput, randomSecret, systemClock, type Clock } from '../kernel/mod.ts';
 import {
   createSessionInputSchema,
   isSessionActive,
@@ -14,7 +14,7 @@ import {
 import { InvalidRefreshTokenError, RefreshTokenReusedError, SessionNotFoundError } from './errors.ts';
 import { sessionEvent } from './events.ts';
 import type { RefreshTokenMatch, SessionApi, SessionRepository } from './ports.ts';
-import { hashToken, randomSecret, successorOf } from './tokens.ts';
+import { hashToken, successorOf } from './tokens.ts';
 
 export interface SessionServiceDeps {
   sessions: SessionRepository;

@@ -1,10 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { sha256Hex } from '../kernel/mod.ts';
-
-/** 256 random bits, URL-safe: an opaque secret that is only ever stored as a hash. */
-export function randomSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
 
 /** SHA-256 hex of a refresh token: the only form in which a token is stored. */
 export function hashToken(token: string): string {

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../kernel/mod.ts';
+import { randomSecret, sha256Hex } from '../kernel/mod.ts';
 
 /** What a single-use account token proves, and how long it may (API.md). */
 export const accountTokenLifetimes = {
@@ -32,11 +32,7 @@ export async function newAccountToken(
   input: Pick<AccountTokenRecord, 'userId' | 'kind' | 'email'>,
   now: Date,
 ): Promise<{ token: string; record: AccountTokenRecord }> {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const token = btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  const token = randomSecret();
   const expiresAt = new Date(now.getTime() + accountTokenLifetimes[input.kind]);
   return { token, record: { ...input, hash: await accountTokenHash(token), createdAt: now, expiresAt } };
 }

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { sameSecret, type Visit } from './session.ts';
+import { sameSecret } from '../kernel/mod.ts';
+import type { Visit } from './session.ts';
 
 /** The hidden field of every form, and the header the passkey script sends instead. */
 export const csrfField = 'csrf';

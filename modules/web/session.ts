@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { sha256Hex } from '../kernel/mod.ts';
+import { randomSecret, sha256Hex } from '../kernel/mod.ts';
 import type { ApiAnswer, CallApi } from './api.ts';
 import type { CookieJar } from './cookie.ts';
 import type { SecondFactorRecord, SignedInRecord, WebSessionRecord, WebSessionStore } from './ports.ts';
@@ -37,14 +36,6 @@ const refreshClaimMs = 10_000;
 
 export const sessionCookie = 'session';
 export const csrfCookie = 'csrf';
-
-export const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
-
-/** Compares two secrets in time that does not depend on where they differ. */
-export function sameSecret(a: string, b: string): boolean {
-  const digest = (text: string) => Buffer.from(sha256Hex(text), 'hex');
-  return a.length > 0 && timingSafeEqual(digest(a), digest(b));
-}
 
 /** The claims of an access token this server issued; it was verified when issued, only read here. */
 function rolesOf(accessToken: string): string[] {
@@ -134,7 +125,7 @@ export function createBrowserSessions({
   /** A new record under a new id: never the id of a session before it (no fixation). */
   async function start(c: Context, record: WebSessionRecord, ttl: number) {
     await end(c);
-    const id = randomToken();
+    const id = randomSecret();
     await store.set(sha256Hex(id), record, ttl);
     cookies.write(c, sessionCookie, id);
   }
@@ -161,14 +152,15 @@ export function createBrowserSessions({
       // Anonymous forms: the token is a random value in a cookie of its own, sent back in the form.
       let csrfToken = cookies.read(c, csrfCookie);
       if (!csrfToken) {
-        csrfToken = randomToken();
+        csrfToken = randomSecret();
         cookies.write(c, csrfCookie, csrfToken);
       }
       return { signedIn: null, secondFactor: null, csrfToken, roles: [] };
     },
-    signIn: (c: Context, answer: TokenAnswer) => start(c, { kind: 'signed-in', ...tokensOf(answer), csrfToken: randomToken() }, ttlSeconds),
+    signIn: (c: Context, answer: TokenAnswer) =>
+      start(c, { kind: 'signed-in', ...tokensOf(answer), csrfToken: randomSecret() }, ttlSeconds),
     awaitSecondFactor: (c: Context, { mfaToken, methods, expiresIn }: { mfaToken: string; methods: string[]; expiresIn: number }) =>
-      start(c, { kind: 'second-factor', mfaToken, methods, csrfToken: randomToken() }, expiresIn),
+      start(c, { kind: 'second-factor', mfaToken, methods, csrfToken: randomSecret() }, expiresIn),
     end,
     /** Replaces the signed-in record's extra state (a pending enrolment). */
     async update(c: Context, record: SignedInRecord) {
