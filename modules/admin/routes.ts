@@ -100,7 +100,7 @@ export const revokeUserSessions = action(
   'delete',
   '/{id}/sessions',
   'Revoke every session of an account',
-  'Its access tokens stop working within a second; it can log in again.',
+  'Its access tokens stop working within a second and its logins waiting for a second step are voided; it can log in again.',
 );
 export const unlockUser = action(
   'post',

@@ -20,6 +20,10 @@ export function mfaScenarios(start: StartTarget) {
     const adminEmail = `mfa-admin-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const ctx = useTarget(start, { PUBLIC_URL: publicUrl, ADMIN_EMAILS: adminEmail });
 
+    let admin: Promise<ReturnType<typeof bearer>> | undefined;
+    /** The admin's headers; the admin account is made on first use. */
+    const asAdmin = () => (admin ??= ctx.api.register(adminEmail).then(async () => bearer((await ctx.api.login(adminEmail)).accessToken)));
+
     const auditTypes = async (token: string) =>
       (await read(ctx.api.audit.me.$get({ query: {} }, bearer(token)))).body.events.map((e) => e.type);
 
@@ -279,6 +283,19 @@ export function mfaScenarios(start: StartTarget) {
         expect(Number(throttled.headers.get('Retry-After'))).toBeGreaterThan(0);
       });
 
+      it('an admin’s sign-out of every session voids the logins waiting for their second step', async () => {
+        const admin = await asAdmin();
+        const s = await ctx.api.signedUp();
+        // A passkey's options ask about the mfaToken without spending or counting anything.
+        const key = createSoftAuthenticator({ origin: publicUrl });
+        expect((await registerPasskey(s.accessToken, key)).status).toBe(201);
+        const { mfaToken } = await passwordStep(s.email);
+        const options = () => read(ctx.api.auth.mfa.webauthn.options.$post({ json: { mfaToken } }));
+        expect((await options()).status).toBe(200);
+        expect((await ctx.api.admin.users[':id'].sessions.$delete({ param: { id: s.user.id } }, admin)).status).toBe(204);
+        await eventually(async () => expect((await options()).body.code).toBe('invalid_mfa_token'));
+      });
+
       it('a passkey as the second factor: options for the mfaToken, then an assertion gives amr ["pwd","hwk"]; tampered and replayed assertions are refused', async () => {
         const s = await ctx.api.signedUp();
         const key = createSoftAuthenticator({ origin: publicUrl });
@@ -334,8 +351,7 @@ export function mfaScenarios(start: StartTarget) {
       });
 
       it('admin sees an account’s second factors and removes them; a disabled account is refused on every login path', async () => {
-        await ctx.api.register(adminEmail);
-        const admin = bearer((await ctx.api.login(adminEmail)).accessToken);
+        const admin = await asAdmin();
         const s = await ctx.api.signedUp();
         await enrolTotp(s.accessToken, s.password);
         const key = createSoftAuthenticator({ origin: publicUrl });
