@@ -30,6 +30,14 @@ export function createMemoryMfaRepository({ outbox }: { outbox: MemoryOutbox }):
       factors.recoveryCodes.sort((a, b) => (a.hash < b.hash ? -1 : 1));
       return factors;
     },
+    async presence(userId) {
+      const f = accounts.get(userId);
+      return {
+        totp: Boolean(f?.totp?.enabledAt),
+        passkey: Boolean(f?.passkeys.length),
+        unusedRecoveryCode: Boolean(f?.recoveryCodes.some((c) => c.usedAt === null)),
+      };
+    },
     async startTotp(enrolment) {
       const f = of(enrolment.userId);
       if (f.totp?.enabledAt) return false;

@@ -83,6 +83,16 @@ export function createSqlMfaRepository({ db }: { db: SqlDatabase }): MfaReposito
       };
     },
 
+    async presence(userId) {
+      const [row] = await db.query<{ totp: boolean; passkey: boolean; unused_recovery_code: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM mfa_totp WHERE user_id = $1 AND enabled_at IS NOT NULL) AS totp,
+                EXISTS (SELECT 1 FROM mfa_passkeys WHERE user_id = $1) AS passkey,
+                EXISTS (SELECT 1 FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL) AS unused_recovery_code`,
+        [userId],
+      );
+      return { totp: row!.totp, passkey: row!.passkey, unusedRecoveryCode: row!.unused_recovery_code };
+    },
+
     async startTotp(e) {
       const rows = await db.query(
         `INSERT INTO mfa_totp (user_id, id, secret, created_at) VALUES ($1, $2, $3, $4)

@@ -1,7 +1,7 @@
 import type { CloudEvent, Outbox, OutboxEntry } from '../../modules/kernel/mod.ts';
-import { queryCount, type SqlDatabase, type SqlTransaction } from './database.ts';
+import { queryCount, type SqlDatabase, type SqlExecutor, type SqlTransaction } from './database.ts';
 
-/** The channel signalled by each commit that wrote outbox rows. */
+/** The channel signalled by each transaction that wrote outbox rows (an append wakes its own process only). */
 export const OUTBOX_CHANNEL = 'outbox';
 
 /**
@@ -10,17 +10,34 @@ export const OUTBOX_CHANNEL = 'outbox';
  */
 export async function insertOutboxEvents(tx: SqlTransaction, events: readonly CloudEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // One statement for the batch; ORDER BY keeps the caller's order in the identity column.
-  await tx.query(
+  await insertEvents(tx, events);
+  tx.notify(OUTBOX_CHANNEL);
+}
+
+/** One statement for the batch; ORDER BY keeps the caller's order in the identity column. */
+const insertEvents = (sql: SqlExecutor, events: readonly CloudEvent[]) =>
+  sql.query(
     `INSERT INTO outbox (id, event)
      SELECT (e ->> 'id')::uuid, e FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t (e, n) ORDER BY n`,
     [JSON.stringify(events)],
   );
-  tx.notify(OUTBOX_CHANNEL);
-}
 
 /** The relay's side of the outbox table (see Outbox). */
 export function createSqlOutbox({ db }: { db: SqlDatabase }): Outbox {
+  // An append is one statement, committed on its own, that wakes this process's relay directly,
+  // as the Redis outbox does: no transaction and no NOTIFY (four round trips instead of one). The
+  // relay of the process that appended drains it; the others' poll is there should it stop.
+  const appended = new Set<() => void>();
+  const wake = () => {
+    for (const listener of appended) {
+      try {
+        listener();
+      } catch {
+        // A wake-up is a hint (the relay polls as well); one failing listener must not stop the rest.
+      }
+    }
+  };
+
   return {
     async drain(limit, publish) {
       // The claimed rows stay locked until publish settles: a concurrent relay skips them, and a
@@ -40,7 +57,8 @@ export function createSqlOutbox({ db }: { db: SqlDatabase }): Outbox {
 
     async append(events) {
       if (events.length === 0) return;
-      await db.transaction((tx) => insertOutboxEvents(tx, events));
+      await insertEvents(db, events);
+      wake();
     },
 
     async backlog() {
@@ -56,7 +74,13 @@ export function createSqlOutbox({ db }: { db: SqlDatabase }): Outbox {
     },
 
     onAppend(listener) {
-      return db.listen(OUTBOX_CHANNEL, listener);
+      const wrapped = () => listener();
+      appended.add(wrapped);
+      const unlisten = db.listen(OUTBOX_CHANNEL, listener);
+      return () => {
+        appended.delete(wrapped);
+        unlisten();
+      };
     },
   };
 }

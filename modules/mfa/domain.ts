@@ -172,6 +172,13 @@ export interface SecondFactors {
   recoveryCodes: RecoveryCodeRecord[];
 }
 
+/** Which second factors an account has: an enabled TOTP (not a pending one), a passkey, an unused recovery code. */
+export interface FactorPresence {
+  totp: boolean;
+  passkey: boolean;
+  unusedRecoveryCode: boolean;
+}
+
 /** A WebAuthn challenge handed out with options, kept server-side until used once or expired. */
 export interface ChallengeRecord {
   challenge: string;
@@ -194,10 +201,10 @@ export function toSummary(factors: SecondFactors): MfaSummary {
 }
 
 /** The methods a login may use: each enabled factor, and recovery codes while any are left. */
-export function methodsOf(factors: SecondFactors): MfaMethod[] {
+export function methodsOf(factors: FactorPresence): MfaMethod[] {
   const methods: MfaMethod[] = [];
-  if (factors.totp?.enabledAt) methods.push('totp');
-  if (factors.passkeys.length > 0) methods.push('webauthn');
-  if (methods.length > 0 && factors.recoveryCodes.some((c) => c.usedAt === null)) methods.push('recovery_code');
+  if (factors.totp) methods.push('totp');
+  if (factors.passkey) methods.push('webauthn');
+  if (methods.length > 0 && factors.unusedRecoveryCode) methods.push('recovery_code');
   return methods;
 }

@@ -17,6 +17,7 @@ export {
   type MfaSummary,
   type AssertionResult,
   type ChallengeRecord,
+  type FactorPresence,
   type PasskeyRecord,
   type RecoveryCodeRecord,
   type SecondFactors,

@@ -7,6 +7,7 @@ import type {
   CodeInput,
   ConfirmTotpInput,
   CreationOptions,
+  FactorPresence,
   LoginStepInput,
   LoginStepResult,
   MfaMethod,
@@ -98,6 +99,11 @@ export interface MfaApi {
 export interface MfaRepository {
   /** Every factor of the account; passkeys oldest first. Store down: UnavailableError. */
   get(userId: string): Promise<SecondFactors>;
+  /**
+   * Which factors the account has, without reading them: what a login's first step asks of every
+   * account, in one read. Store down: UnavailableError.
+   */
+  presence(userId: string): Promise<FactorPresence>;
   /**
    * Stores `enrolment` (pending: its enabledAt is null) in place of a pending one; returns false
    * and stores nothing when the account's TOTP is enabled.

@@ -70,7 +70,7 @@ export function createMfaService({
       return toSummary(await factors.get(parseInput(userIdSchema, userId)));
     },
     async methodsOf(userId) {
-      return methodsOf(await factors.get(parseInput(userIdSchema, userId)));
+      return methodsOf(await factors.presence(parseInput(userIdSchema, userId)));
     },
     ...totp,
     ...passkeys,

@@ -154,11 +154,11 @@ export function createUserService({
     },
 
     async recordLogin(userId) {
-      let user = await users.findById(userId);
+      // The update answers with the account: no read before it.
+      let user = await users.recordLogin(userId, clock.now());
       if (user && adminEmails.includes(canonicalEmail(user.email)) && !user.roles.includes(adminRole)) {
         user = (await changeRole(users, { userId, role: adminRole, granted: true, source: 'admin_emails' }, clock)).user;
       }
-      if (user) user = await users.recordLogin(userId, clock.now());
       return user ? toAccountView(user) : null;
     },
 

@@ -65,6 +65,21 @@ export function describeMfaRepositoryContract(
       expect(await repo.get(userId)).toEqual({ totp: null, passkeys: [], recoveryCodes: [] });
     });
 
+    it('presence() says which factors the account has: an enabled TOTP, a passkey, an unused recovery code', async () => {
+      const none = { totp: false, passkey: false, unusedRecoveryCode: false };
+      expect(await repo.presence(userId)).toEqual(none);
+      await repo.startTotp(enrolment(userId, now));
+      expect(await repo.presence(userId)).toEqual(none); // pending is not enabled
+      const { codes } = await withTotp(hashes('code', 1));
+      expect(await repo.presence(userId)).toEqual({ totp: true, passkey: false, unusedRecoveryCode: true });
+      await repo.useRecoveryCode(userId, codes[0]!, now);
+      expect(await repo.presence(userId)).toEqual({ totp: true, passkey: false, unusedRecoveryCode: false });
+      await repo.addPasskey(passkey(userId, now), []);
+      await repo.removeTotp(userId, []);
+      expect(await repo.presence(userId)).toEqual({ totp: false, passkey: true, unusedRecoveryCode: false });
+      expect(await repo.presence(crypto.randomUUID())).toEqual(none);
+    });
+
     it('startTotp() stores a pending enrolment, replacing a pending one', async () => {
       const first = enrolment(userId, now);
       expect(await repo.startTotp(first)).toBe(true);
@@ -285,6 +300,7 @@ export function describeMfaRepositoryContract(
         outage,
         {
           get: () => down.get(userId),
+          presence: () => down.presence(userId),
           startTotp: () => down.startTotp(enrolment(crypto.randomUUID(), now)),
           enableTotp: () => down.enableTotp({ userId, enrolmentId: enabled.id, at: now, recoveryCodeHashes: hashes('z') }, []),
           removeTotp: () => down.removeTotp(userId, []),
