@@ -50,6 +50,42 @@ for i = 3, #ARGV do
 end
 return 0`);
 
+// One round trip per claim: this relay's own pending entries first (a failed publish is retried by
+// the same relay at once), then entries pending longer than ARGV[4] with another relay (one that
+// crashed), then new ones, until ARGV[3] are found. ARGV[6..] are entries a drain of this instance
+// is publishing now: it shares the consumer, so its pending list shows them, and they are skipped.
+// The takeover cursor (ARGV[5]) carries on where the last claim stopped: each scans a bounded
+// slice of the pending list, and entries of live relays ahead must not hide a dead relay's behind
+// them. Entries deleted while pending are acknowledged away. Returns {cursor, entries}.
+const claimScript = luaScript(`
+local stream, group, consumer, limit = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
+local skip, batch, garbage = {}, {}, {}
+for i = 6, #ARGV do skip[ARGV[i]] = true end
+local function take(entries)
+  for _, entry in ipairs(entries) do
+    local id = entry[1]
+    if not entry[2] then garbage[#garbage + 1] = id
+    elseif not skip[id] then
+      skip[id] = true
+      batch[#batch + 1] = entry
+    end
+  end
+end
+local function read(id, count)
+  local reply = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, id)
+  if reply then take(reply[1][2]) end
+end
+read('0', limit + #ARGV - 5)
+local cursor = ARGV[5]
+if #batch < limit then
+  local claimed = redis.call('XAUTOCLAIM', stream, group, consumer, ARGV[4], cursor, 'COUNT', limit - #batch)
+  cursor = claimed[1]
+  take(claimed[2])
+end
+if #batch < limit then read('>', limit - #batch) end
+if #garbage > 0 then redis.call('XACK', stream, group, unpack(garbage)) end
+return {cursor, batch}`);
+
 const backlog = luaScript(`return redis.call('XLEN', KEYS[1]) - redis.call('ZCARD', KEYS[2])`);
 
 const prune = luaScript(`
@@ -61,9 +97,6 @@ return #ids`);
 
 // Consumers of restarted relays are dropped after an hour idle with nothing pending.
 const consumerIdleLimitMs = 60 * 60 * 1000;
-
-type StreamEntry = [id: string, fields: string[] | null];
-type ReadReply = Array<[stream: string, entries: StreamEntry[]]> | null;
 
 const eventOf = (fields: string[]): CloudEvent => JSON.parse(fields[fields.indexOf(outboxEventField) + 1]!) as CloudEvent;
 
@@ -105,38 +138,16 @@ export function createRedisOutbox({
     return groupReady;
   }
 
-  const usable = (entries: StreamEntry[], garbage: string[]) =>
-    entries.filter(([id, fields]) => {
-      if (fields === null) garbage.push(id); // deleted while pending
-      return fields !== null && !inFlight.has(id);
-    }) as Array<[string, string[]]>;
-
   async function claim(limit: number): Promise<Array<[string, string[]]>> {
-    const garbage: string[] = [];
-    const read = async (id: string, count: number) => {
-      const reply = (await callRedis(redis, (r) =>
-        r.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, id),
-      )) as ReadReply;
-      return usable(reply?.[0]?.[1] ?? [], garbage);
-    };
-    const batch = await read('0', limit + inFlight.size);
-    if (batch.length < limit) {
-      // The cursor carries on where the last call stopped: each call scans a bounded slice of the
-      // pending list, and entries of live relays ahead must not hide a dead relay's behind them.
-      const [cursor, taken] = (await callRedis(redis, (r) =>
-        r.xautoclaim(stream, group, consumer, claimIdleMs, takeoverCursor, 'COUNT', limit - batch.length),
-      )) as [string, StreamEntry[]];
-      takeoverCursor = cursor;
-      batch.push(...usable(taken, garbage));
-    }
-    if (batch.length < limit) batch.push(...(await read('>', limit - batch.length)));
-    if (garbage.length > 0) await callRedis(redis, (r) => r.xack(stream, group, ...garbage));
+    const [cursor, batch] = (await callRedis(redis, (r) =>
+      claimScript.run(r, [stream], [group, consumer, limit, claimIdleMs, takeoverCursor, ...inFlight]),
+    )) as [string, Array<[string, string[]]>];
+    takeoverCursor = cursor;
     if (Date.now() - lastCleanup > claimIdleMs) {
       lastCleanup = Date.now();
       await forgetIdleConsumers(redis, stream, group, consumerIdleLimitMs);
     }
-    const unique = [...new Map(batch.map((e) => [e[0], e])).values()];
-    const taken = unique.sort((a, b) => compareIds(a[0], b[0])).slice(0, limit);
+    const taken = batch.sort((a, b) => compareIds(a[0], b[0])).slice(0, limit);
     for (const [id] of taken) inFlight.add(id);
     return taken;
   }

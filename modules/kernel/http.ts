@@ -45,7 +45,8 @@ export const mayCarryBody = (c: Context) =>
  */
 const nonJsonBodyAsEmpty: MiddlewareHandler = async function nonJsonBodyAsEmpty(c, next) {
   const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim();
-  if (mayCarryBody(c) && c.req.raw.body !== null && !jsonMediaType.test(mediaType)) {
+  // The media type first: asking a JSON request for `raw.body` would build what mayCarryBody avoids.
+  if (!jsonMediaType.test(mediaType) && mayCarryBody(c) && c.req.raw.body !== null) {
     const headers = new Headers(c.req.raw.headers);
     headers.delete('Content-Type');
     // A fresh request: `new Request(raw, { body: null })` would keep raw's body.

@@ -204,6 +204,17 @@ describe('Redis outbox across relays', () => {
     expect(await survivor.backlog()).toBe(0);
   });
 
+  it('an entry deleted while pending is acknowledged away, and the entries around it are published', async () => {
+    const { keys, outbox } = setUp();
+    const events = [testEvent(), testEvent(), testEvent()];
+    await outbox.append(events);
+    await expect(outbox.drain(10, async () => Promise.reject(new Error('broker down')))).rejects.toThrow();
+    const [, middle] = await redis.xrange(keys.outbox, '-', '+');
+    await redis.xdel(keys.outbox, middle![0]);
+    expect((await drainAll(outbox)).map((e) => e.id)).toEqual([events[0]!.id, events[2]!.id]);
+    expect(await redis.xpending(keys.outbox, 'outbox-relay')).toEqual([0, null, null, null]);
+  });
+
   it('relays on two connections draining at once never publish one entry twice', async () => {
     const prefix = freshPrefix();
     const relays = [createRedisOutbox({ redis: await client(), prefix }), createRedisOutbox({ redis: await client(), prefix })];

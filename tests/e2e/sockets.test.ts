@@ -124,6 +124,24 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s server on raw sockets', (ru
     expect(JSON.parse(junk!.body)).toMatchObject({ status: 400, code: 'malformed_request' });
   });
 
+  it.each([
+    ['a Content-Length', (body: string) => `Content-Length: ${body.length}\r\n\r\n${body}`],
+    ['chunks', (body: string) => `Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`],
+  ])('answers a body over 64 KiB sent with %s 413 problem+json, and registers nothing', async (_, framed) => {
+    const email = `too-large-${crypto.randomUUID()}@example.com`;
+    const body = JSON.stringify({ email, password: 'a long passphrase nobody uses', displayName: 'x'.repeat(70 * 1024) });
+    const head = 'POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n';
+    const [answer] = answersIn((await raw(server.port, [head + framed(body)])).text);
+    expect(answer!.status).toBe(413);
+    expect(JSON.parse(answer!.body)).toMatchObject({ status: 413, code: 'payload_too_large' });
+    const login = await server.request('/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: 'a long passphrase nobody uses' }),
+    });
+    expect(login.status).toBe(401);
+  });
+
   it('gives up on a request whose body never arrives (408 problem+json after REQUEST_TIMEOUT_MS)', async () => {
     const { text, ms } = await raw(server.port, [
       'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{}',

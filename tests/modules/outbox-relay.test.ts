@@ -57,6 +57,26 @@ describe('outbox relay', () => {
     expect(await outbox.backlog()).toBe(0);
   });
 
+  it('publishes the appends of one coalesceMs in one drain', async () => {
+    const { outbox, bus, received } = setup();
+    const batches: number[] = [];
+    const counted: Outbox = {
+      ...outbox,
+      drain: async (limit, publish) => {
+        const drained = await outbox.drain(limit, publish);
+        if (drained > 0) batches.push(drained);
+        return drained;
+      },
+    };
+    const relayed = relay({ outbox: counted, bus, pollIntervalMs: 60_000, coalesceMs: 200 });
+    relayed.start();
+    await relayed.flush();
+    const appended = events(5);
+    for (const event of appended) await outbox.append([event]);
+    await eventually(() => expect(received).toEqual(appended), 1_000);
+    expect(batches).toEqual([5]);
+  });
+
   it('publishes what a call woke it for under no deadline of that call (which may run out first)', async () => {
     const { outbox, bus, received } = setup();
     const budgets: number[] = [];
