@@ -30,6 +30,19 @@ export interface HopResponse {
 
 export type Hop = (url: string, init: HopInit) => HopResponse | Promise<HopResponse>;
 
+/**
+ * A signal that aborts with a TimeoutError `ms` from now, as AbortSignal.timeout's does, but whose
+ * timer `clear` stops once the call is over. AbortSignal.timeout's cannot be stopped: it fires
+ * after every call whose signal is not yet collected, building a DOMException and its stack
+ * trace each time, about a tenth of the gateway's CPU time per forwarded request.
+ */
+export function timeoutSignal(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  timer.unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 class HopAnswer implements HopResponse {
