@@ -221,10 +221,11 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
 
   /** Whether an instance accepts this process's calls (see createPortEndpoints); outside the breaker, as a probe. */
   async function greet(): Promise<Greeting> {
+    const timeout = timeoutSignal(policy.timeoutMs);
     try {
       const res = await send(`${baseUrl()}${portPath(module)}`, {
         headers: { Authorization: `Bearer ${await serviceToken(module)}` },
-        signal: AbortSignal.timeout(policy.timeoutMs),
+        signal: timeout.signal,
       });
       await res.body?.cancel();
       if (res.status === 204) return 'accepted';
@@ -232,6 +233,8 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
       return res.status === 404 ? 'not-the-module' : 'unreachable';
     } catch {
       return 'unreachable';
+    } finally {
+      timeout.clear();
     }
   }
 
