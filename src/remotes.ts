@@ -1,4 +1,5 @@
 import type { CircuitBreakerPolicy } from 'cockatiel';
+import { keepAliveHop, timeoutSignal } from '../adapters/http/hop.ts';
 import { breakerState, createBreaker, createHttpPortClient, type RemotePolicy } from '../adapters/http/port-client.ts';
 import { createServiceRegistry, type ServiceRegistry } from '../adapters/http/service-registry.ts';
 import type { ServiceTokenIssuer } from '../adapters/http/service-token.ts';
@@ -17,11 +18,22 @@ export interface RemoteModule<Api> {
   check: HealthCheck;
 }
 
-const isLive = (baseUrl: string) =>
-  fetch(`${baseUrl}${healthPaths.live}`, { signal: AbortSignal.timeout(800) }).then(
-    (res) => res.ok,
-    () => false,
-  );
+/**
+ * Whether an instance answers its liveness probe within 800 ms. On the calls' kept-alive
+ * connections (hop.ts): fetch, with AbortSignal.timeout, cost an idle gateway a tenth of its CPU.
+ */
+async function isLive(baseUrl: string): Promise<boolean> {
+  const timeout = timeoutSignal(800);
+  try {
+    const res = await keepAliveHop(`${baseUrl}${healthPaths.live}`, { headers: {}, signal: timeout.signal });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  } finally {
+    timeout.clear();
+  }
+}
 
 /** The remote modules of a process, by name; this system's modules' ports typed. */
 export type RemoteModules = { [M in CallableModule]?: RemoteModule<PortApis[M]> } & Record<string, RemoteModule<object>>;

@@ -4,7 +4,7 @@ import type { StatusCode } from 'hono/utils/http-status';
 import { injectTraceContext, inSpan, RemoteCallError, SpanKind, type Principal } from '../../modules/kernel/mod.ts';
 import { honoPath, type AppEnv } from '../../modules/kernel/http.ts';
 import { budgetFor, budgetHeader } from './deadline.ts';
-import { keepAliveHop, type Hop } from './hop.ts';
+import { keepAliveHop, timeoutSignal, type Hop } from './hop.ts';
 import { TransportFailure } from './port-client.ts';
 import type { ServiceRegistry } from './service-registry.ts';
 
@@ -76,12 +76,13 @@ export function createEndpointProxy({
       injectTraceContext(headers);
       return breaker
         .execute(async () => {
+          const timeout = timeoutSignal(timeoutMs);
           try {
             const answer = await send(`${registry.pick()}${url.pathname}${url.search}`, {
               method: c.req.method,
               headers,
               body: requestBody,
-              signal: AbortSignal.timeout(timeoutMs),
+              signal: timeout.signal,
             });
             // A service that cannot answer at all counts against it; its 503 problem still goes back.
             if (answer.status === 502 || answer.status === 504) throw new TransportFailure('bad_response');
@@ -98,6 +99,8 @@ export function createEndpointProxy({
             if (error instanceof TransportFailure) throw error;
             const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
             throw new TransportFailure(timedOut ? 'timeout' : 'unreachable', { cause: error });
+          } finally {
+            timeout.clear();
           }
         })
         .catch((error: unknown) => {

@@ -15,7 +15,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { budgetFor, budgetHeader, remainingMs } from './deadline.ts';
-import { keepAliveHop, type Hop, type HopResponse } from './hop.ts';
+import { keepAliveHop, timeoutSignal, type Hop, type HopResponse } from './hop.ts';
 import { portPath } from './port-path.ts';
 import {
   injectTraceContext,
@@ -150,11 +150,19 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
   );
 
   async function attempt(method: string, input: unknown, signal: AbortSignal): Promise<unknown> {
-    let res: HopResponse;
     // No longer than the caller of the call being served will wait: what is left of its budget.
     const waitMs = Math.min(policy.timeoutMs, remainingMs());
     if (waitMs <= 0) throw new OutOfBudget();
-    const outOfBudget = waitMs < policy.timeoutMs ? AbortSignal.timeout(waitMs) : null;
+    const outOfBudget = waitMs < policy.timeoutMs ? timeoutSignal(waitMs) : null;
+    try {
+      return await exchange(method, input, signal, waitMs, outOfBudget?.signal ?? null);
+    } finally {
+      outOfBudget?.clear();
+    }
+  }
+
+  async function exchange(method: string, input: unknown, signal: AbortSignal, waitMs: number, outOfBudget: AbortSignal | null) {
+    let res: HopResponse;
     const headers = {
       'content-type': 'application/json',
       authorization: `Bearer ${await serviceToken(module)}`,
@@ -213,10 +221,11 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
 
   /** Whether an instance accepts this process's calls (see createPortEndpoints); outside the breaker, as a probe. */
   async function greet(): Promise<Greeting> {
+    const timeout = timeoutSignal(policy.timeoutMs);
     try {
       const res = await send(`${baseUrl()}${portPath(module)}`, {
         headers: { Authorization: `Bearer ${await serviceToken(module)}` },
-        signal: AbortSignal.timeout(policy.timeoutMs),
+        signal: timeout.signal,
       });
       await res.body?.cancel();
       if (res.status === 204) return 'accepted';
@@ -224,6 +233,8 @@ export function createHttpPortClient<Api extends object>(options: HttpPortClient
       return res.status === 404 ? 'not-the-module' : 'unreachable';
     } catch {
       return 'unreachable';
+    } finally {
+      timeout.clear();
     }
   }
 

@@ -39,6 +39,14 @@ describe('a hop on kept-alive node:http connections', () => {
     expect(JSON.parse(new TextDecoder().decode(bytes))).toMatchObject({ method: 'GET', body: 'hi' });
   });
 
+  it('sends the request target fetch would send: dot segments resolved, odd bytes percent-encoded, no fragment', async () => {
+    for (const path of ['/plain/path?q=1&r=a:b', '/a/./b/../c', '/a/%2E%2e/b?x=/../', "/q?x='y'", '/sp ace?w=x y', '/f#frag', '/ü']) {
+      await keepAliveHop(`${base}${path}`, { headers: {} });
+      const url = new URL(`${base}${path}`);
+      expect(seen.at(-1)).toBe(`GET ${url.pathname}${url.search}`);
+    }
+  });
+
   it('never sends a call whose caller gave up already, and rejects with the signal’s reason', async () => {
     const before = seen.length;
     const gaveUp = AbortSignal.abort(new DOMException('gave up', 'TimeoutError'));
