@@ -16,7 +16,8 @@ const internal = problemOf(500, 'internal_error', 'An unexpected error occurred.
 /** A listening server; `close()` drains it. */
 export interface NodeServer {
   /**
-   * Stops listening and ends every connection after the answer it is owed, telling its client
+   * Stops listening (once the connections already queued for it are taken, within `idleLingerMs`)
+   * and ends every connection after the answer it is owed, telling its client
    * (`Connection: close`) to reconnect elsewhere; resolves once all have ended. Node alone would
    * keep serving a busy kept-alive connection after close(), for as long as its client sends.
    * A connection with nothing to answer is given `idleLingerMs` first (see startNodeServer).
@@ -27,6 +28,13 @@ export interface NodeServer {
 /** Resolves once `response` is written out (or can no longer be). */
 const closed = (response: ServerResponse) =>
   new Promise<void>((resolve) => (response.closed ? resolve() : response.once('close', () => resolve())));
+
+/**
+ * Runs `then` once the event loop has looked for I/O since this call: what the kernel already
+ * holds for this process by now (a connection in the listen queue, a request's bytes) has been
+ * read by then, however long a busy callback or a loaded machine kept this process from it.
+ */
+const afterNextPoll = (then: () => void) => setImmediate(() => setImmediate(then));
 
 /**
  * Serves `fetch` on Node with the limits an internet-facing server needs: a client has
@@ -117,18 +125,22 @@ export function startNodeServer({
   // Every answer not written out yet, so a drain can make each the last of its connection.
   const unanswered = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
   let closing = false;
   const idle = (socket: Socket) => (inFlight.get(socket)?.size ?? 0) === 0;
   /** While closing: a connection with nothing to answer lingers for a request already on its way, then ends. */
   const endOnceIdle = (socket: Socket) => {
     if (!idle(socket) || socket.destroyed) return; // the answer's 'close' comes back here
-    const linger = setTimeout(() => idle(socket) && socket.destroy(), idleLingerMs);
+    // A timer comes before the loop's next read: a request that arrived in time but is not read
+    // yet (the process was busy past the linger) would be reset with the connection.
+    const linger = setTimeout(() => afterNextPoll(() => idle(socket) && socket.destroy()), idleLingerMs);
     socket.once('close', () => clearTimeout(linger));
   };
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // Taken from the listen queue while closing (see close()).
+    if (closing) endOnceIdle(socket);
+  });
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const { socket } = request;
     const exchange = { request, response };
@@ -177,13 +189,30 @@ export function startNodeServer({
       closing = true;
       // Not yet written: `Connection: close` on each, and Node ends the connection after it.
       for (const response of unanswered) if (!response.headersSent) response.shouldKeepAlive = false;
-      // Node's close() would also destroy every idle connection at this instant (see idleLingerMs).
-      const closeIdleConnections = server.closeIdleConnections;
-      server.closeIdleConnections = () => {};
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections = closeIdleConnections;
       for (const socket of sockets) endOnceIdle(socket);
-      return closed;
+      // Stop listening once the listen queue is empty: closing the listener resets the connections
+      // in it, requests sent and all, and Node takes one from it per turn of its event loop (libuv
+      // 1.45+, libuv#3696), so on a busy process a few wait there. Connections may keep coming: the
+      // listener stays open for idleLingerMs at most.
+      const until = performance.now() + idleLingerMs;
+      let taken = true;
+      const onConnection = () => (taken = true);
+      server.on('connection', onConnection);
+      return new Promise<void>((resolve) => {
+        const stopListeningOnceDrained = () => {
+          if (taken && performance.now() < until) {
+            taken = false;
+            return afterNextPoll(stopListeningOnceDrained);
+          }
+          server.off('connection', onConnection);
+          // Node's close() would also destroy every idle connection at this instant (see idleLingerMs).
+          const closeIdleConnections = server.closeIdleConnections;
+          server.closeIdleConnections = () => {};
+          server.close(() => resolve());
+          server.closeIdleConnections = closeIdleConnections;
+        };
+        stopListeningOnceDrained();
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from './client.ts';
@@ -76,9 +77,12 @@ describe('the compiled server', () => {
   }, 300_000);
 
   // A rolling deploy: the supervisor sends SIGTERM while clients keep sending on their kept-alive
-  // connections, as they do until the load balancer has taken the process out. A request either
+  // connections, as they do until the load balancer has taken the process out: here, until an
+  // answer says `Connection: close` (go elsewhere) or nothing is listening. A request either
   // reaches the server and is answered in full, or finds nothing listening (a refusal every client
   // and balancer retries elsewhere); a request cut off mid-way is the failure this rules out.
+  // Each client keeps to one connection: a new one opened while the server closes its listener
+  // may be completed by the kernel just before, and is then reset whatever the server does.
   it('a SIGTERM to node dist/src/main.js under load: no request fails, those in flight are answered, and it exits 0 with its data closed', async () => {
     await npmRunBuild();
     const data = join(clone, '.data-drain');
@@ -92,43 +96,68 @@ describe('the compiled server', () => {
       },
       { cwd: clone },
     );
+    const agents: Agent[] = [];
     try {
       const api = createClient(server);
       const reader = await api.signedUp();
       const accounts = await Promise.all([1, 2, 3, 4].map(() => api.register()));
-      type Outcome = { sentAt: number; settledAt: number; result: number | string };
+      type Outcome = { sentAt: number; settledAt: number; result: number | string; goElsewhere: boolean };
       const outcomes: Outcome[] = [];
       let signalledAt = Number.POSITIVE_INFINITY;
       let running = true;
-      const send = async (path: string, init: RequestInit) => {
-        const sentAt = performance.now();
-        let result: number | string;
-        try {
-          const res = await server.request(path, init);
-          await res.arrayBuffer();
-          result = res.status;
-        } catch (error) {
-          result = String((error as { cause?: { code?: string } }).cause?.code ?? error);
-        }
-        outcomes.push({ sentAt, settledAt: performance.now(), result });
-        return result;
-      };
+      type Sent = { method: string; path: string; headers: Record<string, string>; body?: string };
+      const send = (agent: Agent, { body, ...options }: Sent) =>
+        new Promise<Outcome>((resolve) => {
+          const sentAt = performance.now();
+          let outcome: Outcome | undefined;
+          const settle = (result: number | string, goElsewhere: boolean) => {
+            if (outcome) return; // once: a response cut off mid-way errs after its head came
+            outcome = { sentAt, settledAt: performance.now(), result, goElsewhere };
+            outcomes.push(outcome);
+            resolve(outcome);
+          };
+          const failed = (error: NodeJS.ErrnoException) => settle(error.code ?? String(error), error.code === 'ECONNREFUSED');
+          httpRequest({ ...options, agent, host: '127.0.0.1', port: server.port }, (res) => {
+            res.on('error', failed).resume();
+            res.on('end', () => settle(res.statusCode!, res.headers.connection === 'close'));
+          })
+            .on('error', failed)
+            .end(body);
+        });
       // Logins hash for tens of milliseconds (one account per client: an account is checked once at
-      // a time); authenticated reads are quick. Each client sends until it is refused.
-      const logins = accounts.map(async ({ email, password }) => {
-        const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) };
-        while (running && (await send('/api/auth/login', init)) !== 'ECONNREFUSED');
+      // a time); authenticated reads are quick. Each client sends until it is told to go elsewhere.
+      const clients: Sent[] = [
+        ...accounts.map(({ email, password }) => ({
+          method: 'POST',
+          path: '/api/auth/login',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email, password }),
+        })),
+        ...Array.from({ length: 8 }, () => ({
+          method: 'GET',
+          path: '/api/users/me',
+          headers: { Authorization: `Bearer ${reader.accessToken}` },
+        })),
+      ];
+      let answeredOnce = 0;
+      const sending = clients.map(async (request) => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        agents.push(agent);
+        for (let sent = 0; running; sent++) {
+          const { goElsewhere } = await send(agent, request);
+          if (sent === 0) answeredOnce++;
+          if (goElsewhere) return;
+        }
       });
-      const reads = Array.from({ length: 8 }, async () => {
-        const init = { headers: { Authorization: `Bearer ${reader.accessToken}` } };
-        while (running && (await send('/api/users/me', init)) !== 'ECONNREFUSED');
-      });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Every client's connection taken by the server before the signal: the load opens a burst of
+      // them, which a loaded server takes from its listen queue one per turn of its event loop.
+      await expect.poll(() => answeredOnce, { timeout: 60_000 }).toBe(clients.length);
+      await new Promise((resolve) => setTimeout(resolve, 500));
       signalledAt = performance.now();
       process.kill(server.pid, 'SIGTERM');
       const code = await server.exited;
       running = false;
-      await Promise.all([...logins, ...reads]);
+      await Promise.all(sending);
 
       expect(code).toBe(0);
       expect(existsSync(join(data, 'db.lock'))).toBe(false);
@@ -141,6 +170,7 @@ describe('the compiled server', () => {
       expect(inFlight.length).toBeGreaterThan(0);
       expect(server.output().some((line) => line.includes('still in flight'))).toBe(false);
     } finally {
+      for (const agent of agents) agent.destroy();
       await server.stop();
     }
   }, 300_000);

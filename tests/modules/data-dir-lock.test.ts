@@ -22,13 +22,15 @@ const heldBy = (lockFile: string, pid: number) =>
 
 /** A process that has exited but that its parent (a `sleep`, which never waits) has not collected. */
 async function zombie(): Promise<number> {
-  parent = spawnOwned('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  parent = spawnOwned('sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const { value: line } = await createInterface({ input: parent.child.stdout! })[Symbol.asyncIterator]().next();
   const pid = Number(line);
-  // `true` exits at once; wait until it shows as a zombie (state Z after its command), however busy the machine.
-  const isZombie = async () => /\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  for (let i = 0; i < 500 && !(await isZombie()); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!(await isZombie())) throw new Error(`process ${pid} did not become a zombie within 5 s`);
+  // Its child ends only once the shell has become `sleep`: a shell collects a child that ended
+  // before its exec (a loaded machine let `true &` end that early), and then there is no zombie.
+  const leader = parent.pid;
+  await expect.poll(() => readFile(`/proc/${leader}/comm`, 'utf8'), { timeout: 10_000 }).toBe('sleep\n');
+  process.kill(pid, 'SIGKILL');
+  await expect.poll(() => readFile(`/proc/${pid}/stat`, 'utf8'), { timeout: 10_000 }).toMatch(/\) Z /);
   return pid;
 }
 
