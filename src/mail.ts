@@ -1,6 +1,5 @@
 import type { Mailer } from '../modules/notification/mod.ts';
 import { createLogMailer } from '../adapters/mail/log.ts';
-import { createSmtpMailer } from '../adapters/mail/smtp.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -15,7 +14,14 @@ export function createMailer(
 ): Mailer {
   let mailer: Mailer;
   if (mailUrl) {
-    mailer = createSmtpMailer({ url: mailUrl, from: mailFrom });
+    // nodemailer is loaded at the first mail, not at start (its pool connects at the first mail anyway).
+    let smtp: Promise<Mailer> | undefined;
+    const open = () =>
+      (smtp ??= import('../adapters/mail/smtp.ts').then(({ createSmtpMailer }) => createSmtpMailer({ url: mailUrl, from: mailFrom })));
+    mailer = {
+      send: async (mail) => (await open()).send(mail),
+      close: async () => (await smtp)?.close(),
+    };
   } else {
     logger.warn('MAIL_URL is unset: mails are not sent but written to this log, links included (for development only)');
     mailer = createLogMailer({ log: (mail) => logger.info('mail (MAIL_URL unset, not sent)', { ...mail }) });

@@ -1,9 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { messageOf, UnavailableError, type Outbox } from '../modules/kernel/mod.ts';
 import { createMemoryOutbox, type MemoryOutbox } from '../adapters/memory/outbox.ts';
-import { createPgliteDatabase } from '../adapters/pglite/database.ts';
-import { copyTemplate, defaultTemplateCache, holdsDatabase, pgliteTemplate } from '../adapters/pglite/template.ts';
-import { createPostgresDatabase } from '../adapters/postgres/database.ts';
 import type { Redis } from 'ioredis';
 import { createRedisOutbox, type RedisOutbox } from '../adapters/redis/outbox.ts';
 import { SqlError, type SqlDatabase } from '../adapters/sql/database.ts';
@@ -41,12 +38,18 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+// Each kind of store's adapter is loaded only where it is configured: PGlite and postgres.js are
+// large, and a process uses one of them.
+const postgresAdapter = () => import('../adapters/postgres/database.ts');
+const pgliteAdapter = () => Promise.all([import('../adapters/pglite/database.ts'), import('../adapters/pglite/template.ts')]);
+
 /**
  * Runs pending migrations. On Postgres it uses a connection of its own without the request-path
  * timeouts: waiting for another process's migration lock, or building an index, may take longer
  * than any request should.
  */
 async function migratePostgres(database: Extract<Config['database'], { kind: 'postgres' }>): Promise<void> {
+  const { createPostgresDatabase } = await postgresAdapter();
   const db = await createPostgresDatabase({ ...database, poolSize: 1, queryTimeoutMs: 10 * 60_000, statementTimeoutMs: undefined });
   try {
     await migrate(db);
@@ -61,6 +64,7 @@ async function migratePostgres(database: Extract<Config['database'], { kind: 'po
  * (a read-only cache), PGlite runs initdb in the directory, as it would without one.
  */
 async function fillFromTemplate(dataDir: string, templateCache: string | undefined, logger?: Logger): Promise<void> {
+  const [, { copyTemplate, defaultTemplateCache, pgliteTemplate }] = await pgliteAdapter();
   let template: Awaited<ReturnType<typeof pgliteTemplate>>;
   try {
     template = await pgliteTemplate(templateCache ?? defaultTemplateCache());
@@ -82,6 +86,7 @@ async function openPglite(
   shownUrl: string,
   logger?: Logger,
 ): Promise<SqlDatabase> {
+  const [{ createPgliteDatabase }, { holdsDatabase }] = await pgliteAdapter();
   if (dataDir === 'memory') {
     const db = await createPgliteDatabase(dataDir);
     await migrate(db);
@@ -126,6 +131,7 @@ async function openPglite(
 async function openPostgres(database: Extract<Config['database'], { kind: 'postgres' }>, shownUrl: string): Promise<SqlDatabase> {
   try {
     await migratePostgres(database);
+    const { createPostgresDatabase } = await postgresAdapter();
     return await createPostgresDatabase(database);
   } catch (error) {
     if (error instanceof UnavailableError) throw error;

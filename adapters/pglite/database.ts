@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
 import { SqlError, type SqlDatabase, type SqlExecutor, type SqlTransaction } from '../sql/database.ts';
 
@@ -43,6 +44,18 @@ export const pgliteOptions = {
 } satisfies PGliteOptions;
 
 /**
+ * V8 recompiles a WebAssembly function with its optimizing compiler once the function has run
+ * about 1.8 MB of code. Postgres runs much of its code once while it starts (and initdb more), so
+ * that budget sends code that will not run again to the optimizer: about a second of CPU on other
+ * threads, which on two cores slows the start itself. At 30 MB the code that serves queries is
+ * still optimized, within the first thousand or so, and runs as fast from then on. Process-wide,
+ * but only WebAssembly reads it, which here is PGlite alone; set before each PGlite instance starts.
+ */
+export function optimizeWasmLater(): void {
+  setFlagsFromString('--wasm-tiering-budget=30000000');
+}
+
+/**
  * Opens embedded PostgreSQL (PGlite, WebAssembly): `location` is a directory, created and kept
  * across restarts, or `'memory'` for a database that lives as long as the process. Runs no
  * migrations (the composition root does).
@@ -52,6 +65,7 @@ export const pgliteOptions = {
  * price is that a transaction must use only its `tx` (see SqlDatabase.transaction).
  */
 export async function createPgliteDatabase(location: string): Promise<SqlDatabase> {
+  optimizeWasmLater();
   const pg = await PGlite.create(location === 'memory' ? 'memory://' : location, pgliteOptions);
   const listeners = new Map<string, Set<() => void>>();
   const direct = executor(pg);

@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteOptions } from './database.ts';
+import { optimizeWasmLater, pgliteOptions } from './database.ts';
 
 /*
  * A new data directory needs initdb. PGlite runs it inside the process, in a second WebAssembly
@@ -51,6 +51,7 @@ interface EmscriptenFs {
  * its result through a tar: about 140 MiB less at the peak.
  */
 async function initdbInto(dir: string): Promise<void> {
+  optimizeWasmLater();
   const pg = await PGlite.create('memory://', pgliteOptions);
   const fs = pg.Module.FS as unknown as EmscriptenFs;
   await pg.close(); // writes the shutdown checkpoint; the files stay readable through `fs`

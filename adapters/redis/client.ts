@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { DomainError, UnavailableError } from '../../modules/kernel/mod.ts';
 import { remainingMs } from '../http/deadline.ts';
 
@@ -24,6 +25,9 @@ export interface RedisClientOptions {
   onError?: (error: Error) => void;
 }
 
+/** ioredis, loaded at the first client: a process without REDIS_URL never reads its fifty files. */
+const ioredis = () => createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+
 /**
  * An ioredis client that fails fast and recovers. Commands are never queued while disconnected
  * (no offline queue, no resend after a reconnect): a command that already failed for its caller
@@ -40,7 +44,7 @@ export function createRedisClient({
   connectionName,
   onError = () => {},
 }: RedisClientOptions): Redis {
-  const redis = new Redis(url, {
+  const redis = new (ioredis().Redis)(url, {
     commandTimeout: commandTimeoutMs,
     connectTimeout: connectTimeoutMs,
     socketTimeout: socketTimeoutMs,

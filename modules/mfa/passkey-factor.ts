@@ -57,7 +57,7 @@ export function createPasskeyFactor({
     purpose: ChallengeRecord['purpose'],
     userId: string | null,
   ) {
-    const record = await challenges.take(claimedChallenge(credential), clock.now());
+    const record = await challenges.take(await claimedChallenge(credential), clock.now());
     if (!record || record.purpose !== purpose || record.userId !== userId) throw new InvalidCredentialError();
     return record.challenge;
   }
@@ -122,7 +122,7 @@ export function createPasskeyFactor({
       if (!passkey || (userId !== undefined && passkey.userId !== userId)) throw new InvalidCredentialError();
       // A discoverable passkey names its account too: it must name the same one.
       const handle = credential.response.userHandle;
-      if (handle !== undefined && handle !== userHandleOf(passkey.userId)) throw new InvalidCredentialError();
+      if (handle !== undefined && handle !== (await userHandleOf(passkey.userId))) throw new InvalidCredentialError();
       // Alone, a passkey must have verified the user (PIN, biometrics) to stand for both factors.
       const { counter, userVerified } = await verifyAssertionOf(rp, credential, passkey, challenge, userId === undefined);
       if (!(await factors.recordPasskeyUse(passkey.id, counter, clock.now()))) throw new InvalidCredentialError();

@@ -1,13 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AssertionCredential, CreationOptions, PasskeyRecord, RegistrationCredential, RequestOptions } from './domain.ts';
 import { InvalidCredentialError } from './errors.ts';
 
@@ -24,14 +15,25 @@ export const ceremonyTimeoutMs = 5 * 60_000;
 
 const utf8 = new TextEncoder();
 
+/**
+ * The library, loaded at the first ceremony: with the certificate parsers it brings it is a
+ * third of what a process loads, and most processes never see a passkey.
+ */
+let library: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | undefined;
+const simpleWebAuthn = () => (library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]));
+
 /** The WebAuthn user handle of an account: its id (opaque, no personal data). */
-export const userHandleOf = (userId: string) => isoBase64URL.fromBuffer(utf8.encode(userId));
+export async function userHandleOf(userId: string): Promise<string> {
+  const [, { isoBase64URL }] = await simpleWebAuthn();
+  return isoBase64URL.fromBuffer(utf8.encode(userId));
+}
 
 /**
  * The challenge a credential claims to answer, read from its clientDataJSON, so the stored
  * challenge can be taken before verification; the verification then checks the signature over it.
  */
-export function claimedChallenge(credential: { response: { clientDataJSON: string } }): string {
+export async function claimedChallenge(credential: { response: { clientDataJSON: string } }): Promise<string> {
+  const [, { isoBase64URL }] = await simpleWebAuthn();
   try {
     const clientData = JSON.parse(isoBase64URL.toUTF8String(credential.response.clientDataJSON)) as { challenge?: unknown };
     const { challenge } = clientData;
@@ -45,11 +47,12 @@ export function claimedChallenge(credential: { response: { clientDataJSON: strin
 
 const transportsOf = (passkey: Pick<PasskeyRecord, 'transports'>) => passkey.transports as AuthenticatorTransport[];
 
-export function registrationOptions(
+export async function registrationOptions(
   rp: RelyingParty,
   user: { id: string; name: string; displayName: string },
   existing: readonly PasskeyRecord[],
 ): Promise<CreationOptions> {
+  const [{ generateRegistrationOptions }] = await simpleWebAuthn();
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -67,6 +70,7 @@ export function registrationOptions(
 
 /** The verified credential's key and what the authenticator says about it; InvalidCredentialError when it does not verify. */
 export async function verifyRegistration(rp: RelyingParty, credential: RegistrationCredential, challenge: string) {
+  const [{ verifyRegistrationResponse }, { isoBase64URL }] = await simpleWebAuthn();
   const verification = await verifyRegistrationResponse({
     response: credential as RegistrationResponseJSON,
     expectedChallenge: challenge,
@@ -85,7 +89,8 @@ export async function verifyRegistration(rp: RelyingParty, credential: Registrat
   };
 }
 
-export function authenticationOptions(rp: RelyingParty, passkeys: readonly PasskeyRecord[] | null): Promise<RequestOptions> {
+export async function authenticationOptions(rp: RelyingParty, passkeys: readonly PasskeyRecord[] | null): Promise<RequestOptions> {
+  const [{ generateAuthenticationOptions }] = await simpleWebAuthn();
   return generateAuthenticationOptions({
     rpID: rp.id,
     timeout: ceremonyTimeoutMs,
@@ -107,6 +112,7 @@ export async function verifyAssertionOf(
   challenge: string,
   requireUserVerification: boolean,
 ): Promise<{ counter: number; userVerified: boolean }> {
+  const [{ verifyAuthenticationResponse }, { isoBase64URL }] = await simpleWebAuthn();
   const verification = await verifyAuthenticationResponse({
     response: credential as AuthenticationResponseJSON,
     expectedChallenge: challenge,

@@ -134,8 +134,11 @@ export interface PasswordHasher {
 
 /** Answers whether a password is on a list of commonly used passwords. */
 export interface CommonPasswordList {
-  /** Looks in a list held in this process: there is no store that can be down, and it never throws. */
-  has(password: string): boolean;
+  /**
+   * Looks in a list held in this process (read at the first call): there is no store that can be
+   * down, and it never rejects.
+   */
+  has(password: string): Promise<boolean>;
 }
 
 /**

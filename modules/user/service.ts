@@ -88,8 +88,8 @@ export function createUserService({
       return dummyHash;
     });
 
-  function rejectCommon(password: string): void {
-    if (commonPasswords.has(password)) throw new PasswordTooCommonError();
+  async function rejectCommon(password: string): Promise<void> {
+    if (await commonPasswords.has(password)) throw new PasswordTooCommonError();
   }
 
   /** Whether `password` is `user`'s; with no user it is checked against the dummy hash, at the same cost. */
@@ -125,7 +125,7 @@ export function createUserService({
   return {
     async register(input) {
       const { email, password, displayName, meta } = parseInput(registerInputSchema, input);
-      rejectCommon(password);
+      await rejectCommon(password);
       const now = clock.now();
       const user: UserRecord = {
         id: crypto.randomUUID(),
@@ -207,7 +207,7 @@ export function createUserService({
     async changePassword(input) {
       const { userId, sessionId, currentPassword, newPassword, meta } = parseInput(changePasswordInputSchema, input);
       await confirmPassword(userId, currentPassword);
-      rejectCommon(newPassword);
+      await rejectCommon(newPassword);
       const now = clock.now();
       const updated = await users.update(userId, { passwordHash: await hasher.hash(newPassword), updatedAt: now }, [
         userEvent('user.password_changed', { userId, sessionId, ...meta }, now),
@@ -258,7 +258,7 @@ export function createUserService({
 
     async resetPassword(input) {
       const { token, newPassword, meta } = parseInput(resetPasswordInputSchema, input);
-      rejectCommon(newPassword);
+      await rejectCommon(newPassword);
       // Checked before the hash, so a bad token costs no argon2 run, and spent after it, so a hash
       // refused (busy) or failed leaves the link working.
       await holderOf(token, 'password_reset', 'find');

@@ -43,7 +43,7 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
     }
   }, 120_000);
 
-  it('serves the web app: pages (hono/jsx), the passkey scripts, and an authenticator app’s QR code', async () => {
+  it('serves the web app: pages (hono/jsx), the passkey scripts, an authenticator app’s QR code, and passkey ceremonies', async () => {
     const server = await startProcess(runtime, { DATABASE_URL: 'memory' });
     try {
       const browser = createPageClient((path, init) => fetch(server.url + path, init), server.url);
@@ -55,6 +55,24 @@ describe.each<RuntimeName>(['node', 'deno'])('the %s entry point', (runtime) => 
       expect((await browser.post('/account/totp', { password: account.password })).headers.get('Location')).toBe('/account/two-factor');
       expect((await browser.get('/account/two-factor')).html).toContain('src="data:image/svg+xml;base64,');
       for (const script of ['/web/webauthn.js', '/web/passkeys.js']) expect((await fetch(server.url + script)).status).toBe(200);
+      // The WebAuthn library loads at the first ceremony, not at start: the first credential, and options, get their answers.
+      const clientData = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: 'A'.repeat(43) })).toString('base64url');
+      const credential = {
+        id: 'AA',
+        rawId: 'AA',
+        type: 'public-key',
+        response: { clientDataJSON: clientData, authenticatorData: 'AA', signature: 'AA' },
+      };
+      const login = await fetch(`${server.url}/api/auth/passkey`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ credential }),
+      });
+      expect(login.status).toBe(401);
+      expect(((await login.json()) as { code: string }).code).toBe('invalid_credential');
+      const options = await fetch(`${server.url}/api/auth/passkey/options`, { method: 'POST' });
+      expect(options.status).toBe(200);
+      expect(((await options.json()) as { challenge: string }).challenge).toMatch(/^[\w-]{16,}$/);
     } finally {
       await server.stop();
     }

@@ -1,14 +1,17 @@
 /** @jsxImportSource hono/jsx */
 import { Buffer } from 'node:buffer';
 import type { Hono } from 'hono';
-import QRCode from 'qrcode';
 import { page, seeOther, type Web, type WebContext, type WebEnv } from '../context.tsx';
 import { codeErrorsOf, errorsOf, readForm, statusOf } from '../form.ts';
 import { CodeForm, type FormErrors } from '../layout.tsx';
 import { accountAction, accountFailure, wrongPassword } from './account.tsx';
 
-/** The otpauth URL as a QR code: an SVG made here, shown as a data: image (the policy allows data: images only). */
+/**
+ * The otpauth URL as a QR code: an SVG made here, shown as a data: image (the policy allows data:
+ * images only). The encoder is loaded at the first enrolment, not at start.
+ */
 async function qrImage(otpauthUrl: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(otpauthUrl, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
