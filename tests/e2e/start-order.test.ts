@@ -75,6 +75,9 @@ describe('the split placement started in any order', () => {
 
     // Then its peers, in reverse order of need (one by one: each start is CPU-bound, and the machine may be shared).
     for (const service of ['admin', 'auth', 'mfa', 'audit', 'session', 'user'] as const) await start(service);
+    // The gateway probes its peers' liveness; a peer is live before its database is open (it answers
+    // 503 meanwhile), so the peers' own readiness comes first.
+    for (const peer of running) await eventually(async () => expect((await readiness(peer)).status).toBe(200), 30_000, 200);
     await eventually(async () => expect(await readiness(gateway)).toEqual({ status: 200, failing: {} }), 30_000, 200);
     const api = createClient(gateway);
     const session = await api.signedUp();
