@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
-import { SqlError, type SqlDatabase, type SqlExecutor, type SqlTransaction } from '../sql/database.ts';
+import { SqlError, wakeEach, type SqlDatabase, type SqlExecutor, type SqlTransaction } from '../sql/database.ts';
 
 type PgliteExecutor = Pick<Transaction, 'query' | 'exec'>;
 
@@ -70,15 +70,7 @@ export async function createPgliteDatabase(location: string): Promise<SqlDatabas
   const listeners = new Map<string, Set<() => void>>();
   const direct = executor(pg);
 
-  function signal(channel: string) {
-    for (const listener of listeners.get(channel) ?? []) {
-      try {
-        listener();
-      } catch {
-        // A wake-up is a hint (the relay polls as well); a failing listener must not fail a commit.
-      }
-    }
-  }
+  const signal = (channel: string) => wakeEach(listeners.get(channel) ?? []);
 
   return {
     ...direct,

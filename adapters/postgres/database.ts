@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { UnavailableError } from '../../modules/kernel/mod.ts';
 import { remainingMs } from '../http/deadline.ts';
-import { SqlError, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlTransaction } from '../sql/database.ts';
+import { SqlError, wakeEach, type SqlDatabase, type SqlExecutor, type SqlRow, type SqlTransaction } from '../sql/database.ts';
 
 /** Options of createPostgresDatabase; every duration in milliseconds. */
 export interface PostgresDatabaseOptions {
@@ -309,15 +309,7 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
       let entry = channels.get(name);
       if (!entry) {
         const listeners = new Set<() => void>();
-        const wake = () => {
-          for (const each of listeners) {
-            try {
-              each();
-            } catch {
-              // A wake-up is a hint (the relay polls as well); one failing listener must not stop the rest.
-            }
-          }
-        };
+        const wake = () => wakeEach(listeners);
         // One LISTEN per channel for the life of the pool: postgres.js re-issues it after a
         // reconnect, but under new handles that an unlisten() from before would not remove.
         const ready = sql.listen(name, wake).then(

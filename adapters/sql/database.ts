@@ -60,6 +60,20 @@ export interface SqlDatabase extends SqlExecutor {
  * (when there is one) but neither the parameters nor the row detail, which may hold secrets or
  * personal data and must not reach a log line.
  */
+/**
+ * Calls each listener of a wake-up (a commit that wrote outbox rows). A wake-up is a hint (the
+ * relay polls as well): one failing listener must neither stop the rest nor fail the commit.
+ */
+export function wakeEach(listeners: Iterable<() => void>): void {
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // a hint only (see above)
+    }
+  }
+}
+
 export class SqlError extends Error {
   constructor(
     message: string,

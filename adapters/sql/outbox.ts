@@ -1,5 +1,5 @@
 import type { CloudEvent, Outbox, OutboxEntry } from '../../modules/kernel/mod.ts';
-import { queryCount, type SqlDatabase, type SqlExecutor, type SqlTransaction } from './database.ts';
+import { queryCount, wakeEach, type SqlDatabase, type SqlExecutor, type SqlTransaction } from './database.ts';
 
 /** The channel signalled by each transaction that wrote outbox rows (an append wakes its own process only). */
 export const OUTBOX_CHANNEL = 'outbox';
@@ -28,15 +28,6 @@ export function createSqlOutbox({ db }: { db: SqlDatabase }): Outbox {
   // as the Redis outbox does: no transaction and no NOTIFY (four round trips instead of one). The
   // relay of the process that appended drains it; the others' poll is there should it stop.
   const appended = new Set<() => void>();
-  const wake = () => {
-    for (const listener of appended) {
-      try {
-        listener();
-      } catch {
-        // A wake-up is a hint (the relay polls as well); one failing listener must not stop the rest.
-      }
-    }
-  };
 
   return {
     async drain(limit, publish) {
@@ -58,7 +49,7 @@ export function createSqlOutbox({ db }: { db: SqlDatabase }): Outbox {
     async append(events) {
       if (events.length === 0) return;
       await insertEvents(db, events);
-      wake();
+      wakeEach(appended);
     },
 
     async backlog() {
