@@ -56,6 +56,8 @@ export interface StartOptions {
   nodeOptions?: string[];
   /** The Node.js binary of the `node` and `compiled` entry points. Default: `node` on the PATH. */
   node?: string;
+  /** Gives up the start: the process is stopped and the start rejects (a sibling's start failed). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -64,7 +66,8 @@ export interface StartOptions {
  * nothing running.
  */
 export async function startProcess(runtime: EntryPoint, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd, nodeOptions = [], node = 'node' } = options;
+  const { until = 'started', startTimeoutMs = 90_000, stopGraceMs = 15_000, cwd, nodeOptions = [], node = 'node', signal } = options;
+  signal?.throwIfAborted();
   const [command, ...args] = commands[runtime];
   if (nodeOptions.length && command !== 'node') throw new Error(`nodeOptions need a node entry point, not ${runtime}`);
   args.unshift(...nodeOptions);
@@ -94,6 +97,7 @@ export async function startProcess(runtime: EntryPoint, env: Record<string, stri
         if (listened && ready) resolve(listened);
       });
       started.exited.then((code) => reject(new Error(`${runtime} exited with ${code}:\n${output.join('\n')}`)), reject);
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     const base = `http://127.0.0.1:${listening.port}`;
     return {

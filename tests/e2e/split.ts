@@ -54,10 +54,18 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     ]),
   );
   const running: ServerProcess[] = [];
+  // One start failing gives up the others at once: their peer will never come, so they would
+  // wait out their whole start timeout.
+  const giveUp = new AbortController();
   const start = async (service: ModuleName) => {
-    const started = await startProcess(entry, { PORT: portOf(service), ...envs[service]! }, startOptions);
-    running.push(started);
-    return started;
+    try {
+      const started = await startProcess(entry, { PORT: portOf(service), ...envs[service]! }, { ...startOptions, signal: giveUp.signal });
+      running.push(started);
+      return started;
+    } catch (error) {
+      giveUp.abort(error);
+      throw error;
+    }
   };
   const stopAll = async () => {
     try {
@@ -71,7 +79,7 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
     // All at once, on ports chosen beforehand: a service whose peers are not up yet stays not
     // ready and retries (as in production), so no start waits for another's.
     const starting = services.map(start);
-    await Promise.allSettled(starting); // on a failure, stop the others only once they are up
+    await Promise.allSettled(starting); // every start has settled: those given up have stopped
     for (const [i, started] of (await Promise.all(starting)).entries()) processes[services[i]!] = started;
   } catch (error) {
     await stopAll();
