@@ -79,6 +79,7 @@ export async function runFaultSuite({
   faults,
   ready,
   extra = () => ({}),
+  eventsWithinMs,
 }: {
   title: string;
   request: Request;
@@ -86,6 +87,8 @@ export async function runFaultSuite({
   ready: () => Request[];
   /** More facts for the printed report, read once the faults are over. */
   extra?: () => Record<string, unknown>;
+  /** How long an event may take to arrive once the faults are over (see missingRegisteredEvents). */
+  eventsWithinMs?: number;
 }) {
   const load = startMixedLoad({ request });
   let timeToReady: Record<string, number>;
@@ -97,7 +100,7 @@ export async function runFaultSuite({
     await load.stop();
   }
   const report = load.report;
-  const lost = await missingRegisteredEvents(request, report.registered);
+  const lost = await missingRegisteredEvents(request, report.registered, eventsWithinMs);
   console.info(formatReport(title, report, { 'events lost': lost.length, ...extra(), 'time to ready (ms)': timeToReady }));
   return { report, lost };
 }

@@ -50,6 +50,9 @@ describe('fault suite: the split deployment', () => {
         postgresStop(stores),
       ],
       ready: () => Object.values(deployment.processes).map((process) => process.request),
+      // An event delivered to the audit process just before its SIGKILL waits, unacknowledged,
+      // until another consumer takes it over: after 30 s idle (the Redis Streams bus's claimIdleMs).
+      eventsWithinMs: 35_000,
     });
     expectUnharmed(report, lost);
   }, 150_000);
