@@ -1,5 +1,5 @@
 import { ConfigError, describeConfig, loadConfig, type Config } from '../config/mod.ts';
-import { messageOf } from '../modules/kernel/mod.ts';
+import { messageOf, warmUp } from '../modules/kernel/mod.ts';
 import { createLogger, flushLogs, type Logger } from './log.ts';
 import { StartupError } from './startup.ts';
 import { startSystem, type Runtime, type System } from './system.ts';
@@ -58,7 +58,10 @@ export async function boot(
     await flushLogs();
   };
   system.started.then(
-    () => logger.info('started'),
+    () => {
+      logger.info('started');
+      void warmUp();
+    },
     async (error: unknown) => {
       logger.error(`cannot start: ${messageOf(error)}`);
       await close();

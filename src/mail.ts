@@ -1,6 +1,9 @@
+import { loadedAtFirstUse } from '../modules/kernel/mod.ts';
 import type { Mailer } from '../modules/notification/mod.ts';
 import { createLogMailer } from '../adapters/mail/log.ts';
 import type { Logger } from './log.ts';
+
+const smtpAdapter = loadedAtFirstUse(() => import('../adapters/mail/smtp.ts'));
 
 /**
  * The configured mailer: SMTP when MAIL_URL is set, else the development mailer, which writes
@@ -14,10 +17,10 @@ export function createMailer(
 ): Mailer {
   let mailer: Mailer;
   if (mailUrl) {
-    // nodemailer is loaded at the first mail, not at start (its pool connects at the first mail anyway).
+    // nodemailer is loaded once started or at the first mail, not at start (its pool connects at the first mail anyway).
+    smtpAdapter.want();
     let smtp: Promise<Mailer> | undefined;
-    const open = () =>
-      (smtp ??= import('../adapters/mail/smtp.ts').then(({ createSmtpMailer }) => createSmtpMailer({ url: mailUrl, from: mailFrom })));
+    const open = () => (smtp ??= smtpAdapter.load().then(({ createSmtpMailer }) => createSmtpMailer({ url: mailUrl, from: mailFrom })));
     mailer = {
       send: async (mail) => (await open()).send(mail),
       close: async () => (await smtp)?.close(),

@@ -14,3 +14,4 @@ export * from './tracing.ts';
 export * from './event-tracing.ts';
 export * from './event-catalogue.ts';
 export * from './module.ts';
+export * from './first-use.ts';

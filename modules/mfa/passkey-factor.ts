@@ -21,6 +21,7 @@ import {
   userHandleOf,
   verifyAssertionOf,
   verifyRegistration,
+  webAuthnLibrary,
   type RelyingParty,
 } from './webauthn.ts';
 
@@ -44,6 +45,7 @@ export function createPasskeyFactor({
   relyingParty: rp,
   clock,
 }: PasskeyFactorDeps): Pick<MfaApi, PasskeyMethods> {
+  webAuthnLibrary.want();
   async function issueChallenge(challenge: string, purpose: ChallengeRecord['purpose'], userId: string | null) {
     await challenges.put({ challenge, purpose, userId, expiresAt: new Date(clock.now().getTime() + ceremonyTimeoutMs) });
   }

@@ -1,5 +1,6 @@
 import type { AuthenticationResponseJSON, AuthenticatorTransport, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AssertionCredential, CreationOptions, PasskeyRecord, RegistrationCredential, RequestOptions } from './domain.ts';
+import { loadedAtFirstUse } from '../kernel/mod.ts';
 import { InvalidCredentialError } from './errors.ts';
 
 /** Who passkeys are registered with (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS) and the name authenticators show. */
@@ -19,8 +20,10 @@ const utf8 = new TextEncoder();
  * The library, loaded at the first ceremony: with the certificate parsers it brings it is a
  * third of what a process loads, and most processes never see a passkey.
  */
-let library: Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]> | undefined;
-const simpleWebAuthn = () => (library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]));
+export const webAuthnLibrary = loadedAtFirstUse(() =>
+  Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]),
+);
+const simpleWebAuthn = webAuthnLibrary.load;
 
 /** The WebAuthn user handle of an account: its id (opaque, no personal data). */
 export async function userHandleOf(userId: string): Promise<string> {
