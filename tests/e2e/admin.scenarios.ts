@@ -1,11 +1,11 @@
 import { beforeAll, expect, it } from 'vitest';
 import { bearer, decodeJwt, read, type ProblemBody } from './client.ts';
-import { eventually, useTarget, type StartTarget } from './harness.ts';
+import { eventually, scenarioAdminEnv, scenarioAdmins, useTarget, type StartTarget } from './harness.ts';
 
 /** API.md "Admin": the admin routes, roles and amr in access tokens, disabled accounts. */
 export function adminScenarios(start: StartTarget) {
-  const adminEmail = `admin-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const ctx = useTarget(start, { ADMIN_EMAILS: adminEmail });
+  const adminEmail = scenarioAdmins.admin;
+  const ctx = useTarget(start, scenarioAdminEnv);
   let admin: { accessToken: string; refreshToken: string; user: { id: string } };
   beforeAll(async () => {
     await ctx.api.register(adminEmail);

@@ -53,6 +53,34 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 2000, i
   }
 }
 
+/**
+ * Serves every group whose env is part of `env` from one deployment, started on first use and
+ * closed after the enclosing describe's tests; a group that asks for anything else gets its own.
+ * A split takes seconds to start: sharing one is most of a scenario file's time saved.
+ */
+export function shareTarget(start: StartTarget, env: Record<string, string>): StartTarget {
+  let shared: Promise<Target> | undefined;
+  afterAll(() =>
+    shared?.then(
+      (target) => target.close(),
+      () => {},
+    ),
+  );
+  return async (groupEnv = {}) => {
+    if (!Object.entries(groupEnv).every(([name, value]) => env[name] === value)) return start(groupEnv);
+    shared ??= start(env);
+    const target = await shared;
+    return { ...target, close: async () => {} };
+  };
+}
+
+/** The addresses ADMIN_EMAILS names for the scenarios: each group that needs an admin has its own account. */
+export const scenarioAdmins = {
+  admin: `admin-${crypto.randomUUID().slice(0, 8)}@example.com`,
+  mfa: `mfa-admin-${crypto.randomUUID().slice(0, 8)}@example.com`,
+};
+export const scenarioAdminEnv = { ADMIN_EMAILS: Object.values(scenarioAdmins).join(',') };
+
 /** Starts a target before the enclosing describe's tests and closes it after them. */
 export function useTarget(start: StartTarget, env?: Record<string, string>) {
   const context = {} as { target: Target; api: Client };

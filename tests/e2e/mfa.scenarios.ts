@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../modules/mfa/mod.ts';
 import { createSoftAuthenticator, tampered, type CreationOptionsLike, type SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { bearer, decodeJwt, read } from './client.ts';
-import { eventually, useTarget, type StartTarget } from './harness.ts';
+import { eventually, scenarioAdminEnv, scenarioAdmins, useTarget, type StartTarget } from './harness.ts';
 
 /** Where the deployment says people reach it: the relying party of its passkeys. */
-const publicUrl = 'https://auth.example.test';
+export const publicUrl = 'https://auth.example.test';
 
 // The options' schema is open (WebAuthn adds fields), which the typed client cannot narrow.
 const creation = (body: unknown) => body as CreationOptionsLike;
@@ -17,8 +17,8 @@ const wrongCode = 'nope';
 /** API.md, "Second factors": enrolment and management of TOTP, recovery codes and passkeys. */
 export function mfaScenarios(start: StartTarget) {
   describe('second factors', () => {
-    const adminEmail = `mfa-admin-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const ctx = useTarget(start, { PUBLIC_URL: publicUrl, ADMIN_EMAILS: adminEmail });
+    const adminEmail = scenarioAdmins.mfa;
+    const ctx = useTarget(start, { PUBLIC_URL: publicUrl, ...scenarioAdminEnv });
 
     let admin: Promise<ReturnType<typeof bearer>> | undefined;
     /** The admin's headers; the admin account is made on first use. */
