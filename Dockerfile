@@ -5,18 +5,22 @@
 # runs the compiled server on the Node.js line below.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Everything, dev dependencies included, to compile src/ to dist/; only dist/ leaves this stage.
+# Everything, dev dependencies included, to bundle the sources into dist/; only dist/ leaves this stage.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The postinstall applies patches/ (a postgres.js fix) to node_modules.
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+# The build script, and tsconfig.json for the JSX settings esbuild reads from it.
+COPY tsconfig.json ./
+COPY tools/build.mjs ./tools/
 COPY src ./src
 COPY modules ./modules
 COPY adapters ./adapters
 COPY config ./config
+# An entry point of the build (`npm run start:split` on a developer's machine), unused by the image.
+COPY deploy/start-split.ts ./deploy/
 RUN npm run build
 
 # The production dependencies alone, patched.

@@ -2,8 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/mod.ts';
+import { buildOptions } from '../../tools/build.mjs';
 import { startProcess } from '../e2e/process.ts';
 import { all, dockerfile, execForm, imagePort, imageUser, last, type Stage } from './dockerfile.ts';
 
@@ -11,11 +13,6 @@ const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
   version: string;
   engines: { node: string };
   scripts: Record<string, string>;
-};
-const buildConfig = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
-  extends: string;
-  include: string[];
-  compilerOptions: { outDir: string; rootDir: string };
 };
 const node24 = JSON.parse(readFileSync('tools/node24/package.json', 'utf8')) as { dependencies: { node: string } };
 
@@ -35,8 +32,8 @@ const envOf = (stage: Stage) =>
   Object.fromEntries(all(stage, 'ENV').flatMap(({ args }) => args.split(/\s+/).map((pair) => pair.split('=', 2) as [string, string])));
 const labelsOf = (stage: Stage) =>
   Object.fromEntries(all(stage, 'LABEL').flatMap(({ args }) => [...args.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, k, v]) => [k, v])));
-/** The compiled file of a source file, as tsconfig.build.json lays out dist/. */
-const compiled = (source: string) => `${buildConfig.compilerOptions.outDir}/${source.replace(/\.ts$/, '.js')}`;
+/** The bundle of an entry point, as tools/build.mjs lays out dist/. */
+const compiled = (source: string) => `${buildOptions.outdir}/${source.replace(/\.ts$/, '.js')}`;
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -56,15 +53,17 @@ describe('the Dockerfile', () => {
     expect(packageJson.engines.node).toMatch(new RegExp(`\\^${major}\\.`));
   });
 
-  it('compiles in a build stage with the dev dependencies, running package.json build script on every source it reads', () => {
-    const build = stageNamed('build')!;
-    expect(runs(build)).toContain('npm ci --no-audit --no-fund'); // dev dependencies: tsc
-    expect(runs(build)).toContain('npm run build');
-    expect(packageJson.scripts.build).toMatch(/^tsc -b tsconfig.build.json( && |$)/);
-    const copied = copies(build).flatMap((c) => c.sources);
-    expect(copied).toEqual(expect.arrayContaining(['tsconfig.build.json', buildConfig.extends.replace(/^\.\//, ''), 'patches']));
-    // deploy/ holds start-split.ts, which starts processes on a developer's machine: not the image's.
-    for (const dir of buildConfig.include.filter((d) => d !== 'deploy')) expect(copied).toContain(dir);
+  it('bundles in a build stage with the dev dependencies, running package.json build script on every file it reads', async () => {
+    const stage = stageNamed('build')!;
+    expect(runs(stage)).toContain('npm ci --no-audit --no-fund'); // dev dependencies: esbuild
+    expect(runs(stage)).toContain('npm run build');
+    expect(packageJson.scripts.build).toMatch(/^node tools\/build\.mjs( && |$)/);
+    const copied = copies(stage).flatMap((c) => c.sources);
+    // Every source of every entry point, as esbuild reports what it read, and the build's own files.
+    const { metafile } = await build({ ...buildOptions, write: false, metafile: true, logLevel: 'silent' });
+    const read = [...Object.keys(metafile.inputs), 'tools/build.mjs', 'tsconfig.json', 'package.json', 'patches'];
+    const uncopied = read.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source}/`)));
+    expect(uncopied).toEqual([]);
   });
 
   it('ships dist/ from the build and the production dependencies alone, from stages of their own', () => {
@@ -73,7 +72,7 @@ describe('the Dockerfile', () => {
     expect(copies(final)).toEqual(
       expect.arrayContaining([
         { from: 'dependencies', sources: ['/app/node_modules'], destination: './node_modules' },
-        { from: 'build', sources: [`/app/${buildConfig.compilerOptions.outDir}`], destination: `./${buildConfig.compilerOptions.outDir}` },
+        { from: 'build', sources: [`/app/${buildOptions.outdir}`], destination: `./${buildOptions.outdir}` },
         { from: undefined, sources: ['package.json'], destination: './' }, // "type": "module"
       ]),
     );

@@ -13,7 +13,7 @@ describe('the compiled server', () => {
   let project: ProjectClone;
   let clone: string;
   const npmRunBuild = () => project.build();
-  // tsc takes seconds, more on a loaded machine.
+  // npm start builds first: a second or two, far more on a loaded machine.
   const startTimeoutMs = 150_000;
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 /** What a clone holds that the build reads; node_modules is linked, as `npm ci` would have made it. */
-const projectFiles = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'modules', 'adapters', 'config', 'deploy'];
+const projectFiles = ['package.json', 'tsconfig.json', 'tools/build.mjs', 'src', 'modules', 'adapters', 'config', 'deploy'];
 
 export interface ProjectClone {
   dir: string;
@@ -24,7 +24,7 @@ export async function cloneProject(): Promise<ProjectClone> {
   await symlink(resolve('node_modules'), join(dir, 'node_modules'));
   return {
     dir,
-    // tsc takes seconds, more on a loaded machine.
+    // A second or two, more on a loaded machine.
     build: async () => void (await promisify(execFile)('npm', ['run', 'build'], { cwd: dir, timeout: 120_000 })),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
