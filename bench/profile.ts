@@ -4,9 +4,11 @@
 // each the share of busy time per package and the functions with the most self time. The
 // .cpuprofile files are kept in bench-results/ (open them in Chrome DevTools' Performance panel).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { SourceMap, type SourceMapping } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startProcess, type ServerProcess } from '../tests/e2e/process.ts';
 import { startSplit } from '../tests/e2e/split.ts';
 import { dropTestStores, testDatabaseUrl, testRedisUrl, uniqueName } from '../tests/support/services.ts';
@@ -15,7 +17,7 @@ import { benchEnv } from './measure.ts';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -37,14 +39,49 @@ if (!['read', 'refresh', 'login'].includes(which)) throw new Error('usage: bench
 const durationMs = Number(seconds) * 1000;
 const dir = resolve('bench-results', `profile-${which}${split ? '-split' : ''}`);
 
-/** Where a frame's code lives: a package, node's own, or this project. */
-function owner(url: string) {
-  if (!url) return '(native/idle)';
-  if (url.startsWith('node:')) return 'node';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1]!;
-  const own = /\/dist\/([^/]+\/[^/]+)/.exec(url);
-  return own ? own[1]! : url;
+/** The source map tools/build.mjs wrote beside each file of dist/, read once; null for other files. */
+const sourceMaps = new Map<string, SourceMap | null>();
+function sourceMapOf(url: string) {
+  if (!sourceMaps.has(url)) {
+    const map = `${fileURLToPath(url)}.map`;
+    sourceMaps.set(
+      url,
+      url.includes('/dist/') && !url.includes('/node_modules/') && existsSync(map)
+        ? new SourceMap(JSON.parse(readFileSync(map, 'utf8')))
+        : null,
+    );
+  }
+  return sourceMaps.get(url)!;
+}
+
+/**
+ * Where a frame's code was written: in this project, the source file (`modules/auth/service.ts`),
+ * line and function name its bundle's map gives (one bundle holds every module, and esbuild renames
+ * a function whose name another module uses too: `bearerAuth2`); elsewhere the URL.
+ */
+function sourceOf({ functionName, url, lineNumber, columnNumber }: ProfileNode['callFrame']) {
+  // findEntry() answers {} where the map has nothing; its `name` is missing from @types/node 20, not from Node 20.
+  const entry: Partial<SourceMapping & { name: string }> | undefined = url.startsWith('file:')
+    ? sourceMapOf(url)?.findEntry(lineNumber, columnNumber)
+    : undefined;
+  if (entry?.originalSource === undefined || entry.originalLine === undefined)
+    return { own: false, file: url, line: lineNumber + 1, name: functionName };
+  const source = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+  return {
+    own: true,
+    file: relative(process.cwd(), resolve(dirname(fileURLToPath(url)), source)),
+    line: entry.originalLine + 1,
+    // The nearest mapping before a named function's position is its name.
+    name: entry.name && functionName.startsWith(entry.name) ? entry.name : functionName,
+  };
+}
+
+/** Who owns a frame's code: this project's module or adapter directory (or src/ file), a package, or node's own. */
+function owner({ own, file }: ReturnType<typeof sourceOf>) {
+  if (own) return file.split('/').slice(0, 2).join('/');
+  if (!file) return '(native/idle)';
+  if (file.startsWith('node:')) return 'node';
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file;
 }
 
 function summarise(profile: Profile) {
@@ -55,11 +92,13 @@ function summarise(profile: Profile) {
   const byFunction = new Map<string, number>();
   let busy = 0;
   for (const [id, us] of self) {
-    const { functionName, url, lineNumber } = byNode.get(id)!.callFrame;
-    if (functionName === '(idle)' || functionName === '(program)') continue;
+    const { callFrame } = byNode.get(id)!;
+    if (callFrame.functionName === '(idle)' || callFrame.functionName === '(program)') continue;
     busy += us;
-    byOwner.set(owner(url), (byOwner.get(owner(url)) ?? 0) + us);
-    const name = `${functionName || '(anonymous)'} ${owner(url)}:${lineNumber + 1}`;
+    const source = sourceOf(callFrame);
+    byOwner.set(owner(source), (byOwner.get(owner(source)) ?? 0) + us);
+    // This project's functions by source file, a package's by its name.
+    const name = `${source.name || '(anonymous)'} ${source.own ? source.file : owner(source)}:${source.line}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
   }
   const top = (map: Map<string, number>, n: number) =>
