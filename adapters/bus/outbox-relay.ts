@@ -9,9 +9,9 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /**
    * How long an append's wake waits for the appends after it, so that they go in one batch. Each
-   * drain costs its store the same round trips whatever it carries (a claim, an acknowledgement,
-   * and a claim that finds nothing): woken by each commit, a relay spent them on one event each,
-   * as many as a refresh's own. Default 5 ms.
+   * drain costs its store the same round trips whatever it carries (a claim and an
+   * acknowledgement): woken by each commit, a relay spent them on one event each, as many as a
+   * refresh's own. Default 5 ms.
    */
   coalesceMs?: number;
   /** Sent rows are kept this long (for inspection), then pruned. */
@@ -51,10 +51,13 @@ export function createOutboxRelay({
   async function drainAll() {
     do {
       again = false;
+      // A batch short of full took every entry there was, so the claim after it would find
+      // nothing: an append since then has woken the relay again (`again`), and a row written
+      // without a wake waits for the poll, as it would have had it come a moment later.
       while (
         (await outbox.drain(batchSize, async (entries) => {
           for (const entry of entries) await bus.publish(entry.event);
-        })) > 0
+        })) === batchSize
       );
     } while (again);
     if (Date.now() - lastPrune > retainSentMs / 4) {

@@ -77,6 +77,29 @@ describe('outbox relay', () => {
     expect(batches).toEqual([5]);
   });
 
+  it('ends a wake with a batch short of full, without a claim that would find nothing', async () => {
+    const { outbox, bus, received } = setup();
+    const drained: number[] = [];
+    const counted: Outbox = {
+      ...outbox,
+      drain: async (limit, publish) => {
+        const count = await outbox.drain(limit, publish);
+        drained.push(count);
+        return count;
+      },
+    };
+    const relayed = relay({ outbox: counted, bus, batchSize: 2, pollIntervalMs: 60_000 });
+    relayed.start();
+    await relayed.flush();
+    drained.length = 0;
+    const appended = events(3);
+    await outbox.append(appended);
+    await eventually(() => expect(received).toEqual(appended), 1_000);
+    await relayed.flush();
+    // A full batch asks again; the short one after it took the rest. The flush's own wake claims once more.
+    expect(drained).toEqual([2, 1, 0]);
+  });
+
   it('publishes what a call woke it for under no deadline of that call (which may run out first)', async () => {
     const { outbox, bus, received } = setup();
     const budgets: number[] = [];
