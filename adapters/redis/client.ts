@@ -52,6 +52,9 @@ export function createRedisClient({
     autoResendUnfulfilledCommands: false,
     // Commands in flight when the connection drops are rejected at once, not kept for the next one.
     maxRetriesPerRequest: 0,
+    // The commands of one turn of the event loop go out in one write: a write per command took
+    // about a tenth of a refresh's busy time, most of it in the system call.
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs) + Math.floor(Math.random() * 100),
     ...(connectionName ? { connectionName } : {}),
   });
