@@ -147,7 +147,9 @@ export function createMemoryEventBus({
 
   const bus: MemoryEventBus = {
     async publish(event) {
-      emitter.emit(event.type, structuredClone(event));
+      // A copy, so the publisher's object is not shared; a type no group takes (session.refreshed
+      // in a monolith) needs none, and a structured clone is the dearest step of a publish.
+      if (emitter.all.has(event.type)) emitter.emit(event.type, structuredClone(event));
     },
 
     subscribe({ group: name, types, handler }): Subscription {
