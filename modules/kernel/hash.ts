@@ -1,11 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * SHA-256 of UTF-8 text as lower-case hex. Through node:crypto (Node and Deno alike) because it is
  * synchronous: Web Crypto's digest is a thread-pool round trip per call, a fifth of a refresh's CPU.
+ * The one-shot `hash` takes a quarter of the time of a `createHash` stream object (a refresh hashes four times).
  */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** 256 random bits, URL-safe (43 characters): an opaque secret, stored only as a hash where it is kept. */
