@@ -47,9 +47,9 @@ function toFields(s: SessionRecord): string[] {
 
 /** Fields as HGETALL returns them: an object from ioredis, a flat [name, value, …] list from Lua. */
 function toRecord(reply: Record<string, string> | string[]): SessionRecord {
-  const f: Record<string, string | undefined> = Array.isArray(reply)
-    ? Object.fromEntries(Array.from({ length: reply.length / 2 }, (_, i) => [reply[2 * i]!, reply[2 * i + 1]!]))
-    : reply;
+  let f: Record<string, string | undefined> = {};
+  if (!Array.isArray(reply)) f = reply;
+  else for (let i = 0; i < reply.length; i += 2) f[reply[i]!] = reply[i + 1];
   const time = (name: string) => new Date(Number(f[name]));
   const optional = (name: (typeof optionalFields)[number]) => f[name] ?? null;
   return {

@@ -195,7 +195,13 @@ export function toAccountView(user: UserRecord): AccountView {
 }
 
 /** The public view of an account view: what a login's answer shows of the user. */
-export const userViewOf = (account: AccountView): UserView => userViewSchema.parse(account);
+export const userViewOf = ({ id, email, displayName, createdAt, emailVerified }: AccountView): UserView => ({
+  id,
+  email,
+  displayName,
+  createdAt,
+  emailVerified,
+});
 
 /** How many accounts one search returns. */
 export const searchLimit = { min: 1, max: 200, default: 50 } as const;
