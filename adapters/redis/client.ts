@@ -52,9 +52,6 @@ export function createRedisClient({
     autoResendUnfulfilledCommands: false,
     // Commands in flight when the connection drops are rejected at once, not kept for the next one.
     maxRetriesPerRequest: 0,
-    // The commands of one turn of the event loop go out in one write: a write per command took
-    // about a tenth of a refresh's busy time, most of it in the system call.
-    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs) + Math.floor(Math.random() * 100),
     ...(connectionName ? { connectionName } : {}),
   });
@@ -188,6 +185,19 @@ function suspend(redis: Redis): void {
 }
 
 /**
+ * Holds the client's writes until this turn of the event loop ends, so the commands of every
+ * request served in it go out in one write: a write per command took about a tenth of a
+ * refresh's busy time, nearly all of it in the system call. (ioredis's autopipelining does the
+ * same at twice the CPU per command, and holds each batch until the one before is answered.)
+ */
+function batchWrites(redis: Redis): void {
+  const { stream } = redis;
+  if (stream.writableCorked > 0) return;
+  stream.cork();
+  setImmediate(() => stream.uncork());
+}
+
+/**
  * Runs `call` once the client is connected (waiting at most its command timeout) and turns
  * transport failures into UnavailableError. Every adapter call goes through here. While the
  * server is not answering (a call timed out and no PING has answered since), it fails at once.
@@ -196,6 +206,7 @@ export async function callRedis<T>(redis: Redis, call: (redis: Redis) => Promise
   if (unresponsive.has(redis)) throw new UnavailableError('Redis is not answering; try again shortly.');
   try {
     await whenReady(redis);
+    batchWrites(redis);
     return await call(redis);
   } catch (error) {
     if (isTimeout(error)) suspend(redis);
