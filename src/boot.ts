@@ -60,7 +60,8 @@ export async function boot(
   system.started.then(
     () => {
       logger.info('started');
-      void warmUp();
+      // The line goes out before the warm-up's module loading holds the event loop.
+      void flushLogs().then(warmUp);
     },
     async (error: unknown) => {
       logger.error(`cannot start: ${messageOf(error)}`);
