@@ -4,6 +4,7 @@
 // `npm ci` done. Packages stay in node_modules (`packages: 'external'`): PGlite's wasm and data
 // files, argon2's native binding and the createRequire() resolutions of src/ and adapters/ find
 // them from dist/ as from the sources. JSX settings come from tsconfig.json, which esbuild reads.
+import { realpathSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +30,8 @@ export const buildOptions = {
   chunkNames: 'chunks/[name]-[hash]',
   // Stack traces (node --enable-source-maps) and CPU profiles (bench/profile.ts) name the sources.
   sourcemap: 'linked',
+  // The maps only name lines of the sources: the image carries no copy of them.
+  sourcesContent: false,
   logLevel: 'warning',
 };
 
@@ -36,7 +39,8 @@ export const buildOptions = {
 async function main() {
   const { metafile } = await build({ ...buildOptions, metafile: true });
   // Removed after, not before: a server already running from dist/ still finds the chunks it loads
-  // later, which keep their names while their content is the same.
+  // later while their content is the same (their names carry its hash). A chunk whose source
+  // changed gets a new name and the old one goes: such a server needs a restart to load it.
   const written = new Set(Object.keys(metafile.outputs).map((file) => resolve(file)));
   const entries = await readdir(buildOptions.outdir, { recursive: true, withFileTypes: true });
   const stale = entries.filter((entry) => entry.isFile() && !written.has(resolve(entry.parentPath, entry.name)));
@@ -50,4 +54,5 @@ function keepWhenNotEmpty(error) {
   if (error.code !== 'ENOTEMPTY') throw error;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+// Run as a script (even through a symlink), not when a test imports the options.
+if (import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '.')).href) await main();

@@ -21,7 +21,7 @@ export interface OutboxRelayOptions {
 
 export interface OutboxRelay {
   start(): void;
-  /** Publishes until the outbox is empty; resolves when it is (or on the first failure). */
+  /** Publishes what this process's relay can claim now, until a batch comes back short of full (or the first failure). */
   flush(): Promise<void>;
   stop(): Promise<void>;
 }

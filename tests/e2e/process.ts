@@ -79,6 +79,7 @@ export async function startProcess(runtime: EntryPoint, env: Record<string, stri
   const stop = () => started.stop(stopGraceMs);
   const output: string[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let giveUp: (() => void) | undefined;
   try {
     const listening = await new Promise<{ port: number; startupMs: number }>((resolve, reject) => {
       timer = setTimeout(
@@ -97,7 +98,8 @@ export async function startProcess(runtime: EntryPoint, env: Record<string, stri
         if (listened && ready) resolve(listened);
       });
       started.exited.then((code) => reject(new Error(`${runtime} exited with ${code}:\n${output.join('\n')}`)), reject);
-      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      giveUp = () => reject(signal?.reason);
+      signal?.addEventListener('abort', giveUp, { once: true });
     });
     const base = `http://127.0.0.1:${listening.port}`;
     return {
@@ -120,6 +122,7 @@ export async function startProcess(runtime: EntryPoint, env: Record<string, stri
     throw error;
   } finally {
     clearTimeout(timer);
+    if (giveUp) signal?.removeEventListener('abort', giveUp);
   }
 }
 

@@ -59,7 +59,11 @@ export async function startSplit(env: Record<string, string> = {}, options: Spli
   const giveUp = new AbortController();
   const start = async (service: ModuleName) => {
     try {
-      const started = await startProcess(entry, { PORT: portOf(service), ...envs[service]! }, { ...startOptions, signal: giveUp.signal });
+      const started = await startProcess(
+        entry,
+        { PORT: portOf(service), ...envs[service]! },
+        { ...startOptions, signal: startOptions.signal ? AbortSignal.any([giveUp.signal, startOptions.signal]) : giveUp.signal },
+      );
       running.push(started);
       return started;
     } catch (error) {
