@@ -56,11 +56,6 @@ export interface SqlDatabase extends SqlExecutor {
 }
 
 /**
- * A statement the database refused. Carries the SQLSTATE `code` and the violated `constraint`
- * (when there is one) but neither the parameters nor the row detail, which may hold secrets or
- * personal data and must not reach a log line.
- */
-/**
  * Calls each listener of a wake-up (a commit that wrote outbox rows). A wake-up is a hint (the
  * relay polls as well): one failing listener must neither stop the rest nor fail the commit.
  */
@@ -74,6 +69,11 @@ export function wakeEach(listeners: Iterable<() => void>): void {
   }
 }
 
+/**
+ * A statement the database refused. Carries the SQLSTATE `code` and the violated `constraint`
+ * (when there is one) but neither the parameters nor the row detail, which may hold secrets or
+ * personal data and must not reach a log line.
+ */
 export class SqlError extends Error {
   constructor(
     message: string,
