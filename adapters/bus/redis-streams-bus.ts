@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { EventBus, Subscription } from '../../modules/kernel/mod.ts';
-import { callRedis } from '../redis/client.ts';
+import { callRedis, fieldsOf } from '../redis/client.ts';
 import { startStreamConsumer, type RedisDeadLetter, type StreamConsumer } from './redis-streams-consumer.ts';
 import { eventField, streamKeys } from './redis-streams-scripts.ts';
 
@@ -162,7 +162,7 @@ export function createRedisStreamsEventBus({
       const rows = await Promise.all(
         [...seen.values()].map(async ({ group, type, key }) => {
           const groups = (await callRedis(redis, (r) => r.xinfo('GROUPS', key))) as unknown[][];
-          const info = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])));
+          const info = groups.map(fieldsOf);
           const mine = info.find((g) => g.name === group);
           return { group, type, pending: Number(mine?.pending ?? 0), lag: Number(mine?.lag ?? 0) };
         }),

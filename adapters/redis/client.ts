@@ -234,6 +234,13 @@ export function luaScript(source: string): LuaScript {
   };
 }
 
+/** A hash as Redis lists it to a Lua script or XINFO, `[name, value, name, value, …]`, as a record. */
+export function fieldsOf<T>(flat: readonly T[]): Record<string, T> {
+  const fields: Record<string, T> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1]!;
+  return fields;
+}
+
 /**
  * Every key this system writes to Redis, under one prefix (which carries its own separator, e.g.
  * `auth:`), so that deployments and test files sharing a server never meet.

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { PendingLogin, PendingLoginStore } from '../../modules/auth/mod.ts';
-import { callerDeadline, callRedis, luaRefuseLate, luaScript } from './client.ts';
+import { callerDeadline, callRedis, fieldsOf, luaRefuseLate, luaScript } from './client.ts';
 
 /*
  * One hash per pending login, expiring with it, and per account a set of its logins' token hashes
@@ -39,8 +39,7 @@ return failures`);
 
 /** A pending login from HGETALL's flat answer, unless there is none or it expired at `at` (the key's own expiry may lag). */
 function loginOf(tokenHash: string, flat: string[], at: Date): PendingLogin | null {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
+  const f = fieldsOf(flat);
   if (!f.userId) return null;
   const expiresAt = new Date(Number(f.expiresAt));
   if (expiresAt <= at) return null;

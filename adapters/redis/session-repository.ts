@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UnavailableError, type CloudEvent } from '../../modules/kernel/mod.ts';
 import { isSessionActive, type RevokeReason, type SessionRecord, type SessionRepository } from '../../modules/session/mod.ts';
-import { callerDeadline, callRedis, keysStartingWith, redisKeys, scanKeys } from './client.ts';
+import { callerDeadline, callRedis, fieldsOf, keysStartingWith, redisKeys, scanKeys } from './client.ts';
 import type { RedisOutbox } from './outbox.ts';
 import { createScript, findByHashScript, purgeScript, revokeScript, rotateScript, userSessionsScript } from './session-scripts.ts';
 
@@ -47,9 +47,7 @@ function toFields(s: SessionRecord): string[] {
 
 /** Fields as HGETALL returns them: an object from ioredis, a flat [name, value, …] list from Lua. */
 function toRecord(reply: Record<string, string> | string[]): SessionRecord {
-  let f: Record<string, string | undefined> = {};
-  if (!Array.isArray(reply)) f = reply;
-  else for (let i = 0; i < reply.length; i += 2) f[reply[i]!] = reply[i + 1];
+  const f: Record<string, string | undefined> = Array.isArray(reply) ? fieldsOf(reply) : reply;
   const time = (name: string) => new Date(Number(f[name]));
   const optional = (name: (typeof optionalFields)[number]) => f[name] ?? null;
   return {
